@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { CommonConfig } from './config.js';
+import type { Bus } from './bus/interface.js';
+import { KafkaBus } from './bus/kafka-bus.js';
+import { MemoryBus } from './bus/memory-bus.js';
+import type { Store } from './store/interface.js';
+import { ElasticsearchStore } from './store/elasticsearch-store.js';
+import { MemoryStore } from './store/memory-store.js';
+
+/** Kafka when KAFKA_BROKERS is set, else the in-process bus (embedded mode). */
+export function createBus(config: CommonConfig, clientSuffix: string, logger?: Logger): Bus {
+  if (config.KAFKA_BROKERS.length === 0) return new MemoryBus();
+  const sasl =
+    config.KAFKA_SASL_MECHANISM && config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_PASSWORD
+      ? { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD }
+      : undefined;
+  return new KafkaBus({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-${clientSuffix}`,
+    ssl: config.KAFKA_SSL,
+    sslCaFile: config.KAFKA_SSL_CA_FILE,
+    sasl,
+    partitions: config.KAFKA_PARTITIONS,
+    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    logger,
+  });
+}
+
+/** Elasticsearch when ELASTICSEARCH_URL is set, else the embedded in-memory store. */
+export function createStore(config: CommonConfig): Store {
+  if (!config.ELASTICSEARCH_URL) return new MemoryStore();
+  return new ElasticsearchStore({
+    url: config.ELASTICSEARCH_URL,
+    username: config.ELASTICSEARCH_USERNAME,
+    password: config.ELASTICSEARCH_PASSWORD,
+    apiKey: config.ELASTICSEARCH_API_KEY,
+    caFile: config.ELASTICSEARCH_CA_FILE,
+  });
+}

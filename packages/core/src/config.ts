@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+
+/**
+ * 12-factor config: each service declares one zod object whose keys are env var names, each with
+ * `.describe()` text and a default that works on a laptop. Values are merged user → env → defaults.
+ * A secret may also be given as `<NAME>_FILE` (a path), the Docker/Kubernetes secrets convention.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  options: { env?: NodeJS.ProcessEnv; overrides?: Partial<Record<keyof z.input<S>, unknown>> } = {},
+): z.output<S> {
+  const env = options.env ?? process.env;
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const fileKey = `${key}_FILE`;
+    const direct = env[key];
+    if (direct !== undefined && direct !== '') raw[key] = direct;
+    else if (env[fileKey]) {
+      try {
+        raw[key] = readFileSync(env[fileKey]!, 'utf8').trim();
+      } catch (error) {
+        throw new ValidationError(fileKey, `cannot read file: ${(error as Error).message}`);
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
+    const first = parsed.error.issues[0];
+    throw new ValidationError(first?.path.join('.') || '(config)', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** Reusable env var types: env vars are strings, these coerce and validate them. */
+export const env = {
+  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
+  int: (def: number, min = 0) => z.coerce.number().int().min(min).default(def),
+  number: (def: number) => z.coerce.number().finite().default(def),
+  bool: (def: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  list: () =>
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  url: () => z.url().optional(),
+  secret: () => z.string().min(1).optional(),
+};
+
+/** Settings every service shares: backends, auth, logging. */
+export const commonConfigShape = {
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level (JSON logs on stdout).'),
+  KAFKA_BROKERS: env.list().describe('Comma-separated Kafka bootstrap brokers. Unset: embedded in-process bus.'),
+  KAFKA_CLIENT_ID: z.string().default('rollwatch').describe('Kafka client id prefix.'),
+  KAFKA_SSL: env.bool(false).describe('Use TLS to Kafka.'),
+  KAFKA_SSL_CA_FILE: z.string().optional().describe('PEM CA bundle for Kafka TLS.'),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional().describe('Kafka SASL mechanism.'),
+  KAFKA_SASL_USERNAME: z.string().optional().describe('Kafka SASL user.'),
+  KAFKA_SASL_PASSWORD: env.secret().describe('Kafka SASL password (or KAFKA_SASL_PASSWORD_FILE).'),
+  KAFKA_PARTITIONS: env.int(6, 1).describe('Partitions for topics rollwatch creates.'),
+  KAFKA_REPLICATION_FACTOR: env.int(1, 1).describe('Replication factor for topics rollwatch creates (3 in production).'),
+  ELASTICSEARCH_URL: env.url().describe('Elasticsearch URL. Unset: embedded in-memory store.'),
+  ELASTICSEARCH_USERNAME: z.string().optional().describe('Elasticsearch basic-auth user.'),
+  ELASTICSEARCH_PASSWORD: env.secret().describe('Elasticsearch password (or ELASTICSEARCH_PASSWORD_FILE).'),
+  ELASTICSEARCH_API_KEY: env.secret().describe('Elasticsearch API key (or ELASTICSEARCH_API_KEY_FILE).'),
+  ELASTICSEARCH_CA_FILE: z.string().optional().describe('PEM CA bundle for Elasticsearch TLS.'),
+  ROLLWATCH_API_TOKEN: env.secret().describe('Bearer token for every API call (read and write). Unset: no auth.'),
+  ROLLWATCH_READ_TOKEN: env.secret().describe('Extra bearer token that may only read (GET).'),
+};
+
+export type CommonConfig = z.output<z.ZodObject<typeof commonConfigShape>>;
+
+/** The default as a user would type it in the environment (before any transform). */
+function rawDefault(field: z.ZodType): unknown {
+  const def = (field as unknown as { _zod: { def: { type: string; in?: z.ZodType; innerType?: z.ZodType; defaultValue?: unknown } } })._zod.def;
+  if (def.type === 'default') return def.defaultValue;
+  if (def.type === 'pipe' && def.in) return rawDefault(def.in);
+  if ((def.type === 'optional' || def.type === 'nullable') && def.innerType) return rawDefault(def.innerType);
+  return undefined;
+}
+
+/** Markdown table of a config schema, for the README. */
+export function describeConfig(schema: z.ZodObject): string {
+  const rows = Object.entries(schema.shape).map(([key, field]) => {
+    const f = field as z.ZodType;
+    const value = rawDefault(f);
+    const shown = Array.isArray(value) ? value.join(',') : value;
+    const def = shown === undefined || shown === '' ? '' : `\`${String(shown).replace(/\|/g, '\\|')}\``;
+    return `| \`${key}\` | ${def} | ${(f.description ?? '').replace(/\|/g, '\\|')} |`;
+  });
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { canonicalJson, eventJsonSchema, parseEvent } from './event.js';
+
+const base = { time: '2026-11-24T10:00:00Z', rollout: 'checkout-v2', group: 'canary', type: 'container_restart', instance: 'pod-1' };
+
+test('a minimal valid event is normalised: RFC 3339 UTC time and a derived id', () => {
+  const result = parseEvent({ ...base, time: '2026-11-24T11:00:00+01:00' });
+  assert.equal(result.ok, true);
+  if (!result.ok) return;
+  assert.equal(result.event.time, '2026-11-24T10:00:00.000Z');
+  assert.match(result.event.id, /^[0-9a-f]{32}$/);
+});
+
+test('epoch milliseconds are accepted and stored as RFC 3339 UTC', () => {
+  const ms = Date.UTC(2026, 10, 24, 10, 0, 0);
+  const result = parseEvent({ ...base, time: ms });
+  assert.ok(result.ok);
+  assert.equal(result.ok && result.event.time, '2026-11-24T10:00:00.000Z');
+});
+
+test('the derived id depends on content only, not key order or time format', () => {
+  const a = parseEvent({ ...base, labels: { a: '1', b: '2' } });
+  const b = parseEvent({ labels: { b: '2', a: '1' }, instance: 'pod-1', type: 'container_restart', group: 'canary', rollout: 'checkout-v2', time: Date.parse(base.time) });
+  const c = parseEvent({ ...base, instance: 'pod-2' });
+  assert.ok(a.ok && b.ok && c.ok);
+  assert.equal(a.event.id, b.event.id);
+  assert.notEqual(a.event.id, c.event.id);
+});
+
+test('an explicit id is kept as the idempotency key', () => {
+  const result = parseEvent({ ...base, id: 'evt-42' });
+  assert.ok(result.ok && result.event.id === 'evt-42');
+});
+
+for (const [field, value, expected] of [
+  ['group', 'blue', /group/],
+  ['type', 'crash', /type/],
+  ['time', 'yesterday', /time/],
+  ['time', 1_700_000, /time.*2000/],
+  ['time', Date.now() + 3 * 86_400_000, /future/],
+  ['exitCode', '137', /exitCode/],
+  ['rollout', '', /rollout/],
+  ['hostAttributes', { kernel: 5 }, /hostAttributes\.kernel/],
+] as const) {
+  test(`invalid ${field}=${JSON.stringify(value)} is rejected naming the field`, () => {
+    const result = parseEvent({ ...base, [field]: value });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.match(`${result.errors[0]!.field} ${result.errors[0]!.message}`, expected);
+  });
+}
+
+test('missing required fields are each named', () => {
+  const result = parseEvent({ time: base.time });
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  const fields = result.errors.map((e) => e.field).sort();
+  assert.deepEqual(fields, ['group', 'instance', 'rollout', 'type']);
+  assert.match(result.errors[0]!.message, /is required/);
+});
+
+test('unknown top-level fields are rejected with a hint to use labels', () => {
+  const result = parseEvent({ ...base, grup: 'canary' });
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.equal(result.errors[0]!.field, 'grup');
+  assert.match(result.errors[0]!.message, /labels/);
+});
+
+test('metric events need metric and value; log events need message', () => {
+  const metric = parseEvent({ ...base, type: 'metric' });
+  assert.ok(!metric.ok && metric.errors.map((e) => e.field).sort().join() === 'metric,value');
+  const log = parseEvent({ ...base, type: 'log' });
+  assert.ok(!log.ok && log.errors[0]!.field === 'message');
+  assert.ok(parseEvent({ ...base, type: 'metric', metric: 'cpu_ratio', value: 0.5 }).ok);
+});
+
+test('non-objects are rejected without throwing', () => {
+  for (const input of [null, 42, 'x', [], undefined]) {
+    const result = parseEvent(input);
+    assert.equal(result.ok, false);
+  }
+});
+
+test('canonicalJson sorts keys and drops undefined', () => {
+  assert.equal(canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } }), '{"a":{"c":[2,{"y":2,"z":1}]},"b":1}');
+});
+
+test('the committed JSON Schema matches the zod schema', () => {
+  const path = fileURLToPath(new URL('../../schema/event-v1.schema.json', import.meta.url));
+  const committed = JSON.parse(readFileSync(path, 'utf8'));
+  assert.deepEqual(committed, JSON.parse(JSON.stringify(eventJsonSchema())));
+  assert.deepEqual([...(committed.required as string[])].sort(), ['group', 'instance', 'rollout', 'time', 'type']);
+  assert.equal(committed.additionalProperties, false);
+});

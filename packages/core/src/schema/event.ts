@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Event schema v1: a public contract. Field names here are depended on by other tools. */
+export const EVENT_GROUPS = ['canary', 'baseline', 'stable', 'other'] as const;
+export const EVENT_TYPES = [
+  'container_start',
+  'container_restart',
+  'container_exit',
+  'oom_killed',
+  'health_check_failed',
+  'health_check_passed',
+  'log',
+  'metric',
+] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export type EventGroup = (typeof EVENT_GROUPS)[number];
+export type EventType = (typeof EVENT_TYPES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// Events more than this far in the future are almost always a clock or unit bug (seconds vs ms).
+const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+// 2000-01-01: anything older is a unit bug (seconds sent as milliseconds) rather than history.
+const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const stringMap = z.record(z.string().min(1).max(256), z.string().max(4096));
+
+const time = z
+  .union([z.string().regex(RFC3339, 'must be an RFC 3339 timestamp'), z.number().int()])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : Date.parse(value);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid time' });
+      return z.NEVER;
+    }
+    if (ms < MIN_EPOCH_MS) {
+      ctx.addIssue({ code: 'custom', message: 'is before 2000-01-01 (epoch seconds instead of milliseconds?)' });
+      return z.NEVER;
+    }
+    if (ms > Date.now() + MAX_FUTURE_SKEW_MS) {
+      ctx.addIssue({ code: 'custom', message: 'is more than 24h in the future' });
+      return z.NEVER;
+    }
+    return new Date(ms).toISOString();
+  });
+
+const name = z.string().min(1).max(256);
+
+/** The wire shape accepted from producers (before normalisation). */
+export const eventInputSchema = z
+  .strictObject({
+    id: z.string().min(1).max(256).optional(),
+    time,
+    rollout: name,
+    group: z.enum(EVENT_GROUPS),
+    type: z.enum(EVENT_TYPES),
+    instance: name,
+    host: name.optional(),
+    service: name.optional(),
+    version: name.optional(),
+    source: name.optional(),
+    exitCode: z.number().int().optional(),
+    message: z.string().max(65536).optional(),
+    level: z.enum(LOG_LEVELS).optional(),
+    metric: name.optional(),
+    value: z.number().finite().optional(),
+    hostAttributes: stringMap.optional(),
+    labels: stringMap.optional(),
+  })
+  .superRefine((event, ctx) => {
+    if (event.type === 'metric') {
+      if (event.metric === undefined) ctx.addIssue({ code: 'custom', path: ['metric'], message: 'is required when type is "metric"' });
+      if (event.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'is required when type is "metric"' });
+    }
+    if (event.type === 'log' && event.message === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['message'], message: 'is required when type is "log"' });
+    }
+  });
+
+export type RollwatchEventInput = z.input<typeof eventInputSchema>;
+
+/** A validated, normalised event: `time` is RFC 3339 UTC and `id` is always set. */
+export type RollwatchEvent = Omit<z.output<typeof eventInputSchema>, 'id'> & { id: string };
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type ParseResult =
+  | { ok: true; event: RollwatchEvent }
+  | { ok: false; errors: FieldError[] };
+
+/**
+ * Validates and normalises one event. Unknown top-level fields are rejected (a typo such as
+ * `grup` must not silently lose data); free-form data belongs in `labels`.
+ */
+export function parseEvent(input: unknown): ParseResult {
+  const result = eventInputSchema.safeParse(input);
+  if (!result.success) {
+    return { ok: false, errors: result.error.issues.map(issueToFieldError) };
+  }
+  const { id, ...rest } = result.data;
+  const event = { ...rest, id: id ?? deriveEventId(rest) } as RollwatchEvent;
+  return { ok: true, event };
+}
+
+function issueToFieldError(issue: z.core.$ZodIssue): FieldError {
+  if (issue.code === 'unrecognized_keys') {
+    // An empty key still needs a visible name in the error ("" rather than nothing).
+    return {
+      field: issue.keys.map((k) => (k === '' ? '""' : k)).join(','),
+      message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; put free-form data in "labels"`,
+    };
+  }
+  const field = issue.path.map(String).join('.') || '(event)';
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return { field, message: `${field} is required` };
+  }
+  return { field, message: `${field} ${issue.message}` };
+}
+
+/** Idempotency key derived from content, so a re-sent event without `id` is stored once. */
+export function deriveEventId(event: Omit<RollwatchEvent, 'id'>): string {
+  return createHash('sha256').update(canonicalJson(event)).digest('hex').slice(0, 32);
+}
+
+/** JSON with sorted keys, so equal content gives equal bytes. On ingest's hot path: no intermediate arrays. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** JSON Schema (draft 2020-12) of the wire format, committed as schema/event-v1.schema.json. */
+export function eventJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(eventInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    $id: 'https://rollwatch.dev/schema/event-v1.schema.json',
+    title: 'rollwatch event v1',
+    ...schema,
+  };
+}
