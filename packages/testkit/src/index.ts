@@ -1,0 +1,13 @@
+export { freePort, cacheDir } from './util.js';
+export { fetchKafka, fetchElasticsearch, fetchAll, KAFKA_VERSION, ES_VERSION } from './fetch.js';
+export type { KafkaArtifacts, ElasticsearchArtifacts } from './fetch.js';
+export { probeDockerEngine, testkitMode } from './docker.js';
+export type { DockerEngine, TestkitMode } from './docker.js';
+export { ensureKafka, kafkaReady } from './kafka.js';
+export type { KafkaServer, KafkaOptions } from './kafka.js';
+export { ensureElasticsearch, elasticsearchReady, findEsJavaHome, ES_USER } from './elasticsearch.js';
+export type { ElasticsearchServer, ElasticsearchOptions } from './elasticsearch.js';
+export { startPodman, dockerApiGet, BUSYBOX_IMAGE } from './podman.js';
+export type { PodmanEngine, PodmanOptions } from './podman.js';
+export { startPrometheus, startAlertmanager } from './prometheus.js';
+export type { PrometheusServer, PrometheusOptions, AlertmanagerServer, AlertmanagerOptions } from './prometheus.js';
