@@ -1,0 +1,160 @@
+// Host/environment attribution. When the canary's failing instances all sit on hosts sharing an
+// attribute value (kernel, engine, runtime, storage driver, node label ...) and baseline instances
+// on those hosts fail too, the likely cause is the environment, not the release. Evidence is a
+// one-sided Fisher exact test on (on value / elsewhere) x (failing / fine) over all instances,
+// Bonferroni-corrected over the attribute values tested.
+import type { Reason } from '@rollwatch/core';
+import type { HostAttributeRow } from '../engine-api.js';
+import type { Policy } from '../policy/schema.js';
+import type { InstanceState, RolloutState } from '../state/types.js';
+import { comparedGroup, hasBaselineGroup } from '../state/types.js';
+import { fisherExact } from '../stats/fisher.js';
+import { fmtP } from '../judge/compare.js';
+import { failureOf, type InstanceFailure } from './failing.js';
+
+/** Preferred attribute when several explain the same instances (most specific cause first). */
+export const ATTRIBUTE_PREFERENCE = ['kernel', 'runcVersion', 'containerdVersion', 'engineVersion', 'storageDriver', 'cgroupVersion', 'os'];
+
+export interface Attribution {
+  attribute: string;
+  value: string;
+  pValue: number;
+  failingOn: number;
+  totalOn: number;
+  failingElsewhere: number;
+  totalElsewhere: number;
+  canaryFailing: string[];
+  baselineFailing: string[];
+  /** When the last of the attributed failures happened (the evidence was complete). */
+  at: number;
+  /** Every failing instance on the attributed value (canary and baseline). */
+  instances: string[];
+  /** Other attributes splitting the instances the same way. */
+  alsoExplainedBy: { attribute: string; value: string }[];
+  reason: Reason;
+}
+
+interface Member {
+  inst: InstanceState;
+  group: 'canary' | 'baseline';
+  failure: InstanceFailure | null;
+}
+
+export function attributeValue(inst: InstanceState, attribute: string): string | undefined {
+  return attribute === 'host' ? inst.host : inst.hostAttributes[attribute];
+}
+
+function members(state: RolloutState, policy: Policy, horizon: number): Member[] {
+  const hasBaseline = hasBaselineGroup(state);
+  const out: Member[] = [];
+  for (const inst of Object.values(state.instances)) {
+    if (inst.firstSeen > horizon) continue;
+    const group = comparedGroup(inst.group, hasBaseline);
+    if (group === null) continue;
+    out.push({ inst, group, failure: failureOf(inst, policy, horizon) });
+  }
+  return out.sort((a, b) => (a.inst.id < b.inst.id ? -1 : 1));
+}
+
+export function candidateAttributes(state: RolloutState, policy: Policy): string[] {
+  if (policy.attribution.attributes.length > 0) return [...policy.attribution.attributes];
+  const keys = new Set<string>();
+  for (const inst of Object.values(state.instances)) for (const k of Object.keys(inst.hostAttributes)) keys.add(k);
+  const rank = (a: string): number => {
+    const i = ATTRIBUTE_PREFERENCE.indexOf(a);
+    return i === -1 ? ATTRIBUTE_PREFERENCE.length : i;
+  };
+  return [...[...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)), 'host'];
+}
+
+export function attribute(state: RolloutState, policy: Policy, horizon: number): Attribution | null {
+  if (!policy.attribution.enabled) return null;
+  const all = members(state, policy, horizon);
+  const canaryFailing = all.filter((m) => m.group === 'canary' && m.failure !== null);
+  if (canaryFailing.length === 0) return null;
+  const candidates: { attribute: string; value: string; a: number; b: number; c: number; d: number; onIds: string }[] = [];
+  for (const attr of candidateAttributes(state, policy)) {
+    const values = new Set<string>();
+    for (const m of canaryFailing) {
+      const v = attributeValue(m.inst, attr);
+      if (v !== undefined) values.add(v);
+    }
+    for (const value of values) {
+      const on = all.filter((m) => attributeValue(m.inst, attr) === value);
+      const off = all.filter((m) => attributeValue(m.inst, attr) !== value);
+      // A value every instance shares contrasts with nothing: not a candidate (and not counted in
+      // the Bonferroni correction).
+      if (off.length === 0) continue;
+      // The canary's failures must all be on this value, and the baseline must suffer there too.
+      if (canaryFailing.some((m) => attributeValue(m.inst, attr) !== value)) continue;
+      if (!on.some((m) => m.group === 'baseline' && m.failure !== null)) continue;
+      const a = on.filter((m) => m.failure !== null).length;
+      const c = off.filter((m) => m.failure !== null).length;
+      candidates.push({ attribute: attr, value, a, b: on.length - a, c, d: off.length - c, onIds: on.map((m) => m.inst.id).join(',') });
+    }
+  }
+  if (candidates.length === 0) return null;
+  const tested = candidates.map((k) => ({ ...k, p: Math.min(1, fisherExact({ a: k.a, b: k.b, c: k.c, d: k.d }, 'greater').pValue * candidates.length) }));
+  // Lowest p wins; ties keep the preference order of candidateAttributes.
+  let best = tested[0]!;
+  for (const k of tested) if (k.p < best.p) best = k;
+  if (best.p > policy.attribution.alpha) return null;
+  const on = all.filter((m) => attributeValue(m.inst, best.attribute) === best.value);
+  const canaryF = on.filter((m) => m.group === 'canary' && m.failure !== null).map((m) => m.inst.id);
+  const baselineF = on.filter((m) => m.group === 'baseline' && m.failure !== null).map((m) => m.inst.id);
+  const also = tested.filter((k) => k !== best && k.onIds === best.onIds).map((k) => ({ attribute: k.attribute, value: k.value }));
+  const label = best.attribute === 'host' ? `host ${best.value}` : `hosts with ${best.attribute} ${best.value}`;
+  const message =
+    `failures on ${best.a}/${best.a + best.b} instances on ${label} (canary and baseline alike: ${[...canaryF, ...baselineF].join(', ')}), ` +
+    `${best.c}/${best.c + best.d} elsewhere; Fisher exact p=${fmtP(best.p)}${candidates.length > 1 ? ` (Bonferroni over ${candidates.length} values)` : ''}: likely the environment, not the release` +
+    (also.length > 0 ? `; same split by ${also.map((x) => `${x.attribute}=${x.value}`).join(', ')}` : '');
+  const failures = on.filter((m) => m.failure !== null);
+  return {
+    attribute: best.attribute,
+    value: best.value,
+    at: Math.max(...failures.map((m) => m.failure!.at)),
+    instances: failures.map((m) => m.inst.id),
+    pValue: best.p,
+    failingOn: best.a,
+    totalOn: best.a + best.b,
+    failingElsewhere: best.c,
+    totalElsewhere: best.c + best.d,
+    canaryFailing: canaryF,
+    baselineFailing: baselineF,
+    alsoExplainedBy: also,
+    reason: {
+      signal: 'environment',
+      severity: policy.attribution.onEnvironment === 'go' ? 'warn' : 'fail',
+      message,
+      canary: canaryF.length,
+      baseline: baselineF.length,
+      pValue: best.p,
+      threshold: policy.attribution.alpha,
+      cause: 'environment',
+      attribute: { name: best.attribute, value: best.value },
+    },
+  };
+}
+
+/** Instances per attribute value and group, with how many of them failed. */
+export function inventoryRows(state: RolloutState, policy: Policy, horizon: number): HostAttributeRow[] {
+  const all = members(state, policy, horizon);
+  const rows = new Map<string, HostAttributeRow>();
+  for (const attr of candidateAttributes(state, policy)) {
+    for (const m of all) {
+      const value = attributeValue(m.inst, attr);
+      if (value === undefined) continue;
+      const key = `${attr}\u0000${value}`;
+      const row = rows.get(key) ?? { attribute: attr, value, canaryInstances: 0, baselineInstances: 0, failingCanary: 0, failingBaseline: 0 };
+      if (m.group === 'canary') {
+        row.canaryInstances++;
+        if (m.failure) row.failingCanary++;
+      } else {
+        row.baselineInstances++;
+        if (m.failure) row.failingBaseline++;
+      }
+      rows.set(key, row);
+    }
+  }
+  return [...rows.values()];
+}

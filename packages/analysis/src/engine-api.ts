@@ -1,0 +1,96 @@
+/**
+ * The contract between the pure analysis engine (this package) and its users: the detector service,
+ * the `rollwatch analyze` replay CLI, the demo and the benchmarks. Pure: no I/O, no timers, no
+ * Date.now() except through `now`.
+ */
+import type { Decision, Reason, RollwatchEvent } from '@rollwatch/core';
+
+/** A rollout registered through the API (POST /api/v1/rollouts) or discovered from events. */
+export interface RolloutSpec {
+  id: string;
+  service?: string;
+  /** Name of a policy known to the engine, or an inline policy (validated with the policy schema). */
+  policy?: string | Record<string, unknown>;
+  /** Instances the rollout should run, per group (used by availability / batch gates). */
+  expectedInstances?: { canary?: number; baseline?: number; total?: number };
+  /** Version being rolled out (batch post-gate: all instances must report it). */
+  targetVersion?: string;
+  labels?: Record<string, string>;
+}
+
+/** One time series point for dashboards: value of a signal for a group in one window. */
+export interface SeriesPoint {
+  /** Window start, epoch ms (event time). */
+  t: number;
+  canary: number | null;
+  baseline: number | null;
+}
+
+export interface SignalSeries {
+  signal: string;
+  unit: string;
+  threshold?: number;
+  points: SeriesPoint[];
+}
+
+export interface HostAttributeRow {
+  attribute: string;
+  value: string;
+  canaryInstances: number;
+  baselineInstances: number;
+  failingCanary: number;
+  failingBaseline: number;
+}
+
+export interface EvaluationResult {
+  rollout: string;
+  service?: string;
+  decision: Decision;
+  /** 0-100, or null while pending without enough data. */
+  score: number | null;
+  reasons: Reason[];
+  /** Event time (RFC 3339) of the first no-go, or null. */
+  noGoAt: string | null;
+  cause?: 'release' | 'environment' | 'unknown';
+  /** Event time (RFC 3339) the evaluation covers up to (the watermark). */
+  evaluatedAt: string;
+  /** Per-batch gate answers when the policy is a batch policy. */
+  batches?: { batch: number; decision: Decision; reasons: Reason[] }[];
+}
+
+export interface RolloutSummary {
+  rollout: string;
+  service?: string;
+  firstEventAt: string | null;
+  lastEventAt: string | null;
+  instances: { canary: number; baseline: number; other: number };
+  events: number;
+  registered: boolean;
+}
+
+export interface AnalysisEngine {
+  /** Adds events in any order; duplicates (same id) are ignored. Returns the rollouts touched. */
+  ingest(events: RollwatchEvent[]): string[];
+  register(spec: RolloutSpec): void;
+  /** Evaluates a rollout as of its event-time watermark (or `atMs`). Deterministic. */
+  evaluate(rollout: string, atMs?: number): EvaluationResult;
+  /** Evaluation for one batch of a batched upgrade (GET /gate?batch=N). */
+  evaluateBatch(rollout: string, batch: number): EvaluationResult;
+  rollouts(): RolloutSummary[];
+  series(rollout: string): SignalSeries[];
+  hostInventory(rollout: string): HostAttributeRow[];
+  /** Serialisable state for checkpoints; restore(snapshot) gives an engine with equal verdicts. */
+  snapshot(): unknown;
+  /** Drops rollouts whose last event is older than the retention (bounded memory). */
+  evict(olderThanMs: number): string[];
+  /** Drops one rollout's state (the detector evicts by arrival time, not event time). */
+  forget?(rollout: string): boolean;
+  /** Event time (epoch ms) of the rollout's newest event, or null. */
+  lastEventMs?(rollout: string): number | null;
+  /**
+   * How long past the newest event the wall clock still matters (no-data timeout, unavailability):
+   * a live service evaluates at min(now, lastEvent + horizon), so history replayed later is judged
+   * on its own timeline, exactly like `analyze`.
+   */
+  evaluationHorizonMs?(rollout: string): number;
+}

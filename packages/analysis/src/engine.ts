@@ -1,0 +1,375 @@
+// The analysis engine: pure (no I/O, no timers, no clock), bounded memory, serialisable.
+import { ValidationError, type RollwatchEvent } from '@rollwatch/core';
+import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries } from './engine-api.js';
+import { inventoryRows } from './attribution/attribution.js';
+import { batchNumbers, evaluateBatchGates } from './batch/gates.js';
+import { comparativeSignals, evaluateCanary, iso } from './judge/evaluate.js';
+import { templateTable } from './judge/log-templates.js';
+import { collectSamples, windowsBetween } from './judge/samples.js';
+import { TemplateTracker, type MinerSnapshot } from './logsignal/tracker.js';
+import type { MetricSample, SampleGroup } from './metrics/interface.js';
+import { DEFAULT_POLICY, POLICY_TEMPLATES } from './policy/defaults.js';
+import { loadPolicy, resolvePolicy } from './policy/parse.js';
+import type { Policy } from './policy/schema.js';
+import { BUILTIN_SIGNALS, TEMPLATE_SIGNAL } from './signals/catalog.js';
+import { advance, applyEvent, dict, newRolloutState, watermarkOf, windowStart } from './state/ingest.js';
+import { comparedGroup, hasBaselineGroup, type RolloutState } from './state/types.js';
+
+export interface EngineOptions {
+  /** Policy for rollouts that name none: a parsed Policy, a partial document, or YAML/JSON text. */
+  policy?: Policy | Record<string, unknown> | string;
+  /** Named policies a RolloutSpec may refer to, besides the built-in templates. */
+  policies?: Record<string, Policy | Record<string, unknown> | string>;
+}
+
+export interface EngineSnapshot {
+  format: 'rollwatch-analysis-snapshot';
+  version: 1;
+  rollouts: { state: SerialisedState; spec?: RolloutSpec }[];
+  miners: MinerSnapshot[];
+}
+
+type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, Omit<RolloutState['windows'][string], 'ids'> & { ids: string[] | null }> };
+
+export interface ProviderSamples {
+  signal: string;
+  group: SampleGroup;
+  samples: MetricSample[];
+}
+
+export interface TemplateRow {
+  id: string;
+  template: string;
+  example: string;
+  canary: number;
+  baseline: number;
+  canaryInstances: number;
+}
+
+export class Engine implements AnalysisEngine {
+  private readonly states = new Map<string, RolloutState>();
+  private readonly specs = new Map<string, RolloutSpec>();
+  private readonly resolved = new Map<string, { key: string; policy: Policy }>();
+  private readonly basePolicy: Policy;
+  private readonly named = new Map<string, Policy>();
+  private readonly tracker: TemplateTracker;
+
+  constructor(options: EngineOptions = {}) {
+    this.basePolicy = toPolicy(options.policy, DEFAULT_POLICY);
+    for (const [name, template] of Object.entries(POLICY_TEMPLATES)) this.named.set(name, loadPolicy(template as Record<string, unknown>, this.basePolicy));
+    for (const [name, p] of Object.entries(options.policies ?? {})) this.named.set(name, toPolicy(p, this.basePolicy));
+    this.tracker = new TemplateTracker((state) => this.policyFor(state).logTemplates.maxTemplates);
+  }
+
+  /** Names a RolloutSpec may use as `policy`. */
+  policyNames(): string[] {
+    return [...this.named.keys()].sort();
+  }
+
+  ingest(events: RollwatchEvent[]): string[] {
+    // Sorting by (event time, id) makes one call order-independent: any permutation of a batch
+    // leaves the same state.
+    const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const touched = new Set<string>();
+    for (const event of sorted) {
+      const state = this.stateFor(event.rollout);
+      const policy = this.policyFor(state, event.service);
+      const outcome = applyEvent(state, event, policy, (s, group, instance, e) => this.tracker.record(s, group, instance, e));
+      if (outcome === 'applied') touched.add(event.rollout);
+    }
+    return [...touched].sort();
+  }
+
+  /** Samples from a MetricProvider (e.g. Prometheus via the detector), judged like event samples. */
+  ingestSamples(rollout: string, batches: ProviderSamples[]): number {
+    const state = this.stateFor(rollout);
+    const policy = this.policyFor(state);
+    const watermark = watermarkOf(state, policy);
+    let applied = 0;
+    for (const { signal, group, samples } of batches) {
+      if (policy.signals[signal] === undefined) throw new ValidationError('signal', `unknown signal "${signal}": add it to the policy's signals`);
+      for (const s of samples) {
+        if (!Number.isFinite(s.value) || !Number.isFinite(s.t)) continue;
+        if (watermark !== null && s.t < watermark) {
+          state.lateDropped++;
+          continue;
+        }
+        const start = windowStart(s.t, policy.analysis.interval);
+        const w = (state.windows[String(start)] ??= { start, instances: dict(), external: {}, ids: new Set() });
+        const byGroup = ((w.external[signal] ??= {})[group] ??= {});
+        const cell = (byGroup[s.instance ?? `${signal}-${group}`] ??= { sum: 0, count: 0 });
+        cell.sum += s.value;
+        cell.count++;
+        if (state.firstEventMs === null || s.t < state.firstEventMs) state.firstEventMs = s.t;
+        advance(state, s.t, policy);
+        applied++;
+      }
+    }
+    return applied;
+  }
+
+  register(spec: RolloutSpec): void {
+    if (!spec.id) throw new ValidationError('id', 'is required');
+    if (typeof spec.policy === 'string' && !this.named.has(spec.policy)) {
+      throw new ValidationError('policy', `unknown policy "${spec.policy}" (known: ${this.policyNames().join(', ')})`);
+    }
+    if (spec.policy !== undefined && typeof spec.policy === 'object') loadPolicy(spec.policy, this.basePolicy); // validates; throws PolicyError
+    const state = this.stateFor(spec.id);
+    state.registered = true;
+    if (spec.service !== undefined) state.service = spec.service;
+    this.specs.set(spec.id, structuredClone(spec));
+    this.resolved.delete(spec.id);
+    // A different policy means different looks and thresholds: recompute from the aggregates.
+    state.looks = { final: 0, firstFailure: {}, windowTriggers: {} };
+  }
+
+  evaluate(rollout: string, atMs?: number): EvaluationResult {
+    const state = this.states.get(rollout);
+    if (!state || state.maxEventMs === null) return this.emptyResult(rollout, atMs);
+    const policy = this.policyFor(state);
+    const horizon = atMs ?? watermarkOf(state, policy)!;
+    const latest = atMs ?? state.maxEventMs;
+    if (policy.kind === 'batch') return this.evaluateBatches(state, policy, horizon, latest);
+    const { signals: _signals, ...result } = evaluateCanary(state, policy, horizon, latest);
+    return result;
+  }
+
+  evaluateBatch(rollout: string, batch: number): EvaluationResult {
+    if (!Number.isInteger(batch) || batch < 0) throw new ValidationError('batch', 'must be a non-negative integer');
+    const state = this.states.get(rollout);
+    if (!state || state.maxEventMs === null) return this.emptyResult(rollout);
+    const policy = this.policyFor(state);
+    const latest = state.maxEventMs;
+    const b = evaluateBatchGates(state, policy, batch, latest, this.specs.get(rollout));
+    const result: EvaluationResult = {
+      rollout,
+      decision: b.decision,
+      score: b.gatesTotal > 0 ? Math.round((100 * b.gatesPassed) / b.gatesTotal) : null,
+      reasons: b.reasons,
+      noGoAt: b.noGoAt === null ? null : iso(b.noGoAt),
+      evaluatedAt: iso(latest),
+      batches: [{ batch, decision: b.decision, reasons: b.reasons }],
+    };
+    if (state.service !== undefined) result.service = state.service;
+    if (b.decision === 'no-go') result.cause = b.reasons.some((r) => r.cause === 'environment' && r.severity !== 'info') ? 'environment' : 'release';
+    return result;
+  }
+
+  rollouts(): RolloutSummary[] {
+    return [...this.states.values()]
+      .map((s) => {
+        const hasBaseline = hasBaselineGroup(s);
+        const instances = { canary: 0, baseline: 0, other: 0 };
+        for (const i of Object.values(s.instances)) {
+          const g = comparedGroup(i.group, hasBaseline);
+          instances[g ?? 'other']++;
+        }
+        const summary: RolloutSummary = {
+          rollout: s.id,
+          firstEventAt: s.firstEventMs === null ? null : iso(s.firstEventMs),
+          lastEventAt: s.maxEventMs === null ? null : iso(s.maxEventMs),
+          instances,
+          events: s.events,
+          registered: s.registered,
+        };
+        if (s.service !== undefined) summary.service = s.service;
+        return summary;
+      })
+      .sort((a, b) => (a.rollout < b.rollout ? -1 : 1));
+  }
+
+  series(rollout: string): SignalSeries[] {
+    const state = this.states.get(rollout);
+    if (!state) return [];
+    const policy = this.policyFor(state);
+    const windows = windowsBetween(state, -Infinity, Infinity);
+    const out: SignalSeries[] = [];
+    for (const signal of comparativeSignals(policy)) {
+      if (signal === TEMPLATE_SIGNAL) continue;
+      const points = windows.map((w) => {
+        const s = collectSamples(state, signal, [w], policy);
+        return { t: w.start, canary: meanOrNull(s.canary), baseline: meanOrNull(s.baseline) };
+      });
+      if (points.every((p) => p.canary === null && p.baseline === null)) continue;
+      const entry: SignalSeries = { signal, unit: policy.signals[signal]?.unit ?? BUILTIN_SIGNALS[signal]?.unit ?? '', points };
+      if (signal === 'http_error_rate') entry.threshold = policy.thresholds.errorRate;
+      if (signal === 'cpu_ratio') entry.threshold = policy.thresholds.cpu.max;
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** The judge's inputs for one signal and group: one sample per (instance, window) in [from, to). */
+  samples(rollout: string, signal: string, group: SampleGroup, fromMs: number, toMs: number): MetricSample[] | undefined {
+    const state = this.states.get(rollout);
+    if (!state) return undefined;
+    const policy = this.policyFor(state);
+    const out: MetricSample[] = [];
+    for (const w of windowsBetween(state, fromMs, toMs)) {
+      const s = collectSamples(state, signal, [w], policy);
+      for (const value of s[group]) out.push({ t: w.start, value });
+    }
+    return out;
+  }
+
+  hostInventory(rollout: string): HostAttributeRow[] {
+    const state = this.states.get(rollout);
+    if (!state || state.maxEventMs === null) return [];
+    return inventoryRows(state, this.policyFor(state), state.maxEventMs);
+  }
+
+  /** Log templates of a rollout, most frequent first (the detector's /templates endpoint). */
+  templates(rollout: string): TemplateRow[] {
+    const state = this.states.get(rollout);
+    return state ? templateTable(state) : [];
+  }
+
+  snapshot(): EngineSnapshot {
+    const rollouts = [...this.states.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((state) => {
+        const windows: SerialisedState['windows'] = {};
+        for (const [k, w] of Object.entries(state.windows)) windows[k] = { ...structuredClone({ ...w, ids: null }), ids: w.ids ? [...w.ids].sort() : null };
+        const entry: EngineSnapshot['rollouts'][number] = { state: { ...structuredClone({ ...state, windows: {} }), windows } };
+        const spec = this.specs.get(state.id);
+        if (spec) entry.spec = structuredClone(spec);
+        return entry;
+      });
+    return { format: 'rollwatch-analysis-snapshot', version: 1, rollouts, miners: this.tracker.snapshot() };
+  }
+
+  /** Restores state saved by snapshot() (usually into a fresh engine with the same options). */
+  restore(snapshot: unknown): void {
+    const snap = snapshot as EngineSnapshot;
+    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || snap.version !== 1 || !Array.isArray(snap.rollouts)) {
+      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1)');
+    }
+    for (const { state, spec } of snap.rollouts) {
+      const windows: RolloutState['windows'] = {};
+      for (const [k, w] of Object.entries(state.windows)) windows[k] = { ...w, instances: dict(w.instances), ids: w.ids ? new Set(w.ids) : null };
+      const cloned = structuredClone(state);
+      this.states.set(state.id, { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState);
+      if (spec) this.specs.set(state.id, structuredClone(spec));
+      this.resolved.delete(state.id);
+    }
+    this.tracker.restore(snap.miners ?? []);
+  }
+
+  evict(olderThanMs: number): string[] {
+    const dropped: string[] = [];
+    for (const [id, s] of this.states) {
+      if (s.maxEventMs !== null && s.maxEventMs < olderThanMs) {
+        this.states.delete(id);
+        this.specs.delete(id);
+        this.resolved.delete(id);
+        dropped.push(id);
+      }
+    }
+    return dropped.sort();
+  }
+
+  forget(rollout: string): boolean {
+    this.specs.delete(rollout);
+    this.resolved.delete(rollout);
+    return this.states.delete(rollout);
+  }
+
+  lastEventMs(rollout: string): number | null {
+    return this.states.get(rollout)?.maxEventMs ?? null;
+  }
+
+  evaluationHorizonMs(rollout: string): number {
+    const policy = this.policyOf(rollout);
+    return Math.max(policy.noData.timeout, policy.thresholds.unavailableFor) + policy.analysis.lateness + policy.analysis.interval;
+  }
+
+  /** The effective policy of a rollout (named or inline spec policy, then service/rollout overrides). */
+  policyOf(rollout: string): Policy {
+    return this.policyFor(this.stateFor(rollout));
+  }
+
+  private evaluateBatches(state: RolloutState, policy: Policy, horizon: number, latest: number): EvaluationResult {
+    const spec = this.specs.get(state.id);
+    const batches = batchNumbers(state).map((n) => evaluateBatchGates(state, policy, n, latest, spec));
+    const reasons = batches.flatMap((b) => b.reasons);
+    const noGo = batches.filter((b) => b.decision === 'no-go');
+    const decision = noGo.length > 0 ? 'no-go' : batches.length === 0 || batches.some((b) => b.decision === 'pending') ? 'pending' : 'go';
+    if (batches.length === 0) reasons.push({ signal: 'batch', severity: 'info', message: 'no event labelled with a batch number yet (labels.batch = "1", "2", ...)' });
+    const passed = batches.reduce((n, b) => n + b.gatesPassed, 0);
+    const total = batches.reduce((n, b) => n + b.gatesTotal, 0);
+    const firstNoGo = noGo.map((b) => b.noGoAt!).sort((a, b) => a - b)[0];
+    const result: EvaluationResult = {
+      rollout: state.id,
+      decision,
+      score: total > 0 ? Math.round((100 * passed) / total) : null,
+      reasons,
+      noGoAt: firstNoGo === undefined ? null : iso(firstNoGo),
+      evaluatedAt: iso(Math.max(horizon, latest)),
+      batches: batches.map((b) => ({ batch: b.batch, decision: b.decision, reasons: b.reasons })),
+    };
+    if (state.service !== undefined) result.service = state.service;
+    if (decision === 'no-go') {
+      const failing = noGo.flatMap((b) => b.reasons.filter((r) => r.severity === 'fail' || r.severity === 'critical'));
+      result.cause = failing.length > 0 && failing.every((r) => r.cause === 'environment') ? 'environment' : 'release';
+    }
+    return result;
+  }
+
+  private emptyResult(rollout: string, atMs?: number): EvaluationResult {
+    const registered = this.states.get(rollout)?.registered ?? false;
+    return {
+      rollout,
+      decision: 'pending',
+      score: null,
+      reasons: [{ signal: 'no_data', severity: 'info', message: registered ? 'registered; no events yet' : `unknown rollout "${rollout}": no events yet` }],
+      noGoAt: null,
+      evaluatedAt: iso(atMs ?? 0),
+    };
+  }
+
+  private stateFor(rollout: string): RolloutState {
+    let s = this.states.get(rollout);
+    if (!s) {
+      s = newRolloutState(rollout);
+      this.states.set(rollout, s);
+    }
+    return s;
+  }
+
+  private policyFor(state: RolloutState, serviceHint?: string): Policy {
+    const spec = this.specs.get(state.id);
+    const service = spec?.service ?? state.service ?? serviceHint;
+    const named = typeof spec?.policy === 'string' ? spec.policy : spec?.policy === undefined ? state.policyLabel : undefined;
+    const key = `${service ?? ''}\u0000${named ?? ''}`;
+    const hit = this.resolved.get(state.id);
+    if (hit && hit.key === key) return hit.policy;
+    let policy = this.basePolicy;
+    if (named !== undefined) policy = this.named.get(named) ?? this.basePolicy;
+    else if (spec?.policy && typeof spec.policy === 'object') policy = loadPolicy(spec.policy, this.basePolicy);
+    policy = resolvePolicy(policy, { rollout: state.id, ...(service !== undefined ? { service } : {}) });
+    this.resolved.set(state.id, { key, policy });
+    return policy;
+  }
+}
+
+function toPolicy(p: Policy | Record<string, unknown> | string | undefined, base: Policy): Policy {
+  if (p === undefined) return base;
+  return loadPolicy(p as Record<string, unknown> | string, base);
+}
+
+function meanOrNull(values: number[]): number | null {
+  if (values.length === 0) return null;
+  return values.reduce((s, v) => s + v, 0) / values.length;
+}
+
+/** A new engine. Pure and synchronous; feed it events with ingest() and ask evaluate(). */
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new Engine(options);
+}
+
+/** An engine with the state of `snapshot` (pass the same options the snapshot's engine had). */
+export function restoreEngine(snapshot: unknown, options: EngineOptions = {}): Engine {
+  const engine = new Engine(options);
+  engine.restore(snapshot);
+  return engine;
+}

@@ -1,0 +1,30 @@
+// Public surface of @rollwatch/analysis: the pure analysis engine.
+export * from './engine-api.js';
+export { Engine, createEngine, restoreEngine, type EngineOptions, type EngineSnapshot, type ProviderSamples, type TemplateRow } from './engine.js';
+export { analyzeEvents, analyzeEventsSync, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
+export { analyzeCommand, parseAnalyzeArgs, ANALYZE_USAGE, type AnalyzeIo, type AnalyzeArgs } from './cli.js';
+
+export * from './policy/schema.js';
+export * from './policy/defaults.js';
+export * from './policy/parse.js';
+export { parseDuration, formatDuration } from './policy/duration.js';
+
+export type { MetricProvider, MetricQuery, MetricSample, SampleGroup } from './metrics/interface.js';
+export { EventsMetricProvider, type SampleSource } from './metrics/events-provider.js';
+export { NoopMetricProvider } from './metrics/noop-provider.js';
+export { createMetricProvider, type BuiltinMetricProviderKind } from './metrics/factory.js';
+export { BUILTIN_SIGNALS, TEMPLATE_SIGNAL, type SignalDefinition } from './signals/catalog.js';
+export { KNOWN_METRICS, classifyMetric, type MetricKind } from './state/metrics.js';
+
+export * from './stats/normal.js';
+export * from './stats/mann-whitney.js';
+export * from './stats/fisher.js';
+export * from './stats/effect-size.js';
+export * from './stats/alpha-spending.js';
+export { compareVersions, versionAtLeast } from './attribution/versions.js';
+
+// Labelled synthetic rollouts (tests, fixtures, demo, benchmark).
+export { generateScenario, SCENARIO_KINDS, DEFAULT_START, type Scenario, type ScenarioKind, type ScenarioLabel, type ScenarioOptions } from './scenarios/kinds.js';
+export { generateSuite, GOOD_KINDS, BAD_KINDS, type Suite, type SuiteOptions } from './scenarios/suite.js';
+export { FIXTURE_SET, fixtureFile, scenarioToNdjson, type FixtureEntry } from './scenarios/fixtures.js';
+export { Rng } from './scenarios/rng.js';

@@ -1,0 +1,240 @@
+// One evaluation of a canary rollout as of an event-time horizon. Deterministic: a function of the
+// rollout state (plus the cache of looks that are already final) and the horizon.
+//
+// Looks happen at the end of every window after the rollout's first event. A comparative signal
+// that fails at some look stays failed (a sequential test that rejected has stopped), so the walk
+// over looks is cached once a look's windows are closed by the watermark.
+import type { Reason } from '@rollwatch/core';
+import type { EvaluationResult } from '../engine-api.js';
+import type { Policy } from '../policy/schema.js';
+import { TEMPLATE_SIGNAL } from '../signals/catalog.js';
+import { windowStart } from '../state/ingest.js';
+import type { RolloutState, SignalFailure, WindowState } from '../state/types.js';
+import { comparedGroup, hasBaselineGroup } from '../state/types.js';
+import { attribute } from '../attribution/attribution.js';
+import { inventoryWarnings } from '../attribution/inventory.js';
+import { compareSignal, signalAlpha, type SignalJudgement } from './compare.js';
+import { criticalTriggers } from './critical.js';
+import { judgeTemplates } from './log-templates.js';
+import { noDataCheck } from './no-data.js';
+import { collectSamples, windowsBetween } from './samples.js';
+import { scoreSignals } from './score.js';
+import { cpuTrigger, errorRateTrigger, unavailabilityTrigger } from './thresholds.js';
+import type { Trigger } from './triggers.js';
+
+export function comparativeSignals(policy: Policy): string[] {
+  return Object.entries(policy.signals)
+    .filter(([name, s]) => s.enabled && (name === TEMPLATE_SIGNAL ? policy.logTemplates.enabled : true))
+    .map(([name]) => name)
+    .sort();
+}
+
+function judge(state: RolloutState, policy: Policy, signal: string, look: number, windows: readonly WindowState[], signalCount: number, detail = true): SignalJudgement {
+  if (signal === TEMPLATE_SIGNAL) return judgeTemplates(state, policy, windows, signalAlpha(policy, look, signalCount));
+  return compareSignal(signal, policy.signals[signal]!, collectSamples(state, signal, windows, policy), look, signalCount, policy, detail);
+}
+
+/**
+ * Walks the looks not yet final and returns the first failure per signal (cached ones included).
+ * Only looks whose window holds data are tested: a look that adds nothing would repeat the previous
+ * test, and skipping it spends no alpha (the union bound stays valid). That also keeps evaluation
+ * cheap when the detector evaluates at wall-clock time long after the last event.
+ */
+function sequentialFailures(
+  state: RolloutState,
+  policy: Policy,
+  looks: number,
+  first: number,
+  watermark: number,
+  current: ReadonlyMap<string, SignalJudgement>,
+): Record<string, SignalFailure> {
+  const interval = policy.analysis.interval;
+  const signals = comparativeSignals(policy);
+  const failures: Record<string, SignalFailure> = { ...state.looks.firstFailure };
+  const from = first + state.looks.final * interval;
+  const lookIndexes = Object.values(state.windows)
+    .map((w) => w.start)
+    .filter((start) => start >= from && start + interval <= first + looks * interval)
+    .map((start) => (start - first) / interval + 1)
+    .sort((a, b) => a - b);
+  for (const k of lookIndexes) {
+    const lookEnd = first + k * interval;
+    const windows = k === looks ? [] : windowsBetween(state, first, lookEnd);
+    for (const signal of signals) {
+      // Template counts are cumulative (not windowed): judged at the current look only.
+      if (failures[signal] || signal === TEMPLATE_SIGNAL) continue;
+      const j = (k === looks ? current.get(signal) : undefined) ?? judge(state, policy, signal, k, windows, signals.length, false);
+      if (j.status === 'fail') {
+        failures[signal] = {
+          look: k,
+          at: lookEnd,
+          reason: j.reason,
+          pValue: j.pValue ?? 0,
+          alpha: j.alpha ?? 0,
+          canary: j.effect?.canaryMean ?? 0,
+          baseline: j.effect?.baselineMean ?? 0,
+          relativeIncrease: j.effect?.relativeIncrease ?? 0,
+          hlShift: j.effect?.hlShift ?? 0,
+        };
+      }
+    }
+  }
+  // Looks whose windows the watermark has closed cannot change any more.
+  const final = Math.min(looks, Math.floor((watermark - first) / interval));
+  if (final > state.looks.final) {
+    state.looks.final = final;
+    for (const [s, f] of Object.entries(failures)) if (f.at <= first + final * interval) state.looks.firstFailure[s] = f;
+  }
+  return failures;
+}
+
+export interface CanaryEvaluation extends EvaluationResult {
+  signals: SignalJudgement[];
+}
+
+/**
+ * `horizon` bounds window-based evidence (looks, window thresholds): normally the watermark.
+ * `latest` bounds instance-level evidence (critical events, health, silence): normally the newest
+ * event time, so a critical event decides at once instead of a lateness later.
+ */
+export function evaluateCanary(state: RolloutState, policy: Policy, horizon: number, latest: number = horizon): CanaryEvaluation {
+  const interval = policy.analysis.interval;
+  const watermark = (state.maxEventMs ?? horizon) - policy.analysis.lateness;
+  const first = windowStart(state.firstEventMs ?? horizon, interval);
+  const looks = Math.max(0, Math.floor((horizon - first) / interval));
+  const signals = comparativeSignals(policy);
+  // Current picture at the latest look (or pending before the first window closes).
+  const lookEnd = first + looks * interval;
+  const lookWindows = windowsBetween(state, first, lookEnd);
+  const currentLook = new Map<string, SignalJudgement>();
+  for (const signal of signals) {
+    currentLook.set(
+      signal,
+      looks === 0
+        ? { signal, status: 'pending', canaryN: 0, baselineN: 0, pValue: null, alpha: null, effect: null, significant: false, reason: { signal, severity: 'info', message: `${signal}: first window not closed yet` } }
+        : judge(state, policy, signal, looks, lookWindows, signals.length),
+    );
+  }
+  const failures = sequentialFailures(state, policy, looks, first, watermark, currentLook);
+
+  const judgements: SignalJudgement[] = signals.map((signal) => {
+    const current = currentLook.get(signal)!;
+    if (looks === 0) return current;
+    const latched = failures[signal];
+    if (latched && current.status !== 'fail') {
+      const reason: Reason = { ...latched.reason, message: `${latched.reason.message} (first failed at look ${latched.look}, ${iso(latched.at)})` };
+      return { ...current, status: 'fail', reason };
+    }
+    return current;
+  });
+
+  const triggers: Trigger[] = [];
+  const attributed = attribute(state, policy, latest);
+  const envExplained = new Set(attributed?.instances ?? []);
+  const exclude = attributed && policy.attribution.onEnvironment !== 'no-go' ? envExplained : undefined;
+  for (const t of criticalTriggers(state, policy, { horizon: latest, ...(exclude ? { exclude } : {}) })) {
+    if (attributed && t.instances.every((i) => envExplained.has(i))) {
+      t.reason = { ...t.reason, cause: 'environment', attribute: { name: attributed.attribute, value: attributed.value } };
+    }
+    triggers.push(t);
+  }
+
+  const hasBaseline = hasBaselineGroup(state);
+  const isCanary = (instance: string): boolean => {
+    const inst = state.instances[instance];
+    return inst !== undefined && comparedGroup(inst.group, hasBaseline) === 'canary';
+  };
+  const closed = windowsBetween(state, first, horizon);
+  const errorTrigger = cachedTrigger(state, 'error_rate', watermark, () => errorRateTrigger(state, policy, closed, horizon, isCanary, 'canary'));
+  if (errorTrigger) triggers.push(errorTrigger);
+  const cpu = cachedTrigger(state, 'cpu', watermark, () => cpuTrigger(state, policy, closed, horizon, isCanary, 'canary'));
+  if (cpu) triggers.push(cpu);
+  const outage = unavailabilityTrigger(state, policy, latest);
+  if (outage) triggers.push(outage);
+  const noData = noDataCheck(state, policy, latest);
+  if (noData.trigger) triggers.push(noData.trigger);
+
+  for (const j of judgements) {
+    if (j.status !== 'fail' || !policy.signals[j.signal]?.mustPass) continue;
+    triggers.push({ at: failures[j.signal]?.at ?? lookEnd, kind: 'comparative', instances: [], reason: j.reason });
+  }
+  const score = scoreSignals(judgements, policy);
+  const failing = judgements.filter((j) => j.status === 'fail');
+  // A score over a few judged signals (the rest still pending) is not representative: it decides
+  // only once every enabled signal with data has been judged.
+  const pendingSignals = judgements.filter((j) => j.status === 'pending');
+  if (score !== null && score < policy.scoring.marginal && failing.length > 0 && pendingSignals.length === 0) {
+    const at = Math.max(...failing.map((j) => failures[j.signal]?.at ?? lookEnd));
+    triggers.push({
+      at,
+      kind: 'score',
+      instances: [],
+      reason: { signal: 'score', severity: 'fail', message: `score ${score} is below the marginal threshold ${policy.scoring.marginal} (failing: ${failing.map((j) => j.signal).join(', ')})`, canary: score, threshold: policy.scoring.marginal, cause: 'release' },
+    });
+  }
+  if (attributed && policy.attribution.onEnvironment === 'no-go') {
+    triggers.push({ at: attributed.at, kind: 'environment', instances: attributed.instances, reason: attributed.reason });
+  }
+
+  const fired = triggers.filter((t) => t.at <= latest).sort((a, b) => a.at - b.at || (a.reason.signal < b.reason.signal ? -1 : 1));
+  const reasons: Reason[] = [];
+  let decision: EvaluationResult['decision'];
+  if (fired.length > 0) {
+    decision = 'no-go';
+    reasons.push(...fired.map((t) => t.reason));
+  } else if (attributed && policy.attribution.onEnvironment === 'pending') {
+    decision = 'pending';
+  } else if (looks === 0 || pendingSignals.length > 0 || score === null || noData.pending.some((r) => r.severity === 'warn')) {
+    decision = 'pending';
+  } else if (score >= policy.scoring.pass) {
+    decision = 'go';
+  } else {
+    decision = policy.scoring.marginalDecision;
+    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}): keep watching`, canary: score, threshold: policy.scoring.pass });
+  }
+  if (attributed && !reasons.includes(attributed.reason)) reasons.push(attributed.reason);
+  const listed = new Set(reasons);
+  for (const j of judgements) {
+    if (listed.has(j.reason)) continue;
+    const mustPass = policy.signals[j.signal]?.mustPass === true;
+    reasons.push(j.status === 'fail' && !mustPass ? { ...j.reason, severity: 'warn' } : j.reason);
+  }
+  reasons.push(...noData.pending);
+  reasons.push(...inventoryWarnings(state, policy));
+  if (state.lateDropped > 0) {
+    reasons.push({ signal: 'late_events', severity: 'info', message: `${state.lateDropped} metric/log event(s) arrived later than the allowed lateness (${policy.analysis.lateness} ms) and were not counted` });
+  }
+
+  const noGoAt = fired[0] ? iso(fired[0].at) : null;
+  let cause: EvaluationResult['cause'];
+  if (attributed) cause = 'environment';
+  else if (decision === 'no-go') cause = fired.every((t) => t.reason.cause === 'unknown') ? 'unknown' : 'release';
+  const result: CanaryEvaluation = {
+    rollout: state.id,
+    decision,
+    score,
+    reasons,
+    noGoAt,
+    evaluatedAt: iso(horizon),
+    signals: judgements,
+  };
+  if (state.service !== undefined) result.service = state.service;
+  if (cause !== undefined) result.cause = cause;
+  return result;
+}
+
+/** Window-threshold triggers on closed windows are final: cache them (retention may drop the window). */
+function cachedTrigger(state: RolloutState, key: string, watermark: number, compute: () => Trigger | null): Trigger | null {
+  const cached = state.looks.windowTriggers[key];
+  if (cached) {
+    return { at: cached.at, kind: 'threshold', instances: [], reason: cached.reason };
+  }
+  const t = compute();
+  if (t && t.at <= watermark) state.looks.windowTriggers[key] = { at: t.at, reason: t.reason };
+  return t;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+

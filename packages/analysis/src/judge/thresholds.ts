@@ -1,0 +1,131 @@
+// Absolute thresholds from the policy: canary error rate above the ceiling in a closed window,
+// no healthy canary instance for too long, CPU above the ceiling for a sustained period.
+import type { Policy } from '../policy/schema.js';
+import { formatDuration } from '../policy/duration.js';
+import type { InstanceState, RolloutState, WindowState } from '../state/types.js';
+import { comparedGroup, hasBaselineGroup } from '../state/types.js';
+import { fmt } from './compare.js';
+import { pooled } from './samples.js';
+import type { Trigger } from './triggers.js';
+
+type Membership = (instance: string) => boolean;
+
+/** First closed window (end <= horizon) whose pooled error rate exceeds the ceiling. */
+export function errorRateTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string): Trigger | null {
+  const t = policy.thresholds;
+  for (const w of windows) {
+    const end = w.start + policy.analysis.interval;
+    if (end > horizon) break;
+    const p = pooled(state, w, 'all', members);
+    if (p.requests < Math.max(1, t.errorRateMinRequests)) continue;
+    const rate = p.errors / p.requests;
+    if (rate > t.errorRate) {
+      return {
+        at: end,
+        kind: 'threshold',
+        instances: Object.keys(w.instances).filter(members),
+        reason: {
+          signal: 'http_error_rate',
+          severity: 'fail',
+          message: `${label} error rate ${fmt(rate * 100, 3)}% (${p.errors}/${p.requests} requests in the window from ${new Date(w.start).toISOString()}) is above the ${fmt(t.errorRate * 100)}% ceiling`,
+          canary: rate,
+          threshold: t.errorRate,
+          cause: 'release',
+        },
+      };
+    }
+  }
+  return null;
+}
+
+/** CPU (mean over the members' samples per window) above the ceiling for sustainedFor. */
+export function cpuTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string): Trigger | null {
+  const { max, sustainedFor } = policy.thresholds.cpu;
+  const interval = policy.analysis.interval;
+  const needed = Math.max(1, Math.ceil(sustainedFor / interval));
+  let run = 0;
+  let prevStart: number | null = null;
+  let peak = 0;
+  for (const w of windows) {
+    const end = w.start + interval;
+    if (end > horizon) break;
+    const p = pooled(state, w, 'all', members);
+    if (p.cpuCount === 0) continue;
+    const mean = p.cpuSum / p.cpuCount;
+    const contiguous = prevStart !== null && w.start === prevStart + interval;
+    if (mean > max) {
+      run = contiguous ? run + 1 : 1;
+      peak = run === 1 ? mean : Math.max(peak, mean);
+    } else {
+      run = 0;
+    }
+    prevStart = w.start;
+    if (run >= needed) {
+      return {
+        at: end,
+        kind: 'threshold',
+        instances: Object.keys(w.instances).filter(members),
+        reason: {
+          signal: 'cpu_ratio',
+          severity: 'fail',
+          message: `${label} CPU above ${fmt(max * 100)}% for ${formatDuration(run * interval)} (peak window mean ${fmt(peak * 100, 3)}%)`,
+          canary: peak,
+          threshold: max,
+          cause: 'release',
+        },
+      };
+    }
+  }
+  return null;
+}
+
+/** Healthy at time t: the latest transition at or before t, healthy if none yet (seen = up). */
+export function healthyAt(inst: InstanceState, t: number): boolean {
+  let state = true;
+  for (const [at, up] of inst.health) {
+    if (at > t) break;
+    state = up;
+  }
+  return state;
+}
+
+/** No healthy canary instance for longer than thresholds.unavailableFor. */
+export function unavailabilityTrigger(state: RolloutState, policy: Policy, horizon: number): Trigger | null {
+  const hasBaseline = hasBaselineGroup(state);
+  const canary = Object.values(state.instances).filter((i) => comparedGroup(i.group, hasBaseline) === 'canary');
+  if (canary.length === 0) return null;
+  const limit = policy.thresholds.unavailableFor;
+  // Sweep every moment where some canary instance appears or changes health.
+  const moments = new Set<number>();
+  for (const i of canary) {
+    moments.add(i.firstSeen);
+    for (const [t] of i.health) moments.add(t);
+  }
+  const times = [...moments].filter((t) => t <= horizon).sort((a, b) => a - b);
+  let downSince: number | null = null;
+  for (const t of times) {
+    const up = canary.some((i) => i.firstSeen <= t && healthyAt(i, t));
+    if (!up && downSince === null) downSince = t;
+    if (up && downSince !== null) {
+      if (t - downSince > limit) return outage(downSince, limit, canary);
+      downSince = null;
+    }
+  }
+  if (downSince !== null && horizon - downSince > limit) return outage(downSince, limit, canary);
+  return null;
+}
+
+function outage(since: number, limit: number, canary: InstanceState[]): Trigger {
+  return {
+    at: since + limit,
+    kind: 'threshold',
+    instances: canary.map((i) => i.id),
+    reason: {
+      signal: 'availability',
+      severity: 'fail',
+      message: `no healthy canary instance since ${new Date(since).toISOString()} (more than ${formatDuration(limit)})`,
+      threshold: limit / 1000,
+      cause: 'release',
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// Online log-template mining: one Drain miner per service (so canary and baseline lines share
+// template ids), and per rollout and group a bounded table of template counts, the instances that
+// logged each template, and one example line.
+import type { EventGroup, RollwatchEvent } from '@rollwatch/core';
+import { TemplateMiner } from '@rollwatch/logtemplates';
+import { RING, type RolloutState } from '../state/types.js';
+
+/** Serialisable miner state: enough to rebuild equivalent templates after a restore. */
+export interface MinerSnapshot {
+  service: string;
+  templates: { id: string; seq: number; firstExample: string }[];
+}
+
+export class TemplateTracker {
+  private readonly miners = new Map<string, TemplateMiner>();
+  /** Miner id -> id used in rollout state (differs only for templates rebuilt after a restore). */
+  private readonly aliases = new Map<string, string>();
+
+  constructor(private readonly maxTemplatesPerRollout: (state: RolloutState) => number) {}
+
+  /** Mines one log line into the rollout's counts. */
+  record(state: RolloutState, group: EventGroup, instance: string, event: RollwatchEvent): void {
+    if (event.message === undefined) return;
+    const service = state.service ?? event.service ?? state.id;
+    const result = this.miner(service).add(event.message);
+    const id = this.aliases.get(result.templateId) ?? result.templateId;
+    const table = (state.templates[group] ??= {});
+    state.templateLines[group] = (state.templateLines[group] ?? 0) + 1;
+    let entry = table[id];
+    if (!entry) {
+      if (Object.keys(table).length >= this.maxTemplatesPerRollout(state)) return;
+      entry = { count: 0, instances: [], example: event.message.slice(0, 512), template: result.template };
+      table[id] = entry;
+    }
+    entry.count++;
+    entry.template = result.template;
+    if (!entry.instances.includes(instance) && entry.instances.length < RING.instanceTemplateIds) entry.instances.push(instance);
+  }
+
+  /** Current template text for an id (templates generalise as lines arrive). */
+  snapshot(): MinerSnapshot[] {
+    return [...this.miners.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([service, miner]) => ({
+        service,
+        templates: miner
+          .templates()
+          .sort((a, b) => a.seq - b.seq)
+          .map((t) => ({ id: this.aliases.get(t.id) ?? t.id, seq: t.seq, firstExample: t.firstExample })),
+      }));
+  }
+
+  /** Re-seeds miners with each template's first example, in creation order, aliasing new ids. */
+  restore(snapshots: readonly MinerSnapshot[]): void {
+    for (const s of snapshots) {
+      const miner = this.miner(s.service);
+      for (const t of s.templates) {
+        const r = miner.add(t.firstExample);
+        if (r.templateId !== t.id) this.aliases.set(r.templateId, t.id);
+      }
+    }
+  }
+
+  private miner(service: string): TemplateMiner {
+    let m = this.miners.get(service);
+    if (!m) {
+      m = new TemplateMiner();
+      this.miners.set(service, m);
+    }
+    return m;
+  }
+}
