@@ -1,0 +1,54 @@
+// Human-readable renderings for the CLI (pure string building; the JSON modes bypass these).
+import type { TemplateChange, TemplateDiff } from "../diff/diff.js";
+
+export interface TableRow {
+  id: string;
+  template: string;
+  count: number;
+  firstExample: string;
+}
+
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** Count / id / template, then the first example indented below; rows sorted by count desc. */
+export function formatTemplateTable(rows: readonly TableRow[]): string {
+  const sorted = [...rows].sort((a, b) => b.count - a.count);
+  const countW = Math.max(5, ...sorted.map((r) => String(r.count).length));
+  const idW = Math.max(11, ...sorted.map((r) => r.id.length));
+  const lines = [`${"COUNT".padStart(countW)}  ${"TEMPLATE ID".padEnd(idW)}  TEMPLATE`];
+  for (const r of sorted) {
+    lines.push(`${String(r.count).padStart(countW)}  ${r.id.padEnd(idW)}  ${r.template}`);
+    lines.push(`${" ".repeat(countW + idW + 4)}e.g. ${clip(r.firstExample, 160)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const fmtP = (p: number): string => (p === 0 ? "<1e-300" : p < 1e-4 ? p.toExponential(2) : p.toPrecision(3));
+const fmtRate = (r: number): string => (r === 0 ? "0" : r.toPrecision(3));
+
+function section(title: string, items: readonly TemplateChange[], ratio: boolean): string[] {
+  const out = [`${title} (${items.length})`];
+  for (const c of items) {
+    const rr = ratio && c.rateRatio !== null ? ` ratio=${c.rateRatio.toFixed(2)}` : "";
+    out.push(
+      `  baseline=${c.baselineCount} canary=${c.canaryCount} rate ${fmtRate(c.baselineRate)} -> ${fmtRate(c.canaryRate)}${rr} p=${fmtP(c.pValue)}${c.significant ? "" : " (not significant)"}  [${c.templateId}]`,
+      `    ${c.template}`,
+      `    e.g. ${clip(c.example, 160)}`,
+    );
+  }
+  return out;
+}
+
+export function formatDiff(d: TemplateDiff): string {
+  const lines = [
+    `baseline: ${d.baseline.lines} lines, ${d.baseline.templates} templates; canary: ${d.canary.lines} lines, ${d.canary.templates} templates`,
+    `test: one-sided exact conditional binomial (canary share of a template's occurrences vs canary share of lines), alpha=${d.options.alpha}, min rate ratio=${d.options.minRateRatio}, min occurrences=${d.options.minOccurrences}`,
+    "",
+    ...section("NEW in canary", d.newTemplates, false),
+    "",
+    ...section("ROSE in canary", d.rose, true),
+    "",
+    ...section("GONE from canary", d.gone, false),
+  ];
+  return lines.join("\n") + "\n";
+}

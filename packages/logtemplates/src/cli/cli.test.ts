@@ -1,0 +1,122 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { templatesCommand, type TemplatesIo } from "./cli.js";
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(argv: string[], opts: { stdin?: string; files?: Record<string, string> } = {}): Promise<Captured> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (d: Buffer) => (stdout += d.toString()));
+  err.on("data", (d: Buffer) => (stderr += d.toString()));
+  const io: TemplatesIo = { stdin: Readable.from([opts.stdin ?? ""]), stdout: out, stderr: err };
+  const files = opts.files;
+  if (files) {
+    io.readFile = (p: string) => {
+      const content = files[p];
+      if (content === undefined) throw new Error(`no such test file ${p}`);
+      return content;
+    };
+  }
+  const code = await templatesCommand(argv, io);
+  return { code, stdout, stderr };
+}
+
+const INPUT = ["user alice logged in", "disk /dev/sda1 is full", "user bob logged in", "", "disk /dev/sdb2 is full"].join("\n") + "\n";
+
+test("cli: --json prints exactly one object per input line with the final template", async () => {
+  const r = await run(["-", "--json"], { stdin: INPUT });
+  assert.equal(r.code, 0);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 5);
+  const first = JSON.parse(lines[0] as string);
+  assert.deepEqual(Object.keys(first), ["line", "templateId", "template"]);
+  // Line 1 reports the generalised template, not the one known when it was read.
+  assert.equal(lines[0], `{"line":1,"templateId":"${first.templateId}","template":"user <*> logged in"}`);
+  const objs = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(objs.map((o) => o.line), [1, 2, 3, 4, 5]);
+  assert.equal(objs[2].templateId, first.templateId);
+  assert.equal(objs[1].templateId, objs[4].templateId);
+  assert.equal(objs[1].template, "disk <*> is full");
+  assert.equal(objs[3].template, "");
+  assert.match(first.templateId, /^[0-9a-f]{8}-1$/);
+});
+
+test("cli: same input gives identical --json output (stable ids), file and stdin alike", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "logtemplates-"));
+  try {
+    const file = join(dir, "in.log");
+    await writeFile(file, INPUT);
+    const fromFile = await run([file, "--json"]);
+    const fromStdin = await run(["--json", "-"], { stdin: INPUT });
+    assert.equal(fromFile.code, 0);
+    assert.equal(fromFile.stdout, fromStdin.stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("cli: table mode lists templates by count with an example, and lines/s on stderr", async () => {
+  const r = await run(["-"], { stdin: INPUT + "user carol logged in\n" });
+  assert.equal(r.code, 0);
+  const rows = r.stdout.split("\n");
+  assert.match(rows[0] as string, /COUNT\s+TEMPLATE ID\s+TEMPLATE/);
+  assert.match(rows[1] as string, /^\s+3\s+\S+-1\s+user <\*> logged in$/);
+  assert.match(rows[2] as string, /e\.g\. user alice logged in/);
+  assert.match(r.stderr, /mined 6 lines into 3 templates .* lines\/s\)/);
+});
+
+test("cli: diff reports new templates with test and p-value, as one JSON document", async () => {
+  const baseline = Array.from({ length: 200 }, (_, i) => `request ${i} served in ${i % 50}ms`).join("\n");
+  const canary = [
+    ...Array.from({ length: 40 }, (_, i) => `request ${i} served in ${i % 50}ms`),
+    ...Array.from({ length: 6 }, (_, i) => `panic: nil map write in handler ${i}`),
+  ].join("\n");
+  const files = { "base.log": baseline, "canary.log": canary };
+  const r = await run(["diff", "base.log", "canary.log", "--json"], { files });
+  assert.equal(r.code, 0);
+  const d = JSON.parse(r.stdout);
+  assert.equal(d.baseline.lines, 200);
+  assert.equal(d.canary.lines, 46);
+  assert.equal(d.newTemplates.length, 1);
+  assert.equal(d.newTemplates[0].template, "panic: nil map write in handler <*>");
+  assert.equal(d.newTemplates[0].test, "exact-conditional-binomial-one-sided");
+  assert.ok(d.newTemplates[0].pValue < 1e-4);
+  assert.equal(d.newTemplates[0].example, "panic: nil map write in handler 0");
+  assert.deepEqual(d.rose, []);
+  assert.deepEqual(d.gone, []);
+  const text = await run(["diff", "base.log", "canary.log"], { files });
+  assert.match(text.stdout, /NEW in canary \(1\)/);
+  assert.match(text.stdout, /p=\S+/);
+});
+
+test("cli: bad arguments exit 2 with a clear message", async () => {
+  for (const argv of [[], ["a", "b"], ["--depth", "x", "-"], ["--no-mask", "bogus", "-"], ["--frobnicate", "-"], ["diff", "only-one"], ["--sim-threshold"], ["--sim-threshold", "2", "-"]]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, `argv ${JSON.stringify(argv)}`);
+    assert.match(r.stderr, /^rollwatch templates: .+\nRun "rollwatch templates --help"/);
+    assert.equal(r.stdout, "");
+  }
+});
+
+test("cli: --help, option forms and unreadable files", async () => {
+  const h = await run(["--help"]);
+  assert.equal(h.code, 0);
+  assert.match(h.stdout, /rollwatch templates diff <baseline-file> <canary-file>/);
+  const opts = await run(["-", "--json", "--sim-threshold=0.9", "--depth", "5", "--max-children", "10", "--max-clusters", "1", "--no-mask", "number"], { stdin: "a 1\nb 2\n" });
+  assert.equal(opts.code, 0);
+  assert.deepEqual(opts.stdout.trimEnd().split("\n").map((l) => JSON.parse(l).template), ["a 1", "b 2"]);
+  const missing = await run(["/definitely/not/here.log"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read \/definitely\/not\/here\.log/);
+});

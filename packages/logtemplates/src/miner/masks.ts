@@ -1,0 +1,117 @@
+// Preprocessing masks: replace obviously-variable substrings by the wildcard before the Drain tree
+// sees the message. Masking is what makes a fixed-depth tree work on real logs: without it, an IP
+// or a timestamp in the first tokens would create a new branch per value. Order matters (a URL
+// contains a path and numbers, a timestamp contains numbers), so masks run in MASK_NAMES order.
+import { isIPv6 } from "node:net";
+
+export const WILDCARD = "<*>";
+
+export const MASK_NAMES = [
+  "url",
+  "email",
+  "uuid",
+  "timestamp",
+  "call",
+  "ipv6",
+  "ipv4",
+  "path",
+  "hex",
+  "duration",
+  "quotedValue",
+  "quoted",
+  "number",
+] as const;
+export type MaskName = (typeof MASK_NAMES)[number];
+
+export function isMaskName(s: string): s is MaskName {
+  return (MASK_NAMES as readonly string[]).includes(s);
+}
+
+/** Masks enabled by default. `quoted` (any "..." string) is off: it would also swallow constant
+ * quoted text such as the request line of an access log, which is part of the template. */
+export const DEFAULT_MASKS: readonly MaskName[] = MASK_NAMES.filter((m) => m !== "quoted");
+
+type Replacer = (match: string, ...groups: string[]) => string;
+interface MaskRule {
+  re: RegExp;
+  replace: string | Replacer;
+}
+
+const W = WILDCARD;
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+
+const RULES: Record<MaskName, MaskRule[]> = {
+  url: [{ re: /\b[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s"'<>]+/g, replace: W }],
+  email: [{ re: /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, replace: W }],
+  uuid: [{ re: /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g, replace: W }],
+  // Timestamps may contain spaces (syslog "Jan  2 15:04:05", ctime, common log format); masking
+  // them as one wildcard keeps the token count constant, which the tree is keyed on.
+  timestamp: [
+    { re: /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\w:])/g, replace: W },
+    { re: /\b\d{1,2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?/g, replace: W },
+    { re: new RegExp(`\\b(?:${DAY} )?${MONTH} +\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?: \\d{4})?\\b`, "g"), replace: W },
+    { re: /\b\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?/g, replace: W },
+    { re: /\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, replace: W },
+  ],
+  // Qualified function calls / stack-frame locations: "com.foo.Bar.baz(Bar.java:42)",
+  // "main.(*Server).handle(0xc0001, {0x7f, 0x1})". The frame is a value, not template text, so all
+  // frames of a trace collapse into one template ("at <*>") whatever their argument lists are.
+  call: [{ re: /(?<![\w.$/])[A-Za-z_$][\w$./<>*()-]*?\.[\w$<>]+\([^()\n]*\)/g, replace: W }],
+  // IPv6 candidates are validated with net.isIPv6 so clock times like 15:04:05 are left alone.
+  ipv6: [
+    {
+      re: /\[([0-9A-Fa-f:.]+(?:%\w+)?)\](?::\d{1,5})?|(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]*[0-9A-Fa-f])(?![\w:])/g,
+      replace: (m, bracketed, bare) => (isIPv6((bracketed ?? bare ?? "").replace(/%\w+$/, "")) ? W : m),
+    },
+  ],
+  ipv4: [{ re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d]|\.\d)/g, replace: W }],
+  // Absolute unix paths (with optional query string), ./relative paths and Windows paths. The
+  // look-behind keeps "HTTP/1.1" and "application/json" intact: a path must start the token.
+  path: [
+    { re: /(?<![\w/.:~-])(?:\.{1,2})?(?:\/[\w.@%+~-]+)+\/?(?:\?[^\s"]*)?/g, replace: W },
+    { re: /\b[A-Za-z]:\\(?:[^\\\s]+\\)*[^\\\s]*/g, replace: W },
+  ],
+  hex: [
+    { re: /\b0[xX][0-9a-fA-F]+\b/g, replace: W },
+    { re: /\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b/g, replace: W },
+    { re: /\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b/g, replace: W }, // MAC address
+  ],
+  duration: [{ re: /(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d))+(?![\w])/g, replace: W }],
+  // key="value with spaces": values of structured pairs are variables, the key is not.
+  quotedValue: [{ re: /(\b[\w.-]+=)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}${W}` }],
+  quoted: [
+    { re: /"(?:[^"\\]|\\.)*"/g, replace: `"${W}"` },
+    { re: /(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)/g, replace: `'${W}'` },
+  ],
+  // Plain numbers, optionally signed/decimal/with a size unit. A number glued to letters on its
+  // left ("v2", "sha256") is part of a word and is left for the tree's has-digits rule.
+  number: [
+    {
+      re: /(?<![A-Za-z0-9_.])[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?:%|[KMGTP]i?B|B\b|k\b)?(?![A-Za-z0-9_])/g,
+      replace: W,
+    },
+  ],
+};
+
+/** Compile the list of enabled masks once per miner (RegExp objects are reused). */
+export function compileMasks(enabled: readonly MaskName[]): MaskRule[] {
+  const on = new Set(enabled);
+  return MASK_NAMES.filter((n) => on.has(n)).flatMap((n) => RULES[n]);
+}
+
+export function applyMasks(text: string, rules: readonly MaskRule[]): string {
+  let out = text;
+  for (const rule of rules) {
+    rule.re.lastIndex = 0;
+    out = typeof rule.replace === "string"
+      ? out.replace(rule.re, rule.replace)
+      : out.replace(rule.re, rule.replace as (substring: string, ...args: unknown[]) => string);
+  }
+  return out;
+}
+
+/** Convenience for tests and callers that want a single mask applied. */
+export function maskWith(text: string, names: readonly MaskName[]): string {
+  return applyMasks(text, compileMasks(names));
+}

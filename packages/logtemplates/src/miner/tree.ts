@@ -1,0 +1,147 @@
+// Drain's fixed-depth prefix tree (He et al., ICWS 2017; routing rules as in logpai/Drain3).
+// Layer 1 is keyed by token count, the next (depth - 3) layers by the first tokens, and leaves hold
+// candidate clusters. Fixed depth bounds the work per message regardless of how many clusters exist.
+import { WILDCARD } from "./masks.js";
+
+export interface TreeNode {
+  children: Map<string, TreeNode>;
+  clusters: ClusterRef[];
+  parent: TreeNode | undefined;
+  key: string;
+}
+
+/** What the tree needs to know about a cluster. */
+export interface ClusterRef {
+  tokens: string[];
+  /** Extra leading routing layers (1 for syslog-tagged messages, see Preprocessed.tagged). */
+  extraLayers: number;
+  leaf: TreeNode | undefined;
+}
+
+export function newNode(parent?: TreeNode, key = ""): TreeNode {
+  return { children: new Map(), clusters: [], parent, key };
+}
+
+const hasDigit = (t: string): boolean => /\d/.test(t);
+
+export interface TreeParams {
+  depth: number;
+  maxChildren: number;
+  parametrizeNumericTokens: boolean;
+}
+
+/**
+ * Number of first-token layers below the token-count layer. Drain3 counts the root, the
+ * token-count layer and the leaf layer in `depth`, so depth 4 routes on the first token only; the
+ * last token is never used for routing (it is left to the similarity check).
+ */
+const prefixLayers = (p: TreeParams, tokenCount: number, extra: number): number =>
+  Math.max(0, Math.min(p.depth - 3 + extra, tokenCount - 1));
+
+/** Walk to the leaf a message would belong to, without creating nodes. */
+export function findLeaf(root: TreeNode, tokens: readonly string[], p: TreeParams, extra = 0): TreeNode | undefined {
+  let node = root.children.get(String(tokens.length));
+  for (let i = 0; node && i < prefixLayers(p, tokens.length, extra); i++) {
+    const tok = tokens[i] as string;
+    node = node.children.get(tok) ?? node.children.get(WILDCARD);
+  }
+  return node;
+}
+
+function child(node: TreeNode, key: string): TreeNode {
+  let c = node.children.get(key);
+  if (!c) {
+    c = newNode(node, key);
+    node.children.set(key, c);
+  }
+  return c;
+}
+
+/** Insert a new cluster, creating its path. Returns the leaf it was put in. */
+export function insertCluster(root: TreeNode, cluster: ClusterRef, p: TreeParams): TreeNode {
+  const tokens = cluster.tokens;
+  let node = child(root, String(tokens.length));
+  for (let i = 0; i < prefixLayers(p, tokens.length, cluster.extraLayers); i++) {
+    const tok = tokens[i] as string;
+    const existing = node.children.get(tok);
+    if (existing) {
+      node = existing;
+    } else if (tok === WILDCARD || (p.parametrizeNumericTokens && hasDigit(tok))) {
+      // Tokens that look like values share one branch, otherwise every id would get its own.
+      node = child(node, WILDCARD);
+    } else if (node.children.has(WILDCARD)) {
+      node = node.children.size < p.maxChildren ? child(node, tok) : child(node, WILDCARD);
+    } else {
+      // Keep the last slot for the wildcard child so overflowing tokens still have a home.
+      node = node.children.size + 1 < p.maxChildren ? child(node, tok) : child(node, WILDCARD);
+    }
+  }
+  node.clusters.push(cluster);
+  cluster.leaf = node;
+  return node;
+}
+
+/** Remove an evicted cluster and prune nodes that became empty, keeping the tree bounded too. */
+export function removeCluster(cluster: ClusterRef): void {
+  let node = cluster.leaf;
+  if (!node) return;
+  const i = node.clusters.indexOf(cluster);
+  if (i >= 0) node.clusters.splice(i, 1);
+  cluster.leaf = undefined;
+  while (node && node.parent && node.clusters.length === 0 && node.children.size === 0) {
+    node.parent.children.delete(node.key);
+    node = node.parent;
+  }
+}
+
+/**
+ * Similarity of a cluster template to a message: share of positions with equal tokens. A template
+ * wildcard counts only when the message token is a wildcard too (a masked value): both sides then
+ * agree that the position is a variable. Drain3 ignores wildcards entirely (include_params=False),
+ * which on header-heavy lines (access logs, apache errors) left too few constant tokens to reach
+ * the threshold; a generalised position still never matches a concrete token, so templates do
+ * not start attracting everything of their length.
+ */
+export function similarity(template: readonly string[], tokens: readonly string[]): number {
+  if (template.length === 0) return 1;
+  let same = 0;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i];
+    if (t === tokens[i]) same++;
+  }
+  return same / template.length;
+}
+
+/** Best cluster in a leaf at or above the threshold; ties go to the more general template. */
+export function bestMatch<C extends ClusterRef>(
+  candidates: readonly C[],
+  tokens: readonly string[],
+  threshold: number,
+): C | undefined {
+  let best: C | undefined;
+  let bestSim = -1;
+  let bestParams = -1;
+  for (const c of candidates) {
+    const sim = similarity(c.tokens, tokens);
+    if (sim < threshold) continue;
+    const params = c.tokens.reduce((n, t) => (t === WILDCARD ? n + 1 : n), 0);
+    if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+      best = c;
+      bestSim = sim;
+      bestParams = params;
+    }
+  }
+  return best;
+}
+
+/** Drain's template update: positions that differ become wildcards. Returns whether it changed. */
+export function mergeInto(template: string[], tokens: readonly string[]): boolean {
+  let changed = false;
+  for (let i = 0; i < template.length; i++) {
+    if (template[i] !== tokens[i] && template[i] !== WILDCARD) {
+      template[i] = WILDCARD;
+      changed = true;
+    }
+  }
+  return changed;
+}
