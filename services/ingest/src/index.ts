@@ -1,0 +1,13 @@
+export { ingestConfigSchema, ingestConfigShape, defaultSpoolDir, parseSize, SOURCE_KINDS, type IngestConfig, type SourceKind } from './config.js';
+export { createIngest, type Ingest, type IngestDeps } from './ingest.js';
+export type { EventSink, Source, SourceEvent, SourceStatus } from './sources/interface.js';
+export { createSource, createSources } from './sources/factory.js';
+export { resolveRolloutAndGroup, renderTemplate, DEFAULT_MAPPING_RULES, LABELS, type MappingRule, type MappingRules, type ResolvedTarget } from './mapping/rules.js';
+export { compileRules, loadMappingRules } from './mapping/load.js';
+export { Pipeline, type IntakeItem, type IntakeOptions, type IntakeResult, type EventError, type UnmappedPolicy } from './pipeline.js';
+export { Delivery, HEADER_SOURCE, HEADER_TYPE, type DeliveryState } from './delivery/delivery.js';
+export { Spool, type SpoolOptions } from './delivery/spool.js';
+export { parseEventsBody, type ParsedBody, type BodyFormat } from './http/body.js';
+export { signBody, verifySignature, SIGNATURE_HEADER } from './http/hmac.js';
+export { alertmanagerToEvents } from './receivers/alertmanager.js';
+export { kubernetesEventExporterToEvents } from './receivers/kubernetes-event-exporter.js';
