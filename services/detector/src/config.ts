@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { commonConfigShape, env } from '@rollwatch/core';
+import { dashboardConfigSchema } from './http/dashboard.js';
+import { placeholders } from './metric-providers/template.js';
+
+export const METRIC_PROVIDER_KINDS = ['none', 'prometheus'] as const;
+export type MetricProviderKind = (typeof METRIC_PROVIDER_KINDS)[number];
+
+const KNOWN_PLACEHOLDERS = new Set(['rollout', 'group', 'service']);
+
+/** `{"policy_signal": "promql with {{rollout}} and {{group}}"}` as JSON in an env var. */
+const promQueries = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (!raw) return {} as Record<string, string>;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object of metric name → PromQL: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    const result = z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'keys are policy signal names (snake_case)'), z.string().min(1)).safeParse(parsed);
+    if (!result.success) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object of policy signal name → PromQL (${result.error.issues[0]?.message ?? 'invalid'})` });
+      return z.NEVER;
+    }
+    for (const [signal, query] of Object.entries(result.data)) {
+      const unknown = placeholders(query).filter((p) => !KNOWN_PLACEHOLDERS.has(p));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `${signal}: unknown placeholder(s) ${unknown.map((p) => `{{${p}}}`).join(', ')} (known: {{rollout}}, {{group}}, {{service}})` });
+        return z.NEVER;
+      }
+    }
+    return result.data;
+  });
+
+/** Detector configuration: keys are env var names; defaults run on a laptop with nothing else. */
+export const detectorConfigSchema = z.object({
+  ...commonConfigShape,
+  DETECTOR_PORT: env.port(8081).describe('HTTP port of the go/no-go API (0 = any free port).'),
+  DETECTOR_HOST: z.string().default('0.0.0.0').describe('Interface the API listens on.'),
+  DETECTOR_POLICY_FILE: z.string().optional().describe('YAML/JSON file of named analysis policies (unset: the engine\'s built-in policies).'),
+  DETECTOR_DEFAULT_POLICY: z.string().optional().describe('Policy name for rollouts discovered from events without a registration (unset: the engine default).'),
+  DETECTOR_EVALUATION_INTERVAL_MS: env.int(5000, 100).describe('Periodic re-evaluation of every tracked rollout (time-based rules: silence, minimum duration).'),
+  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back state is rebuilt at start-up.'),
+  DETECTOR_SCORE_CHANGE_MIN: env.number(1).describe('A verdict is published when the decision or the set of failing signals changes, or the score moves by at least this much.'),
+  DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store at start-up (0 disables the rebuild).'),
+  DETECTOR_CLAIM_ON_REBUILD: env
+    .bool(true)
+    .describe('Publish verdicts for rollouts restored at start-up before any new event arrives. Set false when running several replicas, so only the replica consuming a rollout\'s partition publishes its verdicts.'),
+  DETECTOR_CONSUMER_GROUP: z.string().default('rollwatch-detector').describe('Kafka consumer group (replicas of one detector share it).'),
+  DETECTOR_FROM_BEGINNING: env.bool(true).describe('A new consumer group starts from the earliest retained event.'),
+  DETECTOR_METRIC_PROVIDER: z
+    .enum(METRIC_PROVIDER_KINDS)
+    .optional()
+    .describe('External metric source turned into `metric` events (unset: `prometheus` when PROMETHEUS_URL is set, else none).'),
+  PROMETHEUS_URL: env.url().describe('Prometheus base URL for PromQL range queries, e.g. http://prometheus:9090.'),
+  PROMETHEUS_QUERIES: promQueries.describe(
+    'JSON object policy signal name → PromQL with {{rollout}} / {{group}} / {{service}} placeholders, queried for the canary and baseline groups; each sample becomes a `metric` event named after the signal.',
+  ),
+  PROMETHEUS_INTERVAL_MS: env.int(15_000, 1000).describe('How often Prometheus is polled for each tracked rollout.'),
+  PROMETHEUS_STEP_SECONDS: env.int(15, 1).describe('Resolution (step) of the PromQL range queries.'),
+  PROMETHEUS_LOOKBACK_MS: env.int(10 * 60 * 1000, 1000).describe('Range of the first query for a rollout (later polls continue from the last sample).'),
+  PROMETHEUS_TIMEOUT_MS: env.int(10_000, 100).describe('Timeout of one Prometheus HTTP request.'),
+  // The dashboard routes (http/dashboard.ts) read these themselves; listed here so start-up validates them.
+  ...dashboardConfigSchema.shape,
+});
+
+export type DetectorConfig = z.output<typeof detectorConfigSchema>;

@@ -1,0 +1,275 @@
+import type { Express } from 'express';
+import { TOPICS, ValidationError, errorMessage, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type Subscription, type Verdict } from '@rollwatch/core';
+import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
+import type { DetectorConfig } from './config.js';
+import { createDefaultEngine } from './engine.js';
+import { createDetectorApp } from './http/app.js';
+import type { DetectorPort, RolloutLocation } from './http/port.js';
+import { createBatchHandler } from './ingest/consumer.js';
+import { createMetricProvider } from './metric-providers/factory.js';
+import type { MetricProvider } from './metric-providers/interface.js';
+import { MetricPoller } from './metric-providers/poller.js';
+import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
+import { lastStoredVerdict, rebuildFromStore, registerSafely, type RebuildReport } from './state/rebuild.js';
+import { SpecRegistry } from './state/specs.js';
+import { VerdictTracker } from './verdicts/tracker.js';
+
+export interface DetectorDeps {
+  config: DetectorConfig;
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  registry: Registry;
+  /** Defaults to the analysis package's engine with DETECTOR_POLICY_FILE's policies. */
+  engine?: AnalysisEngine;
+  metricProvider?: MetricProvider;
+  /** Wall clock for live evaluations (tests). */
+  now?: () => number;
+}
+
+export interface Detector {
+  app: Express;
+  engine: AnalysisEngine;
+  tracker: VerdictTracker;
+  metrics: DetectorMetrics;
+  /** Rebuilds state, subscribes to rollwatch.events, starts the evaluation timer. */
+  start(): Promise<void>;
+  /** Stops consuming and timers; leaves bus and store open (the caller owns them). */
+  stop(): Promise<void>;
+  /** One periodic round now: sync registrations, evict, re-evaluate everything (tests, embedded mode). */
+  tick(): Promise<void>;
+  lastRebuild(): RebuildReport | undefined;
+}
+
+export function createDetector(deps: DetectorDeps): Detector {
+  const { config, bus, store, logger, registry } = deps;
+  const now = deps.now ?? Date.now;
+  const engine = deps.engine ?? createDefaultEngine(config);
+  const metrics = createDetectorMetrics(registry);
+  const specs = new SpecRegistry(store);
+  const tracker = new VerdictTracker({
+    engine,
+    bus,
+    store,
+    logger,
+    metrics,
+    now,
+    minScoreDelta: config.DETECTOR_SCORE_CHANGE_MIN,
+    labelsFor: (rollout) => specs.labelsFor(rollout),
+    loadLast: (rollout) => lastStoredVerdict(store, rollout),
+    // History replayed long after the fact is judged on its own timeline (as `rollwatch analyze`
+    // does); live rollouts are judged at the wall clock, so no-data and unavailability still fire.
+    evaluationTime: (rollout, wall) => {
+      const last = engine.lastEventMs?.(rollout) ?? null;
+      if (last === null || !engine.evaluationHorizonMs) return wall;
+      return Math.min(wall, last + engine.evaluationHorizonMs(rollout));
+    },
+  });
+  /** Wall-clock time events of each rollout last arrived: retention is about activity, not event time. */
+  const arrivals = new Map<string, number>();
+  /** Rollouts held by this replica's engine (mirrors engine.rollouts() without an O(n) scan per request). */
+  const local = new Set<string>();
+  const provider = deps.metricProvider ?? createMetricProvider(config);
+  const poller = new MetricPoller({
+    provider,
+    bus,
+    logger,
+    metrics,
+    stepSeconds: config.PROMETHEUS_STEP_SECONDS,
+    lookbackMs: config.PROMETHEUS_LOOKBACK_MS,
+    now,
+    rollouts: () =>
+      engine
+        .rollouts()
+        .filter((r) => now() - Date.parse(r.lastEventAt ?? new Date(now()).toISOString()) < config.DETECTOR_RETENTION_MS)
+        .map((r) => (r.service !== undefined ? { rollout: r.rollout, service: r.service } : { rollout: r.rollout })),
+  });
+
+  let started = false;
+  let subscription: Subscription | undefined;
+  let overrideSubscription: Subscription | undefined;
+  let evaluationTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
+  let rebuild: RebuildReport | undefined;
+  const abort = new AbortController();
+  const startedAt = now();
+
+  const refreshLocal = (): void => {
+    local.clear();
+    for (const r of engine.rollouts()) local.add(r.rollout);
+    metrics.trackedRollouts.set(local.size);
+  };
+
+  const port: DetectorPort = {
+    engine,
+    store,
+    specs,
+    tracker,
+    async locate(rollout): Promise<RolloutLocation | undefined> {
+      if (local.has(rollout) || tracker.latest(rollout)) return 'local';
+      if (engine.rollouts().some((r) => r.rollout === rollout)) {
+        local.add(rollout);
+        return 'local';
+      }
+      return (await lastStoredVerdict(store, rollout)) ? 'remote' : undefined;
+    },
+    async verdict(rollout): Promise<Verdict | undefined> {
+      const latest = tracker.latest(rollout);
+      if (latest) return latest;
+      if ((await port.locate(rollout)) === 'local') {
+        await tracker.evaluate([rollout]).catch((error: unknown) => logger.warn({ rollout, err: errorMessage(error) }, 'on-demand evaluation failed to publish'));
+        return tracker.latest(rollout);
+      }
+      return lastStoredVerdict(store, rollout);
+    },
+    async register(spec: RolloutSpec) {
+      if (spec.policy !== undefined && typeof spec.policy === 'object') {
+        // Validate inline policies here so a bad one is a 400 naming the field whatever the engine does.
+        const parsed = parsePolicy(spec.policy);
+        if (!parsed.ok) {
+          const first = parsed.errors[0]!;
+          throw new ValidationError(first.field === '(policy)' ? 'policy' : `policy.${first.field}`, first.message);
+        }
+      }
+      try {
+        engine.register(spec);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(error.field.startsWith('policy') ? error.field : `policy.${error.field}`, error.message);
+        throw new ValidationError('policy', errorMessage(error));
+      }
+      const { created } = await specs.save(spec, new Date(now()).toISOString());
+      local.add(spec.id);
+      tracker.claim(spec.id);
+      await tracker.evaluate([spec.id]);
+      return { created, verdict: tracker.latest(spec.id) };
+    },
+  };
+
+  const { app, closeStreams } = createDetectorApp({
+    port,
+    tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+    alerts: () => ({ url: config.DETECTOR_ALERTS_URL, timeoutMs: config.DETECTOR_ALERTS_TIMEOUT_MS }),
+    registry,
+    logger,
+    readiness: {
+      detector: async () => ({ ok: started, detail: started ? `${local.size} rollouts tracked` : 'rebuilding state' }),
+      bus: () => bus.health(),
+      store: () => store.health(),
+    },
+  });
+
+  const handler = createBatchHandler({
+    engine,
+    bus,
+    store,
+    tracker,
+    logger,
+    metrics,
+    consumerGroup: config.DETECTOR_CONSUMER_GROUP,
+    onTouched: (rollouts) => {
+      const at = now();
+      for (const rollout of rollouts) {
+        local.add(rollout);
+        arrivals.set(rollout, at);
+      }
+      metrics.trackedRollouts.set(local.size);
+    },
+  });
+
+  async function tick(): Promise<void> {
+    ticking ??= (async () => {
+      try {
+        for (const spec of await specs.sync()) if (registerSafely(engine, spec, logger)) local.add(spec.id);
+        const cutoff = now() - config.DETECTOR_RETENTION_MS;
+        const evicted = engine.forget
+          ? [...local].filter((r) => (arrivals.get(r) ?? startedAt) < cutoff && engine.forget!(r))
+          : engine.evict(cutoff);
+        for (const rollout of evicted) arrivals.delete(rollout);
+        for (const rollout of evicted) {
+          tracker.forget(rollout);
+          poller.forget(rollout);
+        }
+        refreshLocal();
+        // Rollouts a consumer batch evaluated moments ago need no second look this round.
+        await tracker.evaluate(tracker.stale(local, config.DETECTOR_EVALUATION_INTERVAL_MS / 2));
+      } catch (error) {
+        logger.warn({ err: errorMessage(error) }, 'periodic evaluation failed; retrying next interval');
+      }
+    })().finally(() => {
+      ticking = undefined;
+    });
+    return ticking;
+  }
+
+  return {
+    app,
+    engine,
+    tracker,
+    metrics,
+    tick,
+    lastRebuild: () => rebuild,
+    async start() {
+      await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000, signal: abort.signal });
+      rebuild = await rebuildFromStore({
+        engine,
+        store,
+        specs,
+        logger,
+        sinceMs: now() - config.DETECTOR_RETENTION_MS,
+        maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
+      });
+      refreshLocal();
+      if (config.DETECTOR_CLAIM_ON_REBUILD) for (const rollout of local) tracker.claim(rollout);
+      await tracker.evaluate(local);
+      subscription = await bus.subscribe({
+        topics: [TOPICS.events],
+        groupId: config.DETECTOR_CONSUMER_GROUP,
+        fromBeginning: config.DETECTOR_FROM_BEGINNING,
+        handler,
+      });
+      // Overrides a person made through the alerts service arrive as verdicts with `overridden`.
+      overrideSubscription = await bus.subscribe({
+        topics: [TOPICS.verdicts],
+        groupId: `${config.DETECTOR_CONSUMER_GROUP}-overrides`,
+        fromBeginning: true,
+        handler: async (batch) => {
+          for (const message of batch) {
+            const parsed = verdictSchema.safeParse(safeJson(message.value));
+            if (parsed.success && parsed.data.overridden) await tracker.adoptOverride(parsed.data);
+          }
+        },
+      });
+      evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
+      evaluationTimer.unref();
+      if (poller.enabled) {
+        pollTimer = setInterval(() => {
+          poller.poll(abort.signal).catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'metric polling failed'));
+        }, config.PROMETHEUS_INTERVAL_MS);
+        pollTimer.unref();
+      }
+      started = true;
+      logger.info({ rollouts: local.size, metricProvider: provider.kind }, 'detector started');
+    },
+    async stop() {
+      started = false;
+      abort.abort();
+      if (evaluationTimer) clearInterval(evaluationTimer);
+      if (pollTimer) clearInterval(pollTimer);
+      closeStreams();
+      await subscription?.stop();
+      await overrideSubscription?.stop();
+      subscription = undefined;
+      overrideSubscription = undefined;
+      await ticking;
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

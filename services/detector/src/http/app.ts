@@ -1,0 +1,35 @@
+import type { Express } from 'express';
+import { createServiceApp, errorHandler, type AuthTokens, type Logger, type ReadinessCheck, type Registry } from '@rollwatch/core';
+import { dashboardRoutes } from './dashboard.js';
+import { eventRoutes } from './events.js';
+import { flaggerRoutes } from './flagger.js';
+import { OPENAPI_DOCUMENT } from './openapi.js';
+import type { DetectorPort } from './port.js';
+import { rolloutRoutes } from './rollouts.js';
+import { streamRoutes } from './stream.js';
+
+export interface DetectorAppOptions {
+  port: DetectorPort;
+  tokens: AuthTokens;
+  registry: Registry;
+  logger: Logger;
+  readiness: Record<string, ReadinessCheck>;
+  /** Where the dashboard's override button is forwarded; read per request (the embedded launcher learns the port late). */
+  alerts?: () => { url: string; timeoutMs: number };
+}
+
+export function createDetectorApp(options: DetectorAppOptions): { app: Express; closeStreams: () => void } {
+  const { port, tokens, logger } = options;
+  const app = createServiceApp({ service: 'detector', registry: options.registry, logger, readiness: options.readiness });
+  const stream = streamRoutes(port.tracker, tokens);
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(OPENAPI_DOCUMENT);
+  });
+  app.use('/api/v1', rolloutRoutes(port, tokens), eventRoutes(port.store, tokens), flaggerRoutes(port, tokens), stream.router);
+  app.use(dashboardRoutes({ store: port.store, tokens, logger, alerts: options.alerts }));
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}; see /api/v1/openapi.json`, field: 'path' });
+  });
+  app.use(errorHandler(logger));
+  return { app, closeStreams: stream.closeAll };
+}

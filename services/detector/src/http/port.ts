@@ -1,0 +1,20 @@
+import type { Store, Verdict } from '@rollwatch/core';
+import type { AnalysisEngine, RolloutSpec } from '@rollwatch/analysis';
+import type { SpecRegistry } from '../state/specs.js';
+import type { VerdictTracker } from '../verdicts/tracker.js';
+
+/** Where a rollout's state lives: in this replica's engine, or only as stored verdicts (another replica's). */
+export type RolloutLocation = 'local' | 'remote';
+
+/** What the HTTP layer needs from the running detector (keeps routes free of wiring). */
+export interface DetectorPort {
+  readonly engine: AnalysisEngine;
+  readonly store: Store;
+  readonly specs: SpecRegistry;
+  readonly tracker: VerdictTracker;
+  locate(rollout: string): Promise<RolloutLocation | undefined>;
+  /** Latest verdict: local evaluation, else the last one stored by whichever replica owns it. */
+  verdict(rollout: string): Promise<Verdict | undefined>;
+  /** Validates with the engine, persists, evaluates. Throws ValidationError on a bad spec. */
+  register(spec: RolloutSpec): Promise<{ created: boolean; verdict: Verdict | undefined }>;
+}

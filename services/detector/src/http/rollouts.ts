@@ -1,0 +1,192 @@
+import { Router, type Request, type Response } from 'express';
+import { INDICES, jsonBody, requireAuth, type AuthTokens, type Decision, type Verdict } from '@rollwatch/core';
+import type { RolloutSummary, TemplateRow } from '@rollwatch/analysis';
+import { parseRolloutSpec } from '../state/specs.js';
+import { toVerdict } from '../verdicts/change.js';
+import { pagination, queryInt, routeParam } from './params.js';
+import type { DetectorPort } from './port.js';
+
+/** Exit-code friendly gate: 2xx only for go, so `curl --fail` stops a pipeline on anything else. */
+export const GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 202 };
+
+/** Optional engine capability (the analysis Engine has it; engine-api's interface does not yet). */
+interface TemplateCapable {
+  templates(rollout: string): TemplateRow[];
+}
+
+/**
+ * Adds what the dashboard asks for on top of the engine's counts: per-minute rates over the
+ * rollout's observed span and whether the template is new in the canary (never seen on baseline).
+ * New-in-canary templates come first, then by canary count.
+ */
+export function templateTable(rows: TemplateRow[], firstEventAt: string | null, lastEventAt: string | null): Record<string, unknown>[] {
+  const spanMs = firstEventAt && lastEventAt ? Date.parse(lastEventAt) - Date.parse(firstEventAt) : 0;
+  const minutes = Math.max(spanMs, 60_000) / 60_000;
+  const rate = (n: number) => Math.round((n / minutes) * 1000) / 1000;
+  return rows
+    .map((row) => ({ ...row, newInCanary: row.canary > 0 && row.baseline === 0, canaryPerMinute: rate(row.canary), baselinePerMinute: rate(row.baseline) }))
+    .sort((a, b) => Number(b.newInCanary) - Number(a.newInCanary) || b.canary - a.canary || a.id.localeCompare(b.id));
+}
+
+export function verdictBody(verdict: Verdict): Record<string, unknown> {
+  return {
+    rollout: verdict.rollout,
+    decision: verdict.decision,
+    score: verdict.score,
+    reasons: verdict.reasons,
+    evaluatedAt: verdict.evaluatedAt,
+    noGoAt: verdict.noGoAt ?? null,
+    cause: verdict.cause ?? null,
+    sequence: verdict.sequence,
+    ...(verdict.service !== undefined ? { service: verdict.service } : {}),
+    ...(verdict.labels !== undefined ? { labels: verdict.labels } : {}),
+    ...(verdict.overridden !== undefined ? { overridden: verdict.overridden } : {}),
+  };
+}
+
+export function notFound(res: Response, rollout: string): void {
+  res.status(404).json({ error: `unknown rollout "${rollout}"`, field: 'id', rollout });
+}
+
+function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | undefined, port: DetectorPort, rollout: string): Record<string, unknown> {
+  const registered = port.specs.get(rollout);
+  return {
+    rollout,
+    service: summary?.service ?? verdict?.service ?? registered?.spec.service ?? null,
+    decision: verdict?.decision ?? 'pending',
+    score: verdict?.score ?? null,
+    sequence: verdict?.sequence ?? 0,
+    noGoAt: verdict?.noGoAt ?? null,
+    evaluatedAt: verdict?.evaluatedAt ?? null,
+    instances: summary?.instances ?? null,
+    events: summary?.events ?? null,
+    firstEventAt: summary?.firstEventAt ?? null,
+    lastEventAt: summary?.lastEventAt ?? null,
+    registered: summary?.registered ?? registered !== undefined,
+    labels: registered?.spec.labels ?? verdict?.labels ?? {},
+    location: summary ? 'local' : 'remote',
+  };
+}
+
+export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
+  const router = Router();
+  const read = requireAuth(tokens, 'read');
+  const write = requireAuth(tokens, 'write');
+
+  router.get('/rollouts', read, (_req, res) => {
+    const items = port.engine
+      .rollouts()
+      .map((summary) => summaryBody(summary, port.tracker.latest(summary.rollout), port, summary.rollout))
+      .sort((a, b) => String(b.lastEventAt ?? '').localeCompare(String(a.lastEventAt ?? '')) || String(a.rollout).localeCompare(String(b.rollout)));
+    res.json({ total: items.length, items });
+  });
+
+  router.post('/rollouts', write, jsonBody('1mb'), async (req, res) => {
+    const parsed = parseRolloutSpec(req.body);
+    if (!parsed.ok) {
+      const first = parsed.errors[0]!;
+      res.status(400).json({ error: first.message, field: first.field, errors: parsed.errors });
+      return;
+    }
+    const { created, verdict } = await port.register(parsed.spec);
+    res
+      .status(created ? 201 : 200)
+      .location(`/api/v1/rollouts/${encodeURIComponent(parsed.spec.id)}`)
+      .json({ rollout: parsed.spec.id, created, spec: parsed.spec, verdict: verdict ? verdictBody(verdict) : null });
+  });
+
+  router.get('/rollouts/:id', read, async (req, res) => {
+    const id = routeParam(req, 'id');
+    const location = await port.locate(id);
+    if (!location) return notFound(res, id);
+    const summary = port.engine.rollouts().find((r) => r.rollout === id);
+    const verdict = await port.verdict(id);
+    res.json({ ...summaryBody(summary, verdict, port, id), spec: port.specs.get(id)?.spec ?? null, verdict: verdict ? verdictBody(verdict) : null });
+  });
+
+  const answer = (status: (decision: Decision) => number) => async (req: Request, res: Response) => {
+    const id = routeParam(req, 'id');
+    const batch = queryInt(req, 'batch', { min: 0, max: 100_000 });
+    if (batch !== undefined) {
+      if ((await port.locate(id)) !== 'local') return notFound(res, id);
+      const result = port.engine.evaluateBatch(id, batch);
+      const verdict: Verdict = { ...toVerdict(result, port.specs.labelsFor(id)), sequence: port.tracker.latest(id)?.sequence ?? 0 };
+      res.status(status(verdict.decision)).json({ ...verdictBody(verdict), batch });
+      return;
+    }
+    const verdict = await port.verdict(id);
+    if (!verdict) return notFound(res, id);
+    res.status(status(verdict.decision)).json(verdictBody(verdict));
+  };
+  // For Argo Rollouts' Web provider and dashboards: always 200, the decision is in the body.
+  router.get('/rollouts/:id/verdict', read, answer(() => 200));
+  router.get('/rollouts/:id/gate', read, answer((decision) => GATE_STATUS[decision]));
+
+  const local = (handler: (id: string, req: Request, res: Response) => unknown) => async (req: Request, res: Response) => {
+    const id = routeParam(req, 'id');
+    const location = await port.locate(id);
+    if (!location) return notFound(res, id);
+    if (location === 'remote') {
+      res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica; ask the replica consuming its partition`, field: 'id', rollout: id });
+      return;
+    }
+    await handler(id, req, res);
+  };
+
+  router.get('/rollouts/:id/series', read, local((id, _req, res) => res.json({ rollout: id, series: port.engine.series(id) })));
+
+  router.get(
+    '/rollouts/:id/hosts',
+    read,
+    local((id, _req, res) => {
+      const rows = port.engine.hostInventory(id);
+      res.json({ rollout: id, attributes: rows, warnings: mixedEnvironmentWarnings(rows) });
+    }),
+  );
+
+  router.get(
+    '/rollouts/:id/templates',
+    read,
+    local((id, _req, res) => {
+      const engine = port.engine as Partial<TemplateCapable>;
+      if (typeof engine.templates !== 'function') {
+        res.status(501).json({ error: 'the analysis engine in this build does not expose log templates', field: 'id' });
+        return;
+      }
+      const summary = port.engine.rollouts().find((r) => r.rollout === id);
+      res.json({ rollout: id, firstEventAt: summary?.firstEventAt ?? null, lastEventAt: summary?.lastEventAt ?? null, templates: templateTable(engine.templates(id), summary?.firstEventAt ?? null, summary?.lastEventAt ?? null) });
+    }),
+  );
+
+  const history = (index: string, sortField: string) => async (req: Request, res: Response) => {
+    const id = routeParam(req, 'id');
+    const { from, size } = pagination(req);
+    if (!(await port.locate(id))) return notFound(res, id);
+    const result = await port.store.search(index, { filters: { rollout: id }, sort: [{ field: sortField, order: 'desc' }], from, size });
+    res.json({ rollout: id, total: result.total, from, size, items: result.hits });
+  };
+  router.get('/rollouts/:id/anomalies', read, history(INDICES.anomalies, 'detectedAt'));
+  router.get('/rollouts/:id/verdicts', read, history(INDICES.verdicts, 'sequence'));
+  return router;
+}
+
+/**
+ * A mixed environment: some attribute value is found only in one group (say, canaries all on a
+ * new kernel). Differences between groups may then be the environment's, not the release's.
+ */
+export function mixedEnvironmentWarnings(rows: { attribute: string; value: string; canaryInstances: number; baselineInstances: number; failingCanary: number; failingBaseline: number }[]): string[] {
+  const warnings: string[] = [];
+  const byAttribute = new Map<string, typeof rows>();
+  for (const row of rows) byAttribute.set(row.attribute, [...(byAttribute.get(row.attribute) ?? []), row]);
+  for (const [attribute, values] of byAttribute) {
+    if (values.length < 2) continue;
+    for (const row of values) {
+      if (row.canaryInstances > 0 && row.baselineInstances === 0) {
+        warnings.push(`${attribute}=${row.value} appears only on canary instances (${row.canaryInstances}); canary/baseline differences may come from the environment`);
+      } else if (row.baselineInstances > 0 && row.canaryInstances === 0) {
+        warnings.push(`${attribute}=${row.value} appears only on baseline instances (${row.baselineInstances})`);
+      }
+    }
+  }
+  return warnings;
+}

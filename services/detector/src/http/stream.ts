@@ -1,0 +1,58 @@
+import { Router, type Response } from 'express';
+import { requireAuth, type AuthTokens, type Verdict } from '@rollwatch/core';
+import type { VerdictTracker } from '../verdicts/tracker.js';
+import { queryString } from './params.js';
+import { verdictBody } from './rollouts.js';
+
+export interface StreamHub {
+  router: Router;
+  /** Ends every open stream (graceful shutdown must not wait for long-lived connections). */
+  closeAll(): void;
+}
+
+function send(res: Response, verdict: Verdict): void {
+  res.write(`id: ${verdict.rollout}:${verdict.sequence}\nevent: verdict\ndata: ${JSON.stringify(verdictBody(verdict))}\n\n`);
+}
+
+/**
+ * GET /stream: Server-Sent Events of verdict changes. Sends the current verdicts first (so a fresh
+ * dashboard needs no extra request), then each change; `?rollout=` narrows it to one rollout.
+ * EventSource cannot set headers, so the read token may come as `?access_token=`.
+ */
+export function streamRoutes(tracker: VerdictTracker, tokens: AuthTokens, heartbeatMs = 15_000): StreamHub {
+  const router = Router();
+  const open = new Set<Response>();
+  router.get('/stream', requireAuth(tokens, 'read'), (req, res) => {
+    const only = queryString(req, 'rollout');
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // nginx would otherwise buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write('retry: 3000\n\n');
+    for (const verdict of tracker.all()) if (!only || verdict.rollout === only) send(res, verdict);
+    const unsubscribe = tracker.onChange((verdict) => {
+      if (!only || verdict.rollout === only) send(res, verdict);
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
+    heartbeat.unref();
+    open.add(res);
+    const cleanup = (): void => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(res);
+    };
+    req.on('close', cleanup);
+    res.on('close', cleanup);
+  });
+  return {
+    router,
+    closeAll: () => {
+      for (const res of open) res.end();
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+export { detectorConfigSchema, METRIC_PROVIDER_KINDS, type DetectorConfig, type MetricProviderKind } from './config.js';
+export { createDetector, type Detector, type DetectorDeps } from './detector.js';
+export { createDefaultEngine } from './engine.js';
+export { OPENAPI_DOCUMENT } from './http/openapi.js';
+export { GATE_STATUS } from './http/rollouts.js';
+export { FLAGGER_GATE_STATUS, FLAGGER_ROLLBACK_STATUS, flaggerRolloutCandidates, type FlaggerPayload } from './http/flagger.js';
+export { decodeMessage, dlqMessage } from './ingest/decode.js';
+export { significantChange, toVerdict, anomalyId, verdictId } from './verdicts/change.js';
+export { VerdictTracker } from './verdicts/tracker.js';
+export { ROLLOUTS_INDEX, parseRolloutSpec } from './state/specs.js';
+export type { MetricProvider, MetricQuery, MetricSample, SampleGroup } from './metric-providers/interface.js';
+export { PrometheusMetricProvider } from './metric-providers/prometheus.js';
+export { NoopMetricProvider } from './metric-providers/noop.js';
+export { createMetricProvider } from './metric-providers/factory.js';
+export { renderPromQL } from './metric-providers/template.js';
+export { MetricPoller, samplesToEvents } from './metric-providers/poller.js';

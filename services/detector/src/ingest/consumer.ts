@@ -1,0 +1,105 @@
+import { INDICES, TOPICS, errorMessage, isRetriable, retryThrowing, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
+import type { AnalysisEngine } from '@rollwatch/analysis';
+import type { DetectorMetrics } from '../metrics.js';
+import type { VerdictTracker } from '../verdicts/tracker.js';
+import { decodeMessage, dlqMessage, eventDocument, type DecodedEvent } from './decode.js';
+
+export interface BatchHandlerOptions {
+  engine: AnalysisEngine;
+  bus: Bus;
+  store: Store;
+  tracker: VerdictTracker;
+  logger: Logger;
+  metrics: DetectorMetrics;
+  consumerGroup: string;
+  /** Told which rollouts a batch touched (before they are evaluated). */
+  onTouched?: (rollouts: string[]) => void;
+  retry?: Partial<RetryOptions>;
+}
+
+/**
+ * Handles one batch from `rollwatch.events`. Order matters for at-least-once: store the events,
+ * analyse them, publish verdict changes and dead letters, and only then return (the bus commits
+ * after the handler resolves). Anything transient throws, so the same batch comes back; anything
+ * that can never succeed goes to the DLQ, so one poison message cannot block a partition.
+ */
+export function createBatchHandler(options: BatchHandlerOptions): (batch: ConsumedMessage[]) => Promise<void> {
+  const { engine, bus, store, tracker, logger, metrics, consumerGroup } = options;
+  const retryOptions: Partial<RetryOptions> = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5000, deadlineMs: 30_000, ...options.retry };
+
+  return async (batch) => {
+    const dead: BusMessage[] = [];
+    const decoded: { message: ConsumedMessage; value: DecodedEvent }[] = [];
+    for (const message of batch) {
+      const result = decodeMessage(message);
+      if (result.ok) decoded.push({ message, value: result.decoded });
+      else {
+        dead.push(dlqMessage(message, consumerGroup, result.error, result.fields));
+        metrics.dlq.inc({ reason: 'invalid' });
+        metrics.eventsConsumed.inc({ result: 'invalid' }, 1);
+      }
+    }
+
+    const stored = await stage('store', () => storeEvents(decoded, dead));
+    const events = stored.map((d) => d.value.event);
+    const touched = await stage('analyse', async () => ingest(events, stored, dead));
+    for (const rollout of touched) tracker.claim(rollout);
+    options.onTouched?.(touched);
+    await stage('evaluate', () => tracker.evaluate(touched));
+    if (dead.length > 0) await stage('dlq', () => retryThrowing(() => bus.publish(TOPICS.dlq, dead), retryOptions));
+    metrics.eventsConsumed.inc({ result: 'stored' }, events.length);
+  };
+
+  async function stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      metrics.consumerErrors.inc({ stage: name });
+      logger.warn({ stage: name, err: errorMessage(error) }, 'event batch failed; it will be redelivered');
+      throw error;
+    }
+  }
+
+  /** Bulk write by id; a permanent rejection is narrowed down to the documents that cause it. */
+  async function storeEvents(items: { message: ConsumedMessage; value: DecodedEvent }[], deadLetters: BusMessage[]) {
+    if (items.length === 0) return items;
+    try {
+      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value) as StoreDoc)), retryOptions);
+      return items;
+    } catch (error) {
+      if (isRetriable(error)) throw error;
+    }
+    const accepted: typeof items = [];
+    for (const item of items) {
+      try {
+        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value) as StoreDoc]), retryOptions);
+        accepted.push(item);
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        deadLetters.push(dlqMessage(item.message, consumerGroup, `store rejected the event: ${errorMessage(error)}`));
+        metrics.dlq.inc({ reason: 'store-rejected' });
+        metrics.eventsConsumed.inc({ result: 'rejected' });
+      }
+    }
+    return accepted;
+  }
+
+  /** The engine is pure and should not throw; if it does on one event, that event is dead-lettered. */
+  function ingest(events: RollwatchEvent[], items: { message: ConsumedMessage; value: DecodedEvent }[], deadLetters: BusMessage[]): string[] {
+    try {
+      return engine.ingest(events);
+    } catch (error) {
+      logger.error({ err: errorMessage(error) }, 'engine rejected a batch; ingesting one by one');
+    }
+    const touched = new Set<string>();
+    for (const item of items) {
+      try {
+        for (const rollout of engine.ingest([item.value.event])) touched.add(rollout);
+      } catch (error) {
+        deadLetters.push(dlqMessage(item.message, consumerGroup, `analysis engine rejected the event: ${errorMessage(error)}`));
+        metrics.dlq.inc({ reason: 'engine-rejected' });
+      }
+    }
+    return [...touched];
+  }
+}

@@ -1,0 +1,118 @@
+import { INDICES, errorMessage, verdictSchema, type Logger, type RollwatchEvent, type Store, type Verdict } from '@rollwatch/core';
+import type { AnalysisEngine } from '@rollwatch/analysis';
+import type { SpecRegistry } from './specs.js';
+
+export interface RebuildOptions {
+  engine: AnalysisEngine;
+  store: Store;
+  specs: SpecRegistry;
+  logger: Logger;
+  /** Events older than this (event time, ms) are not replayed. */
+  sinceMs: number;
+  maxEvents: number;
+  pageSize?: number;
+}
+
+export interface RebuildReport {
+  specs: number;
+  events: number;
+  rollouts: string[];
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** Fields of the stored event document that are not part of event v1. */
+const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId'];
+
+/**
+ * Rebuilds engine state after a restart from what the store already holds: registered specs, then
+ * recent events in event-time order. The engine is deterministic and ignores duplicate ids, so the
+ * consumer re-delivering uncommitted messages afterwards is harmless and verdicts come out equal.
+ */
+export async function rebuildFromStore(options: RebuildOptions): Promise<RebuildReport> {
+  const started = Date.now();
+  const { engine, store, specs, logger } = options;
+  const registered = await specs.sync();
+  for (const spec of registered) registerSafely(engine, spec, logger);
+
+  const pageSize = options.pageSize ?? 5000;
+  let cursor = new Date(options.sinceMs).toISOString();
+  let skip = 0;
+  let loaded = 0;
+  let truncated = false;
+  while (options.maxEvents > 0) {
+    const size = Math.min(pageSize, options.maxEvents - loaded);
+    if (size <= 0) {
+      truncated = true;
+      break;
+    }
+    const page = await store.search(INDICES.events, {
+      range: { field: 'time', gte: cursor },
+      sort: [
+        { field: 'time', order: 'asc' },
+        { field: 'id', order: 'asc' },
+      ],
+      from: skip,
+      size,
+    });
+    if (page.hits.length === 0) break;
+    ingestSafely(options.engine, page.hits.map(toEvent), logger);
+    loaded += page.hits.length;
+    // Page on (time, id): continue from the last time, skipping the documents already seen at it.
+    const lastTime = String(page.hits[page.hits.length - 1]!.time);
+    const atLast = page.hits.filter((h) => String(h.time) === lastTime).length;
+    skip = lastTime === cursor ? skip + atLast : atLast;
+    cursor = lastTime;
+    if (page.hits.length < size) break;
+  }
+  const rollouts = engine.rollouts().map((r) => r.rollout);
+  const report = { specs: registered.length, events: loaded, rollouts, truncated, durationMs: Date.now() - started };
+  logger.info({ specs: report.specs, events: loaded, rollouts: rollouts.length, truncated, durationMs: report.durationMs }, 'state rebuilt from store');
+  return report;
+}
+
+function toEvent(doc: Record<string, unknown>): RollwatchEvent {
+  const event = { ...doc };
+  for (const field of STORAGE_ONLY_FIELDS) delete event[field];
+  return event as unknown as RollwatchEvent;
+}
+
+/**
+ * Like the live consumer: a stored event the engine rejects is skipped (and logged), never allowed
+ * to stop the detector from starting.
+ */
+function ingestSafely(engine: AnalysisEngine, events: RollwatchEvent[], logger: Logger): void {
+  try {
+    engine.ingest(events);
+    return;
+  } catch (error) {
+    logger.error({ err: errorMessage(error) }, 'engine rejected a page of stored events; ingesting one by one');
+  }
+  for (const event of events) {
+    try {
+      engine.ingest([event]);
+    } catch (error) {
+      logger.error({ id: event.id, rollout: event.rollout, err: errorMessage(error) }, 'stored event skipped on rebuild: the engine rejected it');
+    }
+  }
+}
+
+export function registerSafely(engine: AnalysisEngine, spec: Parameters<AnalysisEngine['register']>[0], logger: Logger): boolean {
+  try {
+    engine.register(spec);
+    return true;
+  } catch (error) {
+    logger.error({ rollout: spec.id, err: errorMessage(error) }, 'stored rollout registration rejected by the engine');
+    return false;
+  }
+}
+
+/** The verdict with the highest sequence stored for a rollout, so numbering continues after it. */
+export async function lastStoredVerdict(store: Store, rollout: string): Promise<Verdict | undefined> {
+  const result = await store.search(INDICES.verdicts, { filters: { rollout }, sort: [{ field: 'sequence', order: 'desc' }], size: 1 });
+  const doc = result.hits[0];
+  if (!doc) return undefined;
+  const { id: _id, publishedAt: _publishedAt, ...rest } = doc;
+  const parsed = verdictSchema.safeParse(rest);
+  return parsed.success ? parsed.data : undefined;
+}

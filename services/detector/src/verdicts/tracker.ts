@@ -1,0 +1,225 @@
+import { EventEmitter } from 'node:events';
+import { INDICES, TOPICS, retryThrowing, type Bus, type Logger, type RetryOptions, type Store, type Verdict } from '@rollwatch/core';
+import type { AnalysisEngine } from '@rollwatch/analysis';
+import type { DetectorMetrics } from '../metrics.js';
+import { anomalyDocuments, isAnomaly, significantChange, toVerdict, verdictDocument, type UnnumberedVerdict } from './change.js';
+
+export interface VerdictTrackerOptions {
+  engine: AnalysisEngine;
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  metrics: DetectorMetrics;
+  minScoreDelta: number;
+  /** Labels of a registered rollout, copied onto its verdicts for routing downstream. */
+  labelsFor: (rollout: string) => Record<string, string> | undefined;
+  /** The last verdict stored for a rollout (by any replica or an earlier run); numbering continues after it. */
+  loadLast: (rollout: string) => Promise<Verdict | undefined>;
+  /** Wall clock (ms) at which live evaluations are made. */
+  now?: () => number;
+  /** The time to evaluate a rollout at (default: now); see AnalysisEngine.evaluationHorizonMs. */
+  evaluationTime?: (rollout: string, now: number) => number;
+  retry?: Partial<RetryOptions>;
+}
+
+/**
+ * Owns the verdict of every tracked rollout: evaluates, numbers, persists and publishes changes.
+ * All mutations run one at a time (consumer batches and the timer both call in), so sequences stay
+ * strictly monotonic per rollout within a process.
+ */
+export class VerdictTracker {
+  /** Last verdict persisted and published per rollout (the sequence authority). */
+  private readonly published = new Map<string, Verdict>();
+  /** Latest evaluation per rollout, carrying the sequence of the last published verdict. */
+  private readonly current = new Map<string, Verdict>();
+  /** Rollouts this replica publishes for (it consumes their partition, restored them, or registered them). */
+  private readonly owned = new Set<string>();
+  /** Rollouts whose stored history has been looked up (sequence numbering is safe to continue). */
+  private readonly seeded = new Set<string>();
+  /** Wall-clock ms of each rollout's last evaluation (lets the timer skip freshly evaluated ones). */
+  private readonly evaluatedAt = new Map<string, number>();
+  private readonly changes = new EventEmitter();
+  private serial: Promise<unknown> = Promise.resolve();
+  /** Decisions a person forced through the alerts service's override: they win over the engine. */
+  private readonly overrides = new Map<string, Verdict>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: VerdictTrackerOptions) {
+    this.now = options.now ?? Date.now;
+    this.changes.setMaxListeners(0);
+  }
+
+  claim(rollout: string): void {
+    this.owned.add(rollout);
+  }
+
+  /** Seeds the last published verdict (from the store) so sequences continue after a restart. */
+  seed(verdict: Verdict): void {
+    this.seeded.add(verdict.rollout);
+    if (verdict.overridden) this.overrides.set(verdict.rollout, verdict);
+    const known = this.published.get(verdict.rollout);
+    if (!known || known.sequence < verdict.sequence) {
+      this.published.set(verdict.rollout, verdict);
+      this.current.set(verdict.rollout, verdict);
+    }
+  }
+
+  lastPublished(rollout: string): Verdict | undefined {
+    return this.published.get(rollout);
+  }
+
+  /** The latest evaluation (at most one evaluation interval old); undefined if never evaluated. */
+  latest(rollout: string): Verdict | undefined {
+    return this.current.get(rollout);
+  }
+
+  all(): Verdict[] {
+    return [...this.current.values()];
+  }
+
+  forget(rollout: string): void {
+    this.published.delete(rollout);
+    this.current.delete(rollout);
+    this.owned.delete(rollout);
+    this.seeded.delete(rollout);
+    this.evaluatedAt.delete(rollout);
+  }
+
+  /** Rollouts not evaluated within the last `maxAgeMs` (the periodic pass needs only those). */
+  stale(rollouts: Iterable<string>, maxAgeMs: number): string[] {
+    const cutoff = this.now() - maxAgeMs;
+    return [...rollouts].filter((r) => (this.evaluatedAt.get(r) ?? -Infinity) <= cutoff);
+  }
+
+  onChange(listener: (verdict: Verdict) => void): () => void {
+    this.changes.on('verdict', listener);
+    return () => this.changes.off('verdict', listener);
+  }
+
+  /** Evaluates the given rollouts now and publishes the significant changes. Throws if persisting fails. */
+  evaluate(rollouts: Iterable<string>): Promise<Verdict[]> {
+    const list = [...new Set(rollouts)];
+    const run = this.serial.then(() => this.evaluateSerially(list));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async evaluateSerially(rollouts: string[]): Promise<Verdict[]> {
+    const changed: Verdict[] = [];
+    const failures: unknown[] = [];
+    for (const rollout of rollouts) {
+      try {
+        const verdict = await this.evaluateOne(rollout);
+        if (verdict) changed.push(verdict);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+    return changed;
+  }
+
+  private async evaluateOne(rollout: string): Promise<Verdict | undefined> {
+    const { engine, metrics } = this.options;
+    const stop = metrics.evaluationDuration.startTimer();
+    let next;
+    try {
+      const wall = this.now();
+      const at = this.options.evaluationTime ? this.options.evaluationTime(rollout, wall) : wall;
+      next = toVerdict(engine.evaluate(rollout, at), this.options.labelsFor(rollout));
+      this.evaluatedAt.set(rollout, wall);
+    } catch (error) {
+      // An engine bug on one rollout must not stall the partition: log it and keep the old verdict.
+      metrics.consumerErrors.inc({ stage: 'engine-evaluate' });
+      this.options.logger.error({ rollout, err: (error as Error).message }, 'engine failed to evaluate rollout');
+      return undefined;
+    } finally {
+      stop();
+    }
+    if (!this.seeded.has(rollout)) {
+      const stored = await this.options.loadLast(rollout);
+      if (stored) this.seed(stored);
+      this.seeded.add(rollout);
+    }
+    const previous = this.published.get(rollout);
+    const override = this.overrides.get(rollout);
+    next = override ? applyOverride(override, next) : latchNoGo(previous, next);
+    const changed = significantChange(previous, next, this.options.minScoreDelta);
+    if (!changed || !this.owned.has(rollout)) {
+      this.current.set(rollout, { ...next, sequence: previous?.sequence ?? 0 });
+      return undefined;
+    }
+    const verdict: Verdict = { ...next, sequence: (previous?.sequence ?? 0) + 1 };
+    await this.persist(verdict);
+    this.published.set(rollout, verdict);
+    this.current.set(rollout, verdict);
+    metrics.verdicts.inc({ decision: verdict.decision });
+    this.options.logger.info({ rollout, decision: verdict.decision, score: verdict.score, sequence: verdict.sequence }, 'verdict changed');
+    this.changes.emit('verdict', verdict);
+    return verdict;
+  }
+
+  /**
+   * Adopts an overriding verdict published by the alerts service (`overridden` set, a higher
+   * sequence): it is stored as the rollout's latest verdict, later evaluations keep its decision,
+   * and numbering continues above it. Returns false for anything else (our own verdicts echoed back).
+   */
+  async adoptOverride(verdict: Verdict): Promise<boolean> {
+    if (!verdict.overridden) return false;
+    const known = this.published.get(verdict.rollout);
+    if (known && known.sequence >= verdict.sequence) return false;
+    await retryThrowing(() => this.options.store.put(INDICES.verdicts, [verdictDocument(verdict, new Date(this.now()).toISOString())]), { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000, ...this.options.retry });
+    this.seeded.add(verdict.rollout);
+    this.overrides.set(verdict.rollout, verdict);
+    this.published.set(verdict.rollout, verdict);
+    this.current.set(verdict.rollout, verdict);
+    this.changes.emit('verdict', verdict);
+    return true;
+  }
+
+  /** Store first, then publish: a failed publish retries with the same sequence (never skipped). */
+  private async persist(verdict: Verdict): Promise<void> {
+    const { store, bus } = this.options;
+    const at = new Date(this.now()).toISOString();
+    const retryOptions: Partial<RetryOptions> = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000, ...this.options.retry };
+    await retryThrowing(() => store.put(INDICES.verdicts, [verdictDocument(verdict, at)]), retryOptions);
+    const anomalies = anomalyDocuments(verdict, at);
+    if (anomalies.length > 0) await retryThrowing(() => store.put(INDICES.anomalies, anomalies), retryOptions);
+    await retryThrowing(() => bus.publish(TOPICS.verdicts, [{ key: verdict.rollout, value: JSON.stringify(verdict), headers: { 'rollwatch-sequence': String(verdict.sequence) } }]), retryOptions);
+  }
+}
+
+/**
+ * A no-go is final for a rollout: the engine is a pure function of the data, so a canary that went
+ * quiet (or a signal that recovered) could otherwise flip a rolled-back rollout back to go and
+ * re-trigger a promotion. Like a failed Flagger/Argo analysis, a new attempt is a new rollout id;
+ * a person can still force the decision through the alerts service's override.
+ */
+export function latchNoGo(previous: Verdict | undefined, next: UnnumberedVerdict): UnnumberedVerdict {
+  if (previous?.decision !== 'no-go' || next.decision === 'no-go') return next;
+  return {
+    ...next,
+    decision: 'no-go',
+    noGoAt: previous.noGoAt ?? next.noGoAt,
+    cause: previous.cause ?? next.cause,
+    reasons: [
+      ...previous.reasons.filter(isAnomaly),
+      {
+        signal: 'latched',
+        severity: 'info',
+        message: `no-go since ${previous.noGoAt ?? 'an earlier evaluation'} is kept although the latest evaluation says ${next.decision}: a rollout judged unsafe stays no-go (start a new rollout id, or override)`,
+      },
+    ],
+  };
+}
+
+/** Keeps the decision a person forced, with the engine's current findings beside it. */
+export function applyOverride(override: Verdict, next: UnnumberedVerdict): UnnumberedVerdict {
+  const by = override.overridden!;
+  return {
+    ...next,
+    decision: override.decision,
+    overridden: by,
+    reasons: [{ signal: 'override', severity: 'info', message: `decision forced to ${override.decision} by ${by.by} at ${by.at}: ${by.reason}` }, ...next.reasons],
+  };
+}
