@@ -1,0 +1,142 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { INDICES, jsonBody, requireAuth, type AuthTokens, type Store } from '@rollwatch/core';
+import { buildSilence, silenceInputSchema } from '../policy/silences.js';
+import type { SilenceStore } from '../exactly-once/silence-store.js';
+import type { ReplayFilter, ReplayResult } from '../exactly-once/replay.js';
+
+export interface OverrideRequest {
+  decision: 'go' | 'no-go';
+  reason: string;
+  by: string;
+}
+
+export interface ApiDeps {
+  tokens: AuthTokens;
+  store: Store;
+  silences: SilenceStore;
+  replay: (filter: ReplayFilter) => Promise<ReplayResult[]>;
+  override: (rollout: string, request: OverrideRequest) => Promise<unknown>;
+}
+
+const listQuerySchema = z.strictObject({
+  rollout: z.string().min(1).optional(),
+  kind: z.string().min(1).optional(),
+  status: z.string().min(1).optional(),
+  target: z.string().min(1).optional(),
+  from: z.coerce.number().int().min(0).max(10_000).default(0),
+  size: z.coerce.number().int().min(1).max(500).default(50),
+  access_token: z.string().optional(),
+});
+
+const replaySchema = z.strictObject({
+  rollout: z.string().min(1).optional(),
+  ids: z.array(z.string().min(1)).max(1000).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+
+const overrideSchema = z.strictObject({
+  decision: z.enum(['go', 'no-go']),
+  reason: z.string().trim().min(1).max(4096),
+  by: z.string().trim().min(1).max(256),
+});
+
+/** 400 with the first offending field named, in core's `{error, field}` shape. */
+function badRequest(res: Response, error: z.ZodError, prefix = ''): void {
+  const issue = error.issues[0]!;
+  const field = issue.code === 'unrecognized_keys' ? issue.keys.join(',') : [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || prefix || 'body';
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? `${field} is required` : `${field}: ${issue.message}`;
+  res.status(400).json({ error: message, field });
+}
+
+const asyncRoute = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+  fn(req, res).catch(next);
+};
+
+/** The alerts API under /api/v1 (bearer auth on every route: reads need the read or write token). */
+export function alertsRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  const read = requireAuth(deps.tokens, 'read');
+  const write = requireAuth(deps.tokens, 'write');
+
+  router.get(
+    '/actions',
+    read,
+    asyncRoute(async (req, res) => {
+      const query = listQuerySchema.safeParse(req.query);
+      if (!query.success) return badRequest(res, query.error);
+      const { rollout, kind, status, target, from, size } = query.data;
+      const result = await deps.store.search(INDICES.actions, { filters: { rollout, kind, status, target }, sort: [{ field: 'at', order: 'desc' }], from, size });
+      const items = result.hits.map(({ payload: _payload, ...rest }) => rest);
+      res.json({ total: result.total, from, size, items });
+    }),
+  );
+
+  router.post(
+    '/silences',
+    write,
+    jsonBody('64kb'),
+    asyncRoute(async (req, res) => {
+      const input = silenceInputSchema.safeParse(req.body ?? {});
+      if (!input.success) return badRequest(res, input.error);
+      const silence = buildSilence(input.data, deps.silences.newId(), new Date());
+      if ('field' in silence) {
+        res.status(400).json({ error: `${silence.field}: ${silence.message}`, field: silence.field });
+        return;
+      }
+      await deps.silences.save(silence);
+      res.status(201).location(`/api/v1/silences/${silence.id}`).json(silence);
+    }),
+  );
+
+  router.get('/silences', read, (req, res) => {
+    const all = req.query.state === 'all';
+    const list = deps.silences.list().filter((s) => all || s.state !== 'expired');
+    res.json({ items: list });
+  });
+
+  router.delete(
+    '/silences/:id',
+    write,
+    asyncRoute(async (req, res) => {
+      const silence = deps.silences.get(String(req.params.id));
+      if (!silence) {
+        res.status(404).json({ error: `no silence ${req.params.id}`, field: 'id' });
+        return;
+      }
+      const expired = { ...silence, expiredAt: silence.expiredAt ?? new Date().toISOString() };
+      await deps.silences.save(expired);
+      res.json(expired);
+    }),
+  );
+
+  router.post(
+    '/dlq/replay',
+    write,
+    jsonBody('64kb'),
+    asyncRoute(async (req, res) => {
+      const input = replaySchema.safeParse(req.body ?? {});
+      if (!input.success) return badRequest(res, input.error);
+      const results = await deps.replay(input.data);
+      res.json({ replayed: results.length, succeeded: results.filter((r) => r.status === 'succeeded').length, results });
+    }),
+  );
+
+  router.post(
+    '/rollouts/:id/override',
+    write,
+    jsonBody('64kb'),
+    asyncRoute(async (req, res) => {
+      const input = overrideSchema.safeParse(req.body ?? {});
+      if (!input.success) return badRequest(res, input.error);
+      const rollout = String(req.params.id);
+      if (rollout.length > 256) {
+        res.status(400).json({ error: 'rollout id is longer than 256 characters', field: 'id' });
+        return;
+      }
+      res.status(202).json(await deps.override(rollout, input.data));
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,11 @@
+export { alertsConfigSchema, ACTUATOR_KINDS, NO_GO_ACTIONS, type AlertsConfig, type ActuatorKind, type NoGoAction } from './config.js';
+export { createAlerts, linkTemplate, type AlertsDeps, type AlertsService } from './service.js';
+export { replayDlq, type ReplayResult, type ReplayFilter } from './exactly-once/replay.js';
+export { actionId, type ActionDoc } from './exactly-once/audit.js';
+export type { ExecutorHooks } from './exactly-once/executor.js';
+export { verdictWebhookV1, type VerdictWebhookV1 } from './notifiers/payload.js';
+export { actionWebhookV1, type ActionWebhookV1 } from './actuators/webhook.js';
+export { signWebhook, secretKey } from './http/signing.js';
+export { parseRoutes, routesFileSchema, type Route } from './routing/routes.js';
+export type { Notifier, Notice, NotifierName } from './notifiers/interface.js';
+export type { Actuator, ActuationRequest, Actuation } from './actuators/interface.js';

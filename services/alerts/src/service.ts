@@ -1,0 +1,216 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import {
+  closeServer,
+  createServiceApp,
+  errorHandler,
+  INDICES,
+  listen,
+  retryThrowing,
+  TOPICS,
+  verdictSchema,
+  type Bus,
+  type Logger,
+  type Registry,
+  type Store,
+  type Subscription,
+  type Verdict,
+} from '@rollwatch/core';
+import { createActuator } from './actuators/factory.js';
+import { alertsRouter, type OverrideRequest } from './api/router.js';
+import type { AlertsConfig } from './config.js';
+import { actionId, AuditLog, newDoc, type ActionDoc } from './exactly-once/audit.js';
+import { ActionExecutor, type ExecutorHooks } from './exactly-once/executor.js';
+import { KeyedLock } from './exactly-once/keyed-lock.js';
+import { replayDeadLetters } from './exactly-once/replay.js';
+import { SilenceStore } from './exactly-once/silence-store.js';
+import { RolloutStateStore } from './exactly-once/state-store.js';
+import { createAlertsMetrics } from './metrics.js';
+import { createNotifiers } from './notifiers/factory.js';
+import type { Notice } from './notifiers/interface.js';
+import type { PlanContext } from './policy/planner.js';
+import { DEAD_STATUSES } from './policy/types.js';
+import { VerdictProcessor } from './processor.js';
+import { loadRoutes } from './routing/routes.js';
+
+export interface AlertsDeps {
+  config: AlertsConfig;
+  bus: Bus;
+  store: Store;
+  logger: Logger;
+  registry: Registry;
+  /** Fault injection for tests (see ExecutorHooks). */
+  hooks?: ExecutorHooks;
+}
+
+export interface AlertsService {
+  app: Express;
+  /** Ensures indices, loads silences, subscribes to verdicts, listens on ALERTS_PORT; resolves with the bound port. */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+  /** Handles one verdict directly (embedded launcher, tests); normally verdicts come from the bus. */
+  handleVerdict(verdict: Verdict): Promise<unknown>;
+}
+
+const SILENCE_REFRESH_MS = 10_000;
+const DLQ_GAUGE_REFRESH_MS = 30_000;
+
+/** `{rollout}` in a template becomes the URL-encoded rollout id. */
+export function linkTemplate(template: string, rollout: string): string {
+  return template.replaceAll('{rollout}', encodeURIComponent(rollout));
+}
+
+/** Builds the alerts service on shared backends (embedded mode shares one bus/store among services). */
+export function createAlerts(deps: AlertsDeps): AlertsService {
+  const { config, bus, store, logger, registry } = deps;
+  const metrics = createAlertsMetrics(registry);
+  const notifiers = createNotifiers(config);
+  const actuator = createActuator(config);
+  const routes = loadRoutes({ file: config.ALERTS_ROUTES_FILE, json: config.ALERTS_ROUTES }, { configuredNotifiers: [...notifiers.keys()], actuator: config.ALERTS_ACTUATOR, onNoGo: config.ALERTS_ON_NO_GO });
+  const audit = new AuditLog(store, bus);
+  const states = new RolloutStateStore(store);
+  const silences = new SilenceStore(store);
+  const lock = new KeyedLock();
+  const shutdown = new AbortController();
+
+  let dlqRefresh: Promise<void> | undefined;
+  const refreshDlqGauge = (): void => {
+    dlqRefresh ??= store
+      .count(INDICES.actions, { filters: { status: [...DEAD_STATUSES] as string[] } })
+      .then((n) => metrics.dlqDepth.set(n))
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'dlq depth refresh failed'))
+      .finally(() => (dlqRefresh = undefined));
+  };
+
+  const links = (rollout: string): Notice['links'] => ({ dashboard: linkTemplate(config.ALERTS_DASHBOARD_URL, rollout), verdictApi: linkTemplate(config.ALERTS_VERDICT_API_URL, rollout) });
+  const executor = new ActionExecutor({
+    audit,
+    notifiers,
+    actuator,
+    links,
+    retry: {
+      maxAttempts: config.ALERTS_RETRY_MAX_ATTEMPTS,
+      initialDelayMs: config.ALERTS_RETRY_INITIAL_DELAY_MS,
+      maxDelayMs: config.ALERTS_RETRY_MAX_DELAY_MS,
+      deadlineMs: config.ALERTS_RETRY_DEADLINE_MS || undefined,
+    },
+    metrics,
+    logger,
+    hooks: deps.hooks,
+    onDeadChanged: refreshDlqGauge,
+  });
+  const context = (): PlanContext => ({
+    routes,
+    silences: silences.active(),
+    now: new Date(),
+    dryRun: config.ALERTS_DRY_RUN,
+    cooldownSeconds: config.ALERTS_COOLDOWN_SECONDS,
+    defaultNamespace: config.ALERTS_K8S_NAMESPACE,
+  });
+  const processor = new VerdictProcessor({ bus, executor, states, lock, context, metrics, logger, signal: shutdown.signal });
+
+  /** A person forces go/no-go: audit who and why, then publish a verdict every consumer sees. */
+  async function override(rollout: string, request: OverrideRequest): Promise<{ verdict: Verdict; action: ReturnType<typeof publicDoc> }> {
+    return lock.run(`override:${rollout}`, async () => {
+      const state = await states.load(rollout);
+      const latest = await store
+        .search(INDICES.verdicts, { filters: { rollout }, sort: [{ field: 'sequence', order: 'desc' }], size: 1 })
+        .then((r) => r.hits[0] as (Verdict & { id: string }) | undefined)
+        .catch(() => undefined);
+      const base = latest && (!state.lastVerdict || latest.sequence > state.lastVerdict.sequence) ? verdictSchema.parse(latest) : state.lastVerdict;
+      const now = new Date().toISOString();
+      const verdict: Verdict = verdictSchema.parse({
+        rollout,
+        service: base?.service,
+        labels: base?.labels,
+        decision: request.decision,
+        score: base?.score ?? null,
+        reasons: [{ signal: 'override', severity: request.decision === 'no-go' ? 'critical' : 'info', message: `forced ${request.decision} by ${request.by}: ${request.reason}` }, ...(base?.reasons ?? [])],
+        evaluatedAt: now,
+        sequence: Math.max(state.lastSequence, base?.sequence ?? -1) + 1,
+        noGoAt: request.decision === 'no-go' ? (base?.noGoAt ?? now) : null,
+        cause: base?.cause,
+        overridden: { by: request.by, reason: request.reason, at: now },
+      });
+      const doc: ActionDoc = {
+        ...newDoc({ kind: 'override', target: 'api', route: '-', verdict, previousDecision: state.lastDecision, reason: `forced ${request.decision}: ${request.reason}`, dryRun: false, startsAt: now, by: request.by }, 'succeeded', new Date()),
+        responseCode: 202,
+      };
+      await audit.write(doc);
+      await audit.publish(doc);
+      metrics.actions.inc({ target: 'api', kind: 'override', status: 'succeeded' });
+      // The verdict topic is the one path: alerts acts on it when it reads it back, the detector and
+      // dashboard see the override too.
+      await retryThrowing(() => bus.publish(TOPICS.verdicts, [{ key: rollout, value: JSON.stringify(verdict), headers: { 'rollwatch-sequence': String(verdict.sequence), 'rollwatch-override': request.by } }]), {
+        maxAttempts: 5,
+        initialDelayMs: 100,
+        maxDelayMs: 2000,
+      });
+      logger.info({ rollout, decision: request.decision, by: request.by, sequence: verdict.sequence }, 'override published');
+      return { verdict, action: publicDoc(doc) };
+    });
+  }
+
+  const app = createServiceApp({
+    service: 'alerts',
+    registry,
+    logger,
+    readiness: { bus: () => bus.health(), store: () => store.health() },
+  });
+  app.use(
+    '/api/v1',
+    alertsRouter({
+      tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+      store,
+      silences,
+      replay: (filter) => replayDeadLetters({ store, executor, lock, states, logger }, filter),
+      override,
+    }),
+  );
+  // Unknown routes answer JSON like every other error (express's default is an HTML page).
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}`, field: 'path' });
+  });
+  app.use(errorHandler(logger));
+
+  let server: Server | undefined;
+  let subscription: Subscription | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  return {
+    app,
+    handleVerdict: (verdict) => processor.handleVerdict(verdict),
+    async start() {
+      await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000 });
+      await silences.refresh();
+      refreshDlqGauge();
+      timers.push(setInterval(() => void silences.refresh().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'silence refresh failed')), SILENCE_REFRESH_MS).unref());
+      timers.push(setInterval(refreshDlqGauge, DLQ_GAUGE_REFRESH_MS).unref());
+      subscription = await bus.subscribe({
+        topics: [TOPICS.verdicts],
+        groupId: config.ALERTS_CONSUMER_GROUP,
+        fromBeginning: config.ALERTS_FROM_BEGINNING,
+        handler: (batch) => processor.handleBatch(batch),
+      });
+      const bound = await listen(app, config.ALERTS_PORT, config.ALERTS_HOST);
+      server = bound.server;
+      logger.info({ port: bound.port, routes: routes.map((r) => r.name), notifiers: [...notifiers.keys()], actuator: actuator?.name ?? 'none', dryRun: config.ALERTS_DRY_RUN }, 'alerts started');
+      return { port: bound.port };
+    },
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      shutdown.abort();
+      if (server) await closeServer(server);
+      await subscription?.stop();
+      server = undefined;
+      subscription = undefined;
+    },
+  };
+}
+
+function publicDoc(doc: ActionDoc): Omit<ActionDoc, 'payload'> {
+  const { payload: _payload, ...rest } = doc;
+  return rest;
+}
+
+export { actionId };
