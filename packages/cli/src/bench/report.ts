@@ -1,0 +1,84 @@
+// The short human summary (stderr) and the list of targets, both derived from the JSON results.
+import type { BenchResults } from './index.js';
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+const pct = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+const num = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? 'n/a' : `${v.toLocaleString('en-US')}${unit}`);
+
+export function targetChecks(r: BenchResults['results']): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  if (r.ingest && 'ratio' in r.ingest) {
+    out.push({ name: 'ingest throughput vs raw producer', target: '>= 70%', value: pct(r.ingest.ratio), met: r.ingest.target.met });
+  }
+  if (r.latency && 'toWebhookMs' in r.latency) {
+    out.push({ name: 'end-to-end p99 (OOM event → rollback webhook)', target: '< 2000 ms', value: num(r.latency.toWebhookMs.p99, ' ms'), met: r.latency.target.met });
+  }
+  if (r.quality && 'canary' in r.quality) {
+    const rw = r.quality.canary.find((j) => j.judge === 'rollwatch')!;
+    out.push({ name: 'rollwatch recall (canary scenarios)', target: '>= 97%', value: pct(rw.metrics.recall), met: rw.metrics.recall !== null && rw.metrics.recall >= 0.97 });
+    out.push({
+      name: 'rollwatch false-positive rate (canary scenarios)',
+      target: '<= 1%',
+      value: pct(rw.metrics.falsePositiveRate),
+      met: rw.metrics.falsePositiveRate !== null && rw.metrics.falsePositiveRate <= 0.01,
+    });
+    const c = r.quality.crashOom;
+    const speedup = c.speedup ?? c.speedupVsFlaggerFloor;
+    out.push({
+      name: 'crash/OOM detection vs Flagger-style',
+      target: '>= 5x sooner',
+      value: speedup === null ? 'n/a' : `${speedup}x${c.speedup === null ? ` (Flagger-style caught ${c.flaggerDetected}/${c.total}; vs its 300 s floor)` : ''}`,
+      met: speedup === null ? null : speedup >= 5,
+    });
+  }
+  return out;
+}
+
+export function renderSummary(results: BenchResults): string {
+  const r = results.results;
+  const lines: string[] = [];
+  const m = results.machine;
+  lines.push(`rollwatch bench (${results.quick ? 'quick' : 'full'}) on ${m.nproc} cores, ${m.cpuModel}, Node ${m.node}: ${results.durationSeconds}s`);
+  if (r.templates && 'averageAccuracy' in r.templates) {
+    lines.push(`  templates   miner ${pct(r.templates.averageAccuracy)} vs digit-masking ${pct(r.templates.averageBaselineAccuracy)} grouping accuracy (x${r.templates.ratioToBaseline})`);
+  }
+  if (r.judge && Array.isArray(r.judge)) {
+    for (const row of r.judge) lines.push(`  judge       ${num(row.samplesPerGroup)} samples/group x ${row.signals} signals: ${num(row.microsPerDecision)} µs/decision (${num(row.decisionsPerSecond)}/s), ${row.ratioToSort}x a sort`);
+  }
+  if (r.memory && 'perRollout' in r.memory) {
+    const p = r.memory.perRollout;
+    const c = r.memory.concurrent;
+    lines.push(`  memory      ${num(p.bytesPerRollout)} B per tracked rollout (${p.ratioToEventJson}x its events' JSON); ${num(c.rollouts)} rollouts: ${num(c.heapDeltaMb)} MB heap${p.gcForced ? '' : ' (GC not forced)'}`);
+  }
+  if (r.quality && 'canary' in r.quality) {
+    for (const j of r.quality.canary) {
+      lines.push(`  quality     ${j.judge.padEnd(13)} precision ${pct(j.metrics.precision)} recall ${pct(j.metrics.recall)} FPR ${pct(j.metrics.falsePositiveRate)} median TTD ${num(j.medianSecondsToDetect, ' s')}`);
+    }
+  }
+  if (r.ingest && 'ratio' in r.ingest) {
+    lines.push(`  ingest      HTTP push ${num(r.ingest.httpEventsPerSecond)} ev/s vs raw producer ${num(r.ingest.rawEventsPerSecond)} ev/s (${pct(r.ingest.ratio)})`);
+    const d = r.ingest.dockerSource;
+    if ('kafkaEventsPerSecond' in d) {
+      lines.push(`  docker      source → Kafka ${num(d.kafkaEventsPerSecond)} ev/s vs engine /events ${num(d.engineLifecycleEventsPerSecond)} ev/s (${pct(d.ratio)}), lag p99 ${num(d.lagMs.p99)} ms, missing ${d.missing}`);
+    } else {
+      lines.push(`  docker      ${'error' in d ? `FAILED: ${d.error}` : `skipped: ${d.reason}`}`);
+    }
+  }
+  if (r.latency && 'toWebhookMs' in r.latency) {
+    const w = r.latency.toWebhookMs;
+    lines.push(`  latency     event → webhook p50 ${num(w.p50)} / p95 ${num(w.p95)} / p99 ${num(w.p99)} ms over ${w.n} rollouts (${r.latency.store} store); Flagger default model 300 s`);
+  }
+  for (const [name, value] of Object.entries(r)) {
+    if (value && typeof value === 'object' && 'error' in value) lines.push(`  ${name.padEnd(11)} FAILED: ${String((value as { error: string }).error)}`);
+    if (value && typeof value === 'object' && 'skipped' in value && !('error' in value)) lines.push(`  ${name.padEnd(11)} skipped: ${String((value as { reason: string }).reason)}`);
+  }
+  lines.push('  targets:');
+  for (const t of results.targets) lines.push(`    [${t.met === null ? ' ?' : t.met ? 'ok' : 'MISS'}] ${t.name}: ${t.value} (target ${t.target})`);
+  return `${lines.join('\n')}\n`;
+}
