@@ -40,6 +40,9 @@ export const dockerSourceConfigShape = {
     .describe('Only watch containers with this label (`key` or `key=value`, the engine\'s label filter). Unset: all containers.'),
   INGEST_DOCKER_BACKOFF_INITIAL_MS: env.int(250, 1).describe('First reconnect delay after the event stream drops (full-jitter exponential backoff).'),
   INGEST_DOCKER_BACKOFF_MAX_MS: env.int(15_000, 1).describe('Reconnect delay cap.'),
+  INGEST_DOCKER_REQUEST_TIMEOUT_MS: env
+    .int(30_000, 100)
+    .describe('Deadline for one engine request (info, list, inspect, opening a stream); a request the engine or network leaves half-answered is abandoned and retried.'),
   INGEST_DOCKER_DEDUPE_WINDOW: env.int(20_000, 100).describe('How many recent event ids are remembered to drop events the engine replays after a reconnect.'),
 };
 

@@ -19,9 +19,11 @@ async function waitConnected(source: DockerSource): Promise<void> {
   while (!source.status().connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.ok(source.status().connected, `not connected: ${source.status().lastError}`);
 }
+/** A hung engine request must fail this file in minutes, not at the runner's 15-minute cap. */
+const SUITE = { timeout: 240_000 };
 const CANARY = ['--label', 'rollwatch.io/rollout=demo', '--label', 'rollwatch.io/group=canary'];
 
-describe('DockerSource against a real engine (Podman, Docker API)', () => {
+describe('DockerSource against a real engine (Podman, Docker API)', SUITE, () => {
   let engine: PodmanEngine;
   let source: DockerSource;
   const sink = new RecordingSink();
@@ -100,7 +102,7 @@ describe('DockerSource against a real engine (Podman, Docker API)', () => {
   });
 });
 
-describe('DockerSource reconnects without losing or duplicating restarts', () => {
+describe('DockerSource reconnects without losing or duplicating restarts', SUITE, () => {
   let engine: PodmanEngine;
   let proxy: SocketProxy;
   let source: DockerSource;
@@ -110,7 +112,7 @@ describe('DockerSource reconnects without losing or duplicating restarts', () =>
     engine = await startPodman();
     proxy = new SocketProxy(engine.socketPath, mkdtempSync(path.join(tmpdir(), 'rw-proxy-')));
     await proxy.listen();
-    source = new DockerSource(dockerSourceConfigSchema.parse({ DOCKER_HOST: `unix://${proxy.socketPath}`, INGEST_DOCKER_BACKOFF_INITIAL_MS: '100', INGEST_DOCKER_BACKOFF_MAX_MS: '500' }), logger);
+    source = new DockerSource(dockerSourceConfigSchema.parse({ DOCKER_HOST: `unix://${proxy.socketPath}`, INGEST_DOCKER_BACKOFF_INITIAL_MS: '100', INGEST_DOCKER_BACKOFF_MAX_MS: '500', INGEST_DOCKER_REQUEST_TIMEOUT_MS: '5000' }), logger);
     await source.start(sink);
     await waitConnected(source);
   });
@@ -146,7 +148,7 @@ describe('DockerSource reconnects without losing or duplicating restarts', () =>
   });
 });
 
-describe('DockerSource through the ingest pipeline into real Kafka', () => {
+describe('DockerSource through the ingest pipeline into real Kafka', SUITE, () => {
   let engine: PodmanEngine;
   let kafka: KafkaServer;
 

@@ -7,6 +7,7 @@ import { LineSplitter, rfc3339ToNanos } from './demux.js';
 import { describeEndpoint, dockerodeOptions, parseDockerHost } from './engine-connection.js';
 import { nanosToSinceParam, parseEngineEventLine, toContainerSnapshot, type ContainerSnapshot, type EngineEvent } from './engine-types.js';
 import { onDie, onHealth, onOom, onStart, trackFromEvent, trackFromSnapshot, type TrackedContainer } from './event-mapping.js';
+import { engineCall } from './engine-call.js';
 import { engineFacts, type EngineFacts } from './host-attributes.js';
 import { LogTailer } from './log-tailer.js';
 import { reconcileContainer } from './reconcile.js';
@@ -17,6 +18,9 @@ const REPLAY_OVERLAP_NS = 1_000_000_000n;
 /** Podman 4 records a health check's result a moment after its event: poll inspect this long. */
 const HEALTH_SETTLE_TIMEOUT_MS = 2000;
 const INSPECT_CONCURRENCY = 4;
+
+/** dockerode accepts `{ abortSignal }` on info/version at runtime; its typings only list a callback. */
+type AbortableSystemCalls = { info(opts: { abortSignal: AbortSignal }): Promise<unknown>; version(opts: { abortSignal: AbortSignal }): Promise<Docker.DockerVersion> };
 
 type EventStream = NodeJS.ReadableStream & { destroy?: () => void };
 
@@ -63,6 +67,7 @@ export class DockerSource implements Source {
         (events) => this.emit(events),
         logger,
         (c, count) => this.metrics.logLinesSuppressed.inc({ workload: c.labels['rollwatch.io/workload'] ?? c.name }, count),
+        (what, request) => this.call(what, request),
       );
     }
   }
@@ -138,14 +143,17 @@ export class DockerSource implements Source {
 
   /** One session's set-up; returns the live event stream. */
   private async connect(first: boolean): Promise<EventStream> {
-    const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
+    const [info, version] = await Promise.all([
+      this.call('GET /info', (abortSignal) => (this.docker as AbortableSystemCalls).info({ abortSignal }) as Promise<unknown>),
+      this.call('GET /version', (abortSignal) => (this.docker as AbortableSystemCalls).version({ abortSignal })),
+    ]);
     // Re-read on every connection: the engine may have been upgraded while we were away.
     this.facts = engineFacts(info, version);
     const engineNow = rfc3339ToNanos(String((info as { SystemTime?: string }).SystemTime ?? '')) ?? BigInt(Date.now()) * 1_000_000n;
     const boundaryNs = engineNow;
     if (!first && this.lastSeenNs !== undefined) await this.replay(this.lastSeenNs - REPLAY_OVERLAP_NS, boundaryNs);
     await this.reconcile(boundaryNs, first);
-    const stream = (await this.docker.getEvents({ since: nanosToSinceParam(boundaryNs), filters: this.eventFilters() } as unknown as Docker.GetEventsOptions)) as EventStream;
+    const stream = await this.openEvents({ since: nanosToSinceParam(boundaryNs), filters: this.eventFilters() });
     this.stream = stream;
     if (this.lastSeenNs === undefined || this.lastSeenNs < boundaryNs) this.lastSeenNs = boundaryNs;
     if (this.abort.signal.aborted) stream.destroy?.();
@@ -166,15 +174,30 @@ export class DockerSource implements Source {
     const query = podman
       ? { since: nanosToSinceParam(sinceNs), stream: false, filters: this.eventFilters() }
       : { since: nanosToSinceParam(sinceNs), until: nanosToSinceParam(untilNs), filters: this.eventFilters() };
-    const stream = (await this.docker.getEvents(query as unknown as Docker.GetEventsOptions)) as EventStream;
+    const stream = await this.openEvents(query);
     this.stream = stream;
     await this.consume(stream);
+  }
+
+  /** Opens `/events`; the deadline covers the response headers only, not the (endless) stream. */
+  private openEvents(query: Record<string, unknown>): Promise<EventStream> {
+    return this.call('GET /events', async () => {
+      const stream = (await this.docker.getEvents(query as unknown as Docker.GetEventsOptions)) as EventStream;
+      // Opened after the deadline or a stop: nobody will read it.
+      if (this.abort.signal.aborted) stream.destroy?.();
+      return stream;
+    });
+  }
+
+  /** One engine request under INGEST_DOCKER_REQUEST_TIMEOUT_MS and the stop signal (see engine-call.ts). */
+  private call<T>(what: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return engineCall(what, this.config.INGEST_DOCKER_REQUEST_TIMEOUT_MS, this.abort.signal, request);
   }
 
   /** Lists every container and repairs what the events missed (see reconcile.ts). */
   private async reconcile(boundaryNs: bigint, initial: boolean): Promise<void> {
     const filters: Record<string, string[]> = this.config.INGEST_DOCKER_LABEL_FILTER ? { label: [this.config.INGEST_DOCKER_LABEL_FILTER] } : {};
-    const list = await this.docker.listContainers({ all: true, filters });
+    const list = await this.call('GET /containers/json', (abortSignal) => this.docker.listContainers({ all: true, filters, abortSignal }));
     const present = new Set(list.map((c) => c.Id));
     for (const id of this.tracked.keys()) if (!present.has(id)) this.forget(id);
     const snapshots: ContainerSnapshot[] = [];
@@ -193,7 +216,7 @@ export class DockerSource implements Source {
 
   private async inspect(id: string): Promise<ContainerSnapshot | undefined> {
     try {
-      return toContainerSnapshot(await this.docker.getContainer(id).inspect());
+      return toContainerSnapshot(await this.call('GET /containers/{id}/json', (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal })));
     } catch (error) {
       // 404: removed in the meantime (`--rm`); anything else is logged and treated alike.
       if ((error as { statusCode?: number }).statusCode !== 404) this.logger.debug({ err: error, id }, 'docker: inspect failed');

@@ -13,6 +13,9 @@ export interface LogTailerOptions extends LogLineOptions {
   burst: number;
 }
 
+/** Runs one engine request under the source's deadline and stop signal (see engine-call.ts). */
+export type EngineCaller = <T>(what: string, request: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
 /** Where forwarded events go; resolves once they are durably accepted (backpressure on the stream). */
 export type LogEmit = (events: SourceEvent[]) => Promise<void>;
 
@@ -40,6 +43,7 @@ export class LogTailer {
     private readonly emit: LogEmit,
     private readonly logger: Logger,
     private readonly onSuppressed: (container: TrackedContainer, count: number) => void,
+    private readonly call: EngineCaller = (_what, request) => request(new AbortController().signal),
   ) {}
 
   isTailing(containerId: string): boolean {
@@ -102,11 +106,14 @@ export class LogTailer {
     const decoder = new ContainerLogDecoder(container, facts, bucket, this.options);
     const suppressedBefore = bucket.suppressed;
     try {
-      const stream = (await this.docker.getContainer(container.id).logs({
-        follow: true, stdout: true, stderr: true, timestamps: true,
-        // `since` has whole-second precision on some engines; lines already read dedupe by id.
-        since: nanosToSinceParam(sinceNs) as unknown as number,
-      })) as unknown as Tail['stream'];
+      // The deadline covers opening the stream (the response headers), not following it.
+      const stream = (await this.call('GET /containers/{id}/logs', () =>
+        this.docker.getContainer(container.id).logs({
+          follow: true, stdout: true, stderr: true, timestamps: true,
+          // `since` has whole-second precision on some engines; lines already read dedupe by id.
+          since: nanosToSinceParam(sinceNs) as unknown as number,
+        }),
+      )) as unknown as Tail['stream'];
       tail.stream = stream;
       if (this.stopped) stream.destroy?.();
       for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isRetriable } from '@rollwatch/core';
+import Docker from 'dockerode';
+import { engineCall } from './engine-call.js';
+
+/** An engine that sends the headers and half of the /info body, then cuts the connection. */
+function cutMidBodyEngine(socketPath: string): http.Server {
+  return http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+    res.write('{"ID":"abc","Kernel');
+    setTimeout(() => req.socket.destroy(), 20);
+  }).listen(socketPath);
+}
+
+const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> => {
+  let settled = false;
+  p.then(() => (settled = true), () => (settled = true));
+  await new Promise((r) => setTimeout(r, ms));
+  return settled;
+};
+
+describe('engineCall', () => {
+  let server: http.Server;
+  let docker: Docker;
+  before(() => {
+    const socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'rw-engine-')), 'engine.sock');
+    server = cutMidBodyEngine(socketPath);
+    docker = new Docker({ socketPath });
+  });
+  after(() => server.close());
+
+  it('the problem it exists for: a bare dockerode call never settles when the body is cut', async () => {
+    assert.equal(await settledWithin(docker.info(), 500), false);
+  });
+
+  it('turns a cut-off request into a retriable error at the deadline', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      engineCall('GET /info', 300, new AbortController().signal, (signal) => (docker as unknown as { info(o: { abortSignal: AbortSignal }): Promise<unknown> }).info({ abortSignal: signal })),
+      (error: Error) => isRetriable(error) && /GET \/info got no complete answer within 300 ms/.test(error.message),
+    );
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  it('gives up at once when the source stops', async () => {
+    const stop = new AbortController();
+    const call = engineCall('GET /info', 60_000, stop.signal, () => new Promise<never>(() => undefined));
+    setTimeout(() => stop.abort(), 50);
+    await assert.rejects(call, /abandoned: source stopping/);
+    await assert.rejects(engineCall('GET /info', 60_000, stop.signal, async () => 1), /abandoned/, 'already stopped: does not even start');
+  });
+
+  it('passes results and errors of a request that completes through unchanged', async () => {
+    const stop = new AbortController().signal;
+    assert.equal(await engineCall('x', 1000, stop, async () => 42), 42);
+    await assert.rejects(engineCall('x', 1000, stop, async () => Promise.reject(new Error('404 no such container'))), /404 no such container/);
+  });
+});
