@@ -87,6 +87,13 @@ describe('POST /api/v1/events', () => {
       assert.equal(message.headers?.['rollwatch-ingest-source'], 'http');
     }
     assert.deepEqual(h.received.map((m) => (JSON.parse(m.value) as { instance: string }).instance).sort(), ['i-1', 'i-2', 'i-3', 'i-4', 'i-5', 'i-6']);
+    // Counters are added per (source, type) once per request/publish: the totals must still be per event.
+    await h.post('/api/v1/events', JSON.stringify([ev(7, { type: 'oom_killed' }), ev(8, { type: 'oom_killed' }), ev(9)]));
+    await until(() => h.received.length === 9);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    for (const [name, type, count] of [['received', 'container_start', 7], ['received', 'oom_killed', 2], ['produced', 'container_start', 7], ['produced', 'oom_killed', 2]] as const) {
+      assert.match(metrics, new RegExp(`rollwatch_ingest_events_${name}_total\\{[^}]*source="http"[^}]*type="${type}"[^}]*\\} ${count}\n`), `${name} ${type}`);
+    }
   });
 
   it('accepts CloudEvents structured and batch mode', async () => {

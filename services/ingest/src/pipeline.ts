@@ -71,9 +71,11 @@ export class Pipeline {
     const errors: EventError[] = [];
     const messages: BusMessage[] = [];
     let dropped = 0;
+    // Counted per type, then added once per type: a labelled inc per event is measurable at 20k+ events/s.
+    const receivedByType = new Map<string, number>();
     for (const item of items) {
       const type = typeLabel(item.value);
-      metrics.received.inc({ source: intake.channel, type });
+      receivedByType.set(type, (receivedByType.get(type) ?? 0) + 1);
       const outcome = this.prepare(item, intake);
       if (outcome.kind === 'event') {
         messages.push(toMessage(outcome.event, intake.channel));
@@ -93,6 +95,7 @@ export class Pipeline {
         dropped++;
       }
     }
+    for (const [type, count] of receivedByType) metrics.received.inc({ source: intake.channel, type }, count);
     if (errors.length > 0) {
       // Whole request refused: count every event of it, valid ones included, as not accepted.
       for (const item of items) metrics.failed.inc({ source: intake.channel, type: typeLabel(item.value), reason: 'invalid' });

@@ -199,9 +199,7 @@ export class Delivery {
         return { published, error };
       }
       published += chunk.length;
-      for (const message of chunk) {
-        this.options.metrics.produced.inc({ source: message.headers?.[HEADER_SOURCE] ?? 'unknown', type: message.headers?.[HEADER_TYPE] ?? 'unknown' });
-      }
+      for (const { source, type, count } of countBySourceAndType(chunk)) this.options.metrics.produced.inc({ source, type }, count);
     }
     return { published };
   }
@@ -256,6 +254,20 @@ function countBy(messages: BusMessage[], header: string): Map<string, number> {
     counts.set(value, (counts.get(value) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Per (source, type) header pair, so a publish updates each labelled counter once. */
+function countBySourceAndType(messages: BusMessage[]): { source: string; type: string; count: number }[] {
+  const counts = new Map<string, { source: string; type: string; count: number }>();
+  for (const m of messages) {
+    const source = m.headers?.[HEADER_SOURCE] ?? 'unknown';
+    const type = m.headers?.[HEADER_TYPE] ?? 'unknown';
+    const key = `${source}\u0000${type}`;
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { source, type, count: 1 });
+  }
+  return [...counts.values()];
 }
 
 /** Splits keeping order; a single oversized message still goes alone (the broker decides). */
