@@ -4,9 +4,12 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isRetriable } from '@rollwatch/core';
+import { createLogger, isRetriable } from '@rollwatch/core';
 import Docker from 'dockerode';
+import { dockerSourceConfigSchema } from './config.js';
+import { DockerSource } from './docker-source.js';
 import { engineCall } from './engine-call.js';
+import { RecordingSink } from './testing/recording-sink.js';
 
 /** An engine that sends the headers and half of the /info body, then cuts the connection. */
 function cutMidBodyEngine(socketPath: string): http.Server {
@@ -27,8 +30,9 @@ const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> 
 describe('engineCall', () => {
   let server: http.Server;
   let docker: Docker;
+  let socketPath: string;
   before(() => {
-    const socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'rw-engine-')), 'engine.sock');
+    socketPath = path.join(mkdtempSync(path.join(tmpdir(), 'rw-engine-')), 'engine.sock');
     server = cutMidBodyEngine(socketPath);
     docker = new Docker({ socketPath });
   });
@@ -59,5 +63,20 @@ describe('engineCall', () => {
     const stop = new AbortController().signal;
     assert.equal(await engineCall('x', 1000, stop, async () => 42), 42);
     await assert.rejects(engineCall('x', 1000, stop, async () => Promise.reject(new Error('404 no such container'))), /404 no such container/);
+  });
+
+  it('DockerSource: a half-answered /info is a failed attempt (retried with backoff), and stop() is prompt', async () => {
+    const source = new DockerSource(
+      dockerSourceConfigSchema.parse({ DOCKER_HOST: `unix://${socketPath}`, INGEST_DOCKER_REQUEST_TIMEOUT_MS: '200', INGEST_DOCKER_BACKOFF_INITIAL_MS: '50', INGEST_DOCKER_BACKOFF_MAX_MS: '100' }),
+      createLogger('engine-call-test', 'silent'),
+    );
+    await source.start(new RecordingSink());
+    const deadline = Date.now() + 5000;
+    while (!source.status().lastError && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(source.status().lastError ?? '', /GET \/info got no complete answer within 200 ms/);
+    assert.equal(source.status().connected, false);
+    const stopping = Date.now();
+    await source.stop();
+    assert.ok(Date.now() - stopping < 1000, `stop took ${Date.now() - stopping} ms`);
   });
 });
