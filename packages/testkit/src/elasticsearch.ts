@@ -2,21 +2,11 @@ import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileS
 import path from 'node:path';
 import { useContainers } from './docker.js';
 import { ES_VERSION, fetchElasticsearch } from './fetch.js';
-import { ensureDir, envFlag, freePort, ManagedProcess, removeDir, runSync, tmpDir, waitFor } from './util.js';
+import { ensureDir, envFlag, freePort, ManagedProcess, removeDir, runSync, tmpDir, waitFor, type TestServer } from './util.js';
 
-export interface ElasticsearchServer {
+export interface ElasticsearchServer extends TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234` (the value of `ELASTICSEARCH_URL`). */
   url: string;
-  source: 'env' | 'testcontainers' | 'local';
-  /** Local mode only. */
-  logFile?: string;
-  dataDir?: string;
-  /** Stop it and delete its data. A no-op for `env` servers. */
-  stop(): Promise<void>;
-  /** SIGKILL the node (data kept). Rejects for `env` servers. */
-  kill(): Promise<void>;
-  /** Stop (gracefully, if running) and start again: same ports, same data. Rejects for `env` servers. */
-  restart(): Promise<void>;
 }
 
 export interface ElasticsearchOptions {

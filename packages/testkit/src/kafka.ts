@@ -4,24 +4,13 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { useContainers } from './docker.js';
 import { fetchKafka } from './fetch.js';
-import { envFlag, freePort, ManagedProcess, removeDir, runSync, tmpDir, waitFor, which } from './util.js';
+import { envFlag, freePort, ManagedProcess, removeDir, runSync, tmpDir, waitFor, which, type TestServer } from './util.js';
 
-export interface KafkaServer {
+export interface KafkaServer extends TestServer {
   /** `host:port` list for kafkajs `brokers`. */
   brokers: string[];
   /** Comma-separated bootstrap list (the value of `KAFKA_BROKERS`). */
   bootstrap: string;
-  /** Where the server came from: `env` (KAFKA_BROKERS), `testcontainers`, or `local` (JVM from Maven Central). */
-  source: 'env' | 'testcontainers' | 'local';
-  /** Local mode only: the broker's log file and data dir. */
-  logFile?: string;
-  dataDir?: string;
-  /** Stop it and delete its data. A no-op for `env` servers (not ours to stop). */
-  stop(): Promise<void>;
-  /** SIGKILL the broker (data kept; `restart()` brings it back). Rejects for `env` servers. */
-  kill(): Promise<void>;
-  /** Stop (gracefully, if still running) and start again on the same ports with the same data. Rejects for `env` servers. */
-  restart(): Promise<void>;
 }
 
 export interface KafkaOptions {

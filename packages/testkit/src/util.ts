@@ -254,3 +254,18 @@ export function envFlag(name: string): string | undefined {
   const v = process.env[name];
   return v && v.trim() !== '' ? v.trim() : undefined;
 }
+
+/** What every test server handle offers, whatever its kind (Kafka, Elasticsearch). */
+export interface TestServer {
+  /** Where the server came from: `env` (given by env vars), `testcontainers`, or `local` (a JVM from Maven Central). */
+  source: 'env' | 'testcontainers' | 'local';
+  /** Local mode only: the server's log file and data dir. */
+  logFile?: string;
+  dataDir?: string;
+  /** Stop it and delete its data. A no-op for `env` servers (not ours to stop). */
+  stop(): Promise<void>;
+  /** SIGKILL the server (data kept; `restart()` brings it back). Rejects for `env` servers. */
+  kill(): Promise<void>;
+  /** Stop (gracefully, if still running) and start again on the same ports with the same data. Rejects for `env` servers. */
+  restart(): Promise<void>;
+}
