@@ -1,4 +1,5 @@
 export { freePort, cacheDir } from './util.js';
+export type { TestServer } from './util.js';
 export { fetchKafka, fetchElasticsearch, fetchAll, KAFKA_VERSION, ES_VERSION } from './fetch.js';
 export type { KafkaArtifacts, ElasticsearchArtifacts } from './fetch.js';
 export { probeDockerEngine, testkitMode } from './docker.js';
@@ -11,3 +12,4 @@ export { startPodman, dockerApiGet, BUSYBOX_IMAGE } from './podman.js';
 export type { PodmanEngine, PodmanOptions } from './podman.js';
 export { startPrometheus, startAlertmanager } from './prometheus.js';
 export type { PrometheusServer, PrometheusOptions, AlertmanagerServer, AlertmanagerOptions } from './prometheus.js';
+export { crashLoopEvents } from './events.js';

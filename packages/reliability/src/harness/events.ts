@@ -1,4 +1,5 @@
 import type { RollwatchEventInput } from '@rollwatch/core';
+import { crashLoopEvents as sharedCrashLoopEvents } from '@rollwatch/testkit';
 
 /** A short random tag so concurrent runs against one Kafka/Elasticsearch never see each other's data. */
 export function runTag(): string {
@@ -28,16 +29,7 @@ export function healthyEvent(rollout: string, n: number, now = Date.now()): Roll
 
 /** A canary crash loop that every policy calls no-go (baseline healthy, canary restarting). */
 export function crashLoopEvents(rollout: string, crashes = 5, now = Date.now()): RollwatchEventInput[] {
-  const base = now - 120_000;
-  const at = (i: number) => new Date(base + i * 1000).toISOString();
-  const events: RollwatchEventInput[] = [
-    { id: `${rollout}-b-start`, time: at(0), rollout, group: 'baseline', type: 'container_start', instance: 'base-1', service: 'checkout' },
-    { id: `${rollout}-c-start`, time: at(1), rollout, group: 'canary', type: 'container_start', instance: 'can-1', service: 'checkout' },
-  ];
-  for (let i = 0; i < crashes; i++) {
-    events.push({ id: `${rollout}-c-restart-${i}`, time: at(2 + i), rollout, group: 'canary', type: 'container_restart', instance: 'can-1', service: 'checkout', exitCode: 1 });
-  }
-  return events;
+  return sharedCrashLoopEvents(rollout, crashes, now);
 }
 
 export interface PushResult {

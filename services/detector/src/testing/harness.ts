@@ -5,6 +5,7 @@ import { MemoryBus, MemoryStore, closeServer, createLogger, createRegistry, list
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import { detectorConfigSchema, type DetectorConfig } from '../config.js';
 import { createDetector, type Detector } from '../detector.js';
+import { crashLoopEvents } from '@rollwatch/testkit';
 import { FakeEngine } from './fake-engine.js';
 
 export interface Harness {
@@ -70,16 +71,7 @@ export async function publishEvents(bus: Bus, events: unknown[]): Promise<void> 
 
 /** A crash-looping canary: starts, then `crashes` restarts, plus a quiet baseline. */
 export function crashLoop(rollout: string, crashes = 4): RollwatchEventInput[] {
-  const base = Date.now() - 120_000;
-  const at = (i: number) => new Date(base + i * 1000).toISOString();
-  const events: RollwatchEventInput[] = [
-    { id: `${rollout}-b-start`, time: at(0), rollout, group: 'baseline', type: 'container_start', instance: 'base-1', service: 'checkout' },
-    { id: `${rollout}-c-start`, time: at(1), rollout, group: 'canary', type: 'container_start', instance: 'can-1', service: 'checkout' },
-  ];
-  for (let i = 0; i < crashes; i++) {
-    events.push({ id: `${rollout}-c-restart-${i}`, time: at(2 + i), rollout, group: 'canary', type: 'container_restart', instance: 'can-1', service: 'checkout', exitCode: 1 });
-  }
-  return events;
+  return crashLoopEvents(rollout, crashes);
 }
 
 /** Collects messages of a topic in a throwaway consumer group. */
