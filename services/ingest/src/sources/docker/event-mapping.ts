@@ -5,13 +5,7 @@ import { nanosToMs, type ContainerSnapshot, type EngineEvent } from './engine-ty
 import type { EngineFacts } from './host-attributes.js';
 
 /** What the source remembers per container between events (and across reconnects). */
-export interface TrackedContainer {
-  id: string;
-  name: string;
-  image: string;
-  labels: Record<string, string>;
-  tty: boolean;
-  memoryLimit: number;
+export interface TrackedContainer extends Pick<ContainerSnapshot, 'id' | 'name' | 'image' | 'labels' | 'tty' | 'memoryLimit'> {
   /** RestartCount as last reconciled, plus the restarts seen on the stream since. */
   restartCount: number;
   /** Time of the latest start accounted for (event time or StartedAt), 0 if never started. */

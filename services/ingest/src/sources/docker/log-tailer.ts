@@ -43,7 +43,7 @@ export class LogTailer {
     private readonly emit: LogEmit,
     private readonly logger: Logger,
     private readonly onSuppressed: (container: TrackedContainer, count: number) => void,
-    private readonly call: EngineCaller = (_what, request) => request(new AbortController().signal),
+    private readonly call: EngineCaller,
   ) {}
 
   isTailing(containerId: string): boolean {
