@@ -184,10 +184,20 @@ describe('ingest against real Kafka', () => {
     const consumed = await consumeAll(kafka.brokers, (m) => m.key.startsWith(runId), all.length, 90_000);
     const ids = consumed.map((m) => (JSON.parse(m.value) as RollwatchEvent).id);
     assert.deepEqual(new Set(ids), new Set(normalised(all).map((e) => e.id)), 'nothing lost');
-    // At-least-once allows a duplicate only when a timed-out publish landed after all; count them.
-    const duplicates = ids.length - new Set(ids).size;
-    assert.equal(duplicates, 0, `${duplicates} duplicate(s)`);
-    assertPerRolloutOrder(consumed, ['before', 'outage1', 'outage2', 'after']);
+    // The guarantee is at-least-once (docs/ingest.md): a publish that timed out while Kafka was down
+    // may still land when it returns (kafkajs keeps retrying it) and is then replayed from the spool
+    // too; consumers drop the copy by id. Seen in CI: 10 copies (one outage request). So copies may
+    // exist only of events sent during an outage, and nothing sent while Kafka was up is doubled.
+    const seen = new Set<string>();
+    const firstDeliveries = consumed.filter((m) => {
+      const id = (JSON.parse(m.value) as RollwatchEvent).id;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    const copies = consumed.filter((m) => !firstDeliveries.includes(m)).map((m) => (JSON.parse(m.value) as RollwatchEvent).labels!.phase);
+    assert.deepEqual(copies.filter((phase) => phase !== 'outage1' && phase !== 'outage2'), [], `copies of events sent while Kafka was up: ${JSON.stringify(copies)}`);
+    assertPerRolloutOrder(firstDeliveries, ['before', 'outage1', 'outage2', 'after']);
     await running.stop();
   });
 });
