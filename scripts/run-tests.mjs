@@ -4,7 +4,10 @@
 //   node scripts/run-tests.mjs [--unit] [<dir-or-file> ...]
 //
 // Finds compiled tests under packages/*/dist and services/*/dist (`*.test.js`; integration tests are
-// `*.it.test.js`); path arguments (src or dist files/folders, or package folders) restrict the set.
+// `*.it.test.js`; `*.host.test.js` need a host tool from a Debian package, e.g. promtool, and run with
+// the unit tests, except under --unit, which needs no JVM and no Debian package); path arguments (src
+// or dist files/folders, or package folders) restrict the set. The root `npm test` runs
+// scripts/provision.mjs first, so everything these tests need is there (or it stopped saying why).
 // Unit tests run concurrently; integration tests run one file at a time. When integration tests are
 // selected and KAFKA_BROKERS / ELASTICSEARCH_URL are unset, Kafka and Elasticsearch are started once
 // through @rollwatch/testkit for the whole run and handed to the tests through those env vars.
@@ -80,7 +83,7 @@ if (filters.length) {
   }
 }
 const itFiles = unitOnly ? [] : files.filter((f) => f.endsWith('.it.test.js'));
-const unitFiles = itOnly ? [] : files.filter((f) => !f.endsWith('.it.test.js'));
+const unitFiles = itOnly ? [] : files.filter((f) => !f.endsWith('.it.test.js') && !(unitOnly && f.endsWith('.host.test.js')));
 
 const totals = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0, duration_ms: 0 };
 const SUMMARY = /^(?:\u2139 )?(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(?:\.\d+)?)\s*$/;

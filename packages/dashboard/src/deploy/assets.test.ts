@@ -1,11 +1,11 @@
 // The deploy assets (Prometheus rules, Grafana dashboard, Kibana saved objects) are only useful if
 // they parse and name things that exist: metrics the services really register, indices and fields
 // core's index templates really create. A renamed metric or field fails here, not in production.
+// promtool's own parse of the same files is in promtool.host.test.ts (it needs the Debian package).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INDEX_TEMPLATES, INDICES } from '@rollwatch/core';
@@ -14,7 +14,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const RULES = path.join(ROOT, 'deploy/prometheus/rollwatch-rules.yml');
 const GRAFANA = path.join(ROOT, 'deploy/grafana/dashboards/rollwatch.json');
 const KIBANA = path.join(ROOT, 'deploy/kibana/rollwatch.ndjson');
-const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
 /** Metrics from outside rollwatch that the assets may use (Prometheus itself, kafka-exporter). */
 const EXTERNAL_METRICS = new Set(['up', 'kafka_consumergroup_lag']);
 const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
@@ -59,12 +58,7 @@ function assertKnown(exprs: string[], where: string): void {
   }
 }
 
-function promtoolCheck(file: string): string {
-  return execFileSync(PROMTOOL, ['check', 'rules', file], { encoding: 'utf8' });
-}
-
-test('the Prometheus alerting rules pass promtool and use real metric names', () => {
-  assert.match(promtoolCheck(RULES), /SUCCESS: \d+ rules found/);
+test('the Prometheus alerting rules use real metric names', () => {
   const exprs = [...readFileSync(RULES, 'utf8').matchAll(/expr:\s*(\|\s*\n((?:\s{10,}.*\n)+)|(.+))/g)].map((m) => (m[2] ?? m[3] ?? '').trim());
   assert.ok(exprs.length >= 8, `found ${exprs.length} rule expressions`);
   assertKnown(exprs, 'rollwatch-rules.yml');
@@ -74,7 +68,7 @@ test('the Prometheus alerting rules pass promtool and use real metric names', ()
   }
 });
 
-test('the Grafana dashboard parses, uses the provisioned datasource, and its PromQL is valid and real', () => {
+test('the Grafana dashboard parses, uses the provisioned datasource, and its PromQL uses real metric names', () => {
   const dashboard = JSON.parse(readFileSync(GRAFANA, 'utf8')) as { uid: string; panels: { type: string; title: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] };
   assert.equal(dashboard.uid, 'rollwatch');
   const panels = dashboard.panels.filter((p) => p.type !== 'row');
@@ -88,16 +82,6 @@ test('the Grafana dashboard parses, uses the provisioned datasource, and its Pro
   assertKnown(exprs, 'rollwatch.json');
   for (const topic of ['rollwatch_ingest_events_received_total', 'rollwatch_detector_verdicts_total', 'rollwatch_alerts_action_latency_seconds_bucket', 'rollwatch_alerts_dlq_depth']) {
     assert.ok(exprs.some((e) => e.includes(topic)), `a panel shows ${topic}`);
-  }
-  // promtool parses PromQL: check every panel query as a recording rule (Grafana's $__rate_interval → 5m).
-  const dir = mkdtempSync(path.join(tmpdir(), 'rollwatch-grafana-'));
-  try {
-    const file = path.join(dir, 'panels.yml');
-    const rules = exprs.map((e, i) => `      - record: rollwatch:grafana_panel_${i}\n        expr: ${JSON.stringify(e.replaceAll('$__rate_interval', '5m'))}`).join('\n');
-    writeFileSync(file, `groups:\n  - name: grafana-panels\n    rules:\n${rules}\n`);
-    assert.match(promtoolCheck(file), new RegExp(`SUCCESS: ${exprs.length} rules found`));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

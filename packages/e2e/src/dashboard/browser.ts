@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-/** Debian's Chromium (scripts/ci-install.sh installs it); override with CHROMIUM_PATH. */
+/** Debian's Chromium (`npm test` provisions it: scripts/provision.mjs); override with CHROMIUM_PATH. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Repository root, from packages/e2e/dist/dashboard/. */
