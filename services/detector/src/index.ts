@@ -2,7 +2,7 @@ export { detectorConfigSchema, METRIC_PROVIDER_KINDS, type DetectorConfig, type 
 export { createDetector, type Detector, type DetectorDeps } from './detector.js';
 export { createDefaultEngine } from './engine.js';
 export { OPENAPI_DOCUMENT } from './http/openapi.js';
-export { GATE_STATUS } from './http/rollouts.js';
+export { GATE_STATUS, GATE_RETRY_AFTER_SECONDS } from './http/rollouts.js';
 export { FLAGGER_GATE_STATUS, FLAGGER_ROLLBACK_STATUS, flaggerRolloutCandidates, type FlaggerPayload } from './http/flagger.js';
 export { decodeMessage, dlqMessage } from './ingest/decode.js';
 export { significantChange, toVerdict, anomalyId, verdictId } from './verdicts/change.js';

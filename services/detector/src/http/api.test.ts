@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONPath } from 'jsonpath-plus';
 import { FakeEngine } from '../testing/fake-engine.js';
+import { GATE_RETRY_AFTER_SECONDS } from './rollouts.js';
 import { authHeaders, crashLoop, event, publishEvents, startHarness, waitUntil, type Harness } from '../testing/harness.js';
 
 const WRITE = 'write-secret';
@@ -119,13 +120,22 @@ describe('detector API', () => {
       assert.ok((body.sequence as number) >= 1);
     });
 
-    it('gate: 409 no-go, 200 go, 202 pending', async () => {
-      assert.equal((await get('/api/v1/rollouts/prod%2Fcheckout/gate')).status, 409);
-      assert.equal((await get('/api/v1/rollouts/prod%2Fcart/gate')).status, 200);
+    it('gate fails safe: 409 no-go, 200 go, 425 Too Early with Retry-After while pending (never 2xx)', async () => {
+      const noGo = await get('/api/v1/rollouts/prod%2Fcheckout/gate');
+      assert.equal(noGo.status, 409);
+      assert.equal(noGo.headers.get('retry-after'), null, 'a decision is final: no Retry-After');
+      const go = await get('/api/v1/rollouts/prod%2Fcart/gate');
+      assert.equal(go.status, 200);
+      assert.equal(go.headers.get('retry-after'), null);
       await post('/api/v1/rollouts', { id: 'prod/new' });
       const pending = await get('/api/v1/rollouts/prod%2Fnew/gate');
-      assert.equal(pending.status, 202);
+      assert.equal(pending.status, 425);
+      assert.equal(pending.ok, false, 'pending must not read as a pass (curl --fail, CI ifs)');
+      assert.equal(pending.headers.get('retry-after'), String(GATE_RETRY_AFTER_SECONDS));
       assert.equal(((await pending.json()) as { decision: string }).decision, 'pending');
+      const verdict = await get('/api/v1/rollouts/prod%2Fnew/verdict');
+      assert.equal(verdict.status, 200, '/verdict stays 200 for Argo (the decision is in the body)');
+      assert.equal(verdict.headers.get('retry-after'), null);
     });
 
     it('gate ?batch=N answers for one batch; bad batch values are 400', async () => {
@@ -238,7 +248,9 @@ describe('detector API', () => {
       assert.equal((await hook('rollout', { name: 'cart', namespace: 'prod' })).status, 200);
       assert.equal((await hook('confirm-promotion', { name: 'x', namespace: 'y', metadata: { rollout: 'prod/cart' } })).status, 200);
       await post('/api/v1/rollouts', { id: 'payments' });
-      assert.equal((await hook('gate', { name: 'payments', namespace: 'default' })).status, 425, 'name-only mapping, pending');
+      const pending = await hook('gate', { name: 'payments', namespace: 'default' });
+      assert.equal(pending.status, 425, 'name-only mapping, pending');
+      assert.equal(pending.headers.get('retry-after'), String(GATE_RETRY_AFTER_SECONDS));
     });
 
     it('rollback webhook answers 200 only on no-go', async () => {

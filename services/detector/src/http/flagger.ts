@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { jsonBody, requireAuth, type AuthTokens, type Decision } from '@rollwatch/core';
 import type { DetectorPort } from './port.js';
-import { verdictBody } from './rollouts.js';
+import { GATE_RETRY_AFTER_SECONDS, verdictBody } from './rollouts.js';
 
 /** Flagger's webhook payload (https://docs.flagger.app/usage/webhooks). */
 export const flaggerPayloadSchema = z.object({
@@ -51,7 +51,9 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
     for (const rollout of candidates) {
       const verdict = await port.verdict(rollout);
       if (!verdict) continue;
-      res.status(statusFor[verdict.decision]).json({ ...verdictBody(verdict), flagger: { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null } });
+      const code = statusFor[verdict.decision];
+      if (code === 425) res.set('Retry-After', String(GATE_RETRY_AFTER_SECONDS));
+      res.status(code).json({ ...verdictBody(verdict), flagger: { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null } });
       return;
     }
     res.status(404).json({ error: `no rollout found for Flagger canary ${parsed.data.namespace}/${parsed.data.name} (tried ${candidates.map((c) => `"${c}"`).join(', ')})`, field: 'name', candidates });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import { startHarness } from '../testing/harness.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
+import { GATE_STATUS } from './rollouts.js';
+import { FLAGGER_GATE_STATUS } from './flagger.js';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -51,6 +53,21 @@ describe('OpenAPI document', () => {
       for (const match of JSON.stringify(doc).matchAll(/"#\/components\/schemas\/(\w+)"/g)) assert.ok(doc.components.schemas[match[1]!], match[1]);
     } finally {
       await h.close();
+    }
+  });
+
+  it('documents the gate statuses the code answers: only go is 2xx, pending carries Retry-After', () => {
+    const doc = JSON.parse(JSON.stringify(OPENAPI_DOCUMENT)) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>> };
+    const gates: [string, string, Record<string, number>][] = [
+      ['/api/v1/rollouts/{id}/gate', 'get', GATE_STATUS],
+      ['/api/v1/flagger/gate', 'post', FLAGGER_GATE_STATUS],
+    ];
+    for (const [path, method, statuses] of gates) {
+      const responses = doc.paths[path]![method]!.responses;
+      for (const [decision, status] of Object.entries(statuses)) assert.ok(responses[String(status)], `${path}: ${decision} -> ${status} is documented`);
+      assert.deepEqual(Object.keys(responses).filter((code) => code.startsWith('2')), ['200'], `${path}: 200 is the only success`);
+      assert.equal(statuses.pending, 425);
+      assert.ok(responses['425']!.headers?.['Retry-After'], `${path}: 425 documents Retry-After`);
     }
   });
 });

@@ -7,6 +7,7 @@ const errors = {
   '401': json(ref('Error'), 'Missing bearer token.'),
   '403': json(ref('Error'), 'Wrong token (or a read token on a write).'),
 };
+const retryAfter = { 'Retry-After': { description: 'Seconds until the verdict is worth asking for again.', schema: { type: 'integer', minimum: 1 } } };
 const notFound = { '404': json(ref('Error'), 'Unknown rollout.') };
 const idParam = { name: 'id', in: 'path', required: true, description: 'Rollout id (URL-encode `/` as %2F).', schema: { type: 'string' } };
 const page = [
@@ -24,7 +25,7 @@ const flaggerOp = (summary: string, ok: string) => ({
       '200': json(ref('Verdict'), ok),
       '409': json(ref('Verdict'), 'no-go (gate webhooks).'),
       '412': json(ref('Verdict'), 'Not no-go (rollback webhook only): do not roll back.'),
-      '425': json(ref('Verdict'), 'pending: Flagger retries on its next interval.'),
+      '425': { ...json(ref('Verdict'), 'pending: Flagger retries on its next interval.'), headers: retryAfter },
       ...errors,
       '404': json(ref('Error'), 'No rollout matches the canary.'),
     },
@@ -62,10 +63,17 @@ export const OPENAPI_DOCUMENT = {
     },
     '/api/v1/rollouts/{id}/gate': {
       get: {
-        summary: 'Gate for scripts and CI: 200 go, 409 no-go, 202 pending (`curl --fail` passes only on go).',
+        summary: 'Gate for scripts and CI: 200 go, 409 no-go, 425 pending with Retry-After (fails safe: `curl --fail` and any 2xx check pass only on go).',
+        description: 'Argo Rollouts\' web provider counts every non-2xx as an Error, so Argo should use `/verdict` with `jsonPath: "{$.decision}"`; Flagger webhooks should use `/api/v1/flagger/*`. `rollwatch gate --wait` follows this verdict until it is decided.',
         tags: ['rollouts'],
         parameters: [idParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
-        responses: { '200': json(ref('Verdict'), 'go'), '202': json(ref('Verdict'), 'pending'), '409': json(ref('Verdict'), 'no-go'), ...errors, ...notFound },
+        responses: {
+          '200': json(ref('Verdict'), 'go'),
+          '409': json(ref('Verdict'), 'no-go'),
+          '425': { ...json(ref('Verdict'), 'pending (Too Early): not decided yet; ask again after Retry-After seconds.'), headers: retryAfter },
+          ...errors,
+          ...notFound,
+        },
       },
     },
     '/api/v1/rollouts/{id}/series': { get: { summary: 'Per-signal canary/baseline time series (dashboard charts).', tags: ['rollouts'], parameters: [idParam], responses: { '200': json({ type: 'object' }, 'Series.'), ...errors, ...notFound } } },

@@ -6,8 +6,14 @@ import { toVerdict } from '../verdicts/change.js';
 import { pagination, queryInt, routeParam } from './params.js';
 import type { DetectorPort } from './port.js';
 
-/** Exit-code friendly gate: 2xx only for go, so `curl --fail` stops a pipeline on anything else. */
-export const GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 202 };
+/**
+ * Exit-code friendly gate that fails safe: 2xx only for go, so `curl --fail` (and any client that
+ * treats 2xx as success) stops a pipeline on anything else. Pending is 425 Too Early with Retry-After
+ * (as the Flagger endpoints answer): "not decided yet" must never read as a pass.
+ */
+export const GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 425 };
+/** Retry-After (seconds) on a pending answer: about one evaluation interval, so polls are not wasted. */
+export const GATE_RETRY_AFTER_SECONDS = 10;
 
 /** Optional engine capability (the analysis Engine has it; engine-api's interface does not yet). */
 interface TemplateCapable {
@@ -104,6 +110,7 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
     res.json({ ...summaryBody(summary, verdict, port, id), spec: port.specs.get(id)?.spec ?? null, verdict: verdict ? verdictBody(verdict) : null });
   });
 
+  const reply = (res: Response, code: number): Response => (code === 425 ? res.status(code).set('Retry-After', String(GATE_RETRY_AFTER_SECONDS)) : res.status(code));
   const answer = (status: (decision: Decision) => number) => async (req: Request, res: Response) => {
     const id = routeParam(req, 'id');
     const batch = queryInt(req, 'batch', { min: 0, max: 100_000 });
@@ -111,12 +118,12 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
       if ((await port.locate(id)) !== 'local') return notFound(res, id);
       const result = port.engine.evaluateBatch(id, batch);
       const verdict: Verdict = { ...toVerdict(result, port.specs.labelsFor(id)), sequence: port.tracker.latest(id)?.sequence ?? 0 };
-      res.status(status(verdict.decision)).json({ ...verdictBody(verdict), batch });
+      reply(res, status(verdict.decision)).json({ ...verdictBody(verdict), batch });
       return;
     }
     const verdict = await port.verdict(id);
     if (!verdict) return notFound(res, id);
-    res.status(status(verdict.decision)).json(verdictBody(verdict));
+    reply(res, status(verdict.decision)).json(verdictBody(verdict));
   };
   // For Argo Rollouts' Web provider and dashboards: always 200, the decision is in the body.
   router.get('/rollouts/:id/verdict', read, answer(() => 200));
