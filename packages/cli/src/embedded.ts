@@ -14,6 +14,25 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** The variable that sets each service's port (named in the error when a port is taken). */
+export const PORT_VARIABLES: Record<ServiceName, string> = { ingest: 'INGEST_PORT', detector: 'DETECTOR_PORT', alerts: 'ALERTS_PORT' };
+
+/** A service's port is taken: the message names the port and the variable that changes it. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly service: ServiceName,
+    readonly port: number,
+    host: string,
+  ) {
+    super(`port ${port} (${service}) is already in use on ${host}; stop what uses it or set ${PORT_VARIABLES[service]} to another port (0 = any free port)`);
+    this.name = 'PortInUseError';
+  }
+}
+
+function portError(error: unknown, service: ServiceName, port: number, host: string): unknown {
+  return (error as NodeJS.ErrnoException)?.code === 'EADDRINUSE' ? new PortInUseError(service, port, host) : error;
+}
+
 export interface StartOptions {
   services?: ServiceName[];
   env?: NodeJS.ProcessEnv;
@@ -47,14 +66,21 @@ export async function startServices(options: StartOptions = {}): Promise<Running
     if (services.includes('detector')) {
       const detector = createDetector({ config: detectorConfig, bus, store, logger: logger.child({ service: 'detector' }), registry: createRegistry('detector') });
       await detector.start();
-      const { server, port } = await listen(detector.app, detectorConfig.DETECTOR_PORT, host);
-      started.push({ name: 'detector', stop: () => detector.stop(), server });
+      const entry: (typeof started)[number] = { name: 'detector', stop: () => detector.stop() };
+      started.push(entry);
+      const { server, port } = await listen(detector.app, detectorConfig.DETECTOR_PORT, host).catch((error: unknown) => {
+        throw portError(error, 'detector', detectorConfig.DETECTOR_PORT, host);
+      });
+      entry.server = server;
       ports.detector = port;
     }
     if (services.includes('alerts')) {
       // The alerts service binds its own listener (ALERTS_HOST/ALERTS_PORT) in start().
       const alerts = createAlerts({ config: { ...alertsConfig, ALERTS_HOST: host }, bus, store, logger: logger.child({ service: 'alerts' }), registry: createRegistry('alerts') });
-      const { port } = await alerts.start();
+      const { port } = await alerts.start().catch(async (error: unknown) => {
+        await alerts.stop().catch(() => undefined);
+        throw portError(error, 'alerts', alertsConfig.ALERTS_PORT, host);
+      });
       started.push({ name: 'alerts', stop: () => alerts.stop() });
       ports.alerts = port;
       // The dashboard's override button forwards to alerts: point it at the port alerts really got.
@@ -63,12 +89,20 @@ export async function startServices(options: StartOptions = {}): Promise<Running
     if (services.includes('ingest')) {
       const ingest = createIngest({ config: ingestConfig, bus, logger: logger.child({ service: 'ingest' }), registry: createRegistry('ingest') });
       await ingest.start();
-      const { server, port } = await listen(ingest.app, ingestConfig.INGEST_PORT, host);
-      started.push({ name: 'ingest', stop: () => ingest.stop(), server });
+      const entry: (typeof started)[number] = { name: 'ingest', stop: () => ingest.stop() };
+      started.push(entry);
+      const { server, port } = await listen(ingest.app, ingestConfig.INGEST_PORT, host).catch((error: unknown) => {
+        throw portError(error, 'ingest', ingestConfig.INGEST_PORT, host);
+      });
+      entry.server = server;
       ports.ingest = port;
     }
   } catch (error) {
+    // Undo everything, the shared backends included: a failed start must leave nothing running
+    // (no timers or consumers keeping the process alive with nothing listening).
     for (const s of started.reverse()) await (s.server ? closeServer(s.server) : Promise.resolve()).then(s.stop).catch(() => undefined);
+    await bus.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     throw error;
   }
   return {
