@@ -58,7 +58,7 @@ export function parseCommand(spec: CommandArgs, argv: readonly string[]): Parsed
   const given = parsed.positionals;
   if (given.length < min) throw new UsageError(`missing ${names ?? 'argument'}`);
   if (given.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(given[max])}`);
-  return { kind: 'run', values: parsed.values as Record<string, string | boolean | undefined>, positionals: given };
+  return { kind: 'run', values: { ...parsed.values } as Record<string, string | boolean | undefined>, positionals: given };
 }
 
 /** "15m", "90s", "1h30m", "500ms", or plain seconds ("30"). */

@@ -253,3 +253,25 @@ test('rollwatch --help exits 0 with usage; an unknown command exits 2 and says s
   assert.equal(unknown!.code, 2);
   assert.match(unknown!.stderr, /unknown command "frobnicate"/);
 });
+
+test('conventions through the real binary: --version, <command> --help exits 0 without starting anything, unknown flags exit 2 on stderr', async () => {
+  const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const [v, startHelp, gateHelp, badFlag, noRollout] = await inParallel([
+    () => runRollwatch(['--version']),
+    () => runRollwatch(['start', '--help']),
+    () => runRollwatch(['gate', '-h']),
+    () => runRollwatch(['analyze', '--bogus']),
+    () => runRollwatch(['gate']),
+  ]);
+  assert.deepEqual([v!.code, v!.stdout], [0, `${version}\n`]);
+  assert.equal(startHelp!.code, 0, startHelp!.stderr);
+  assert.match(startHelp!.stdout, /^usage: rollwatch start/);
+  assert.doesNotMatch(startHelp!.stderr, /rollwatch running/, '--help must not start the services');
+  assert.equal(gateHelp!.code, 0);
+  assert.match(gateHelp!.stdout, /Exit status: 0 go; 1 no-go/);
+  assert.equal(badFlag!.code, 2);
+  assert.equal(badFlag!.stdout, '');
+  assert.match(badFlag!.stderr, /--bogus/);
+  assert.equal(noRollout!.code, 2);
+  assert.match(noRollout!.stderr, /missing the rollout id/);
+});
