@@ -68,7 +68,15 @@ export async function pushCommand(argv: string[], io: CliIo, env: NodeJS.Process
   }
 
   const send = async (batch: PushLine[]): Promise<void> => {
-    const r = await sendBatch({ url, token, onRetry: (problem, waitMs) => say(`${problem}; retrying in ${(waitMs / 1000).toFixed(1)} s`) }, batch);
+    const r = await sendBatch(
+      {
+        url,
+        token,
+        onRetry: (problem, waitMs) => say(`${problem}; retrying in ${(waitMs / 1000).toFixed(1)} s`),
+        onSplit: (events) => say(`a request of ${events} events is larger than the ingest accepts (413); sending it in halves`),
+      },
+      batch,
+    );
     summary.batches++;
     summary.accepted += r.accepted;
     summary.retries += r.retries;

@@ -44,6 +44,8 @@ export interface SendOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   onRetry?: (message: string, waitMs: number) => void;
+  /** A request of `events` events was too large (413) and is sent in halves. */
+  onSplit?: (events: number) => void;
   fetch?: typeof fetch;
 }
 
@@ -113,6 +115,7 @@ export async function sendBatch(o: SendOptions, lines: PushLine[]): Promise<Batc
         return result;
       }
       // Too large for INGEST_BODY_LIMIT: halve and send the halves.
+      o.onSplit?.(pending.length);
       const half = Math.ceil(pending.length / 2);
       for (const part of [pending.slice(0, half), pending.slice(half)]) {
         const sub = await sendBatch(o, part);
