@@ -18,7 +18,8 @@
 // replacing the Debian package list), ROLLWATCH_PROVISION_JVM_DIR (instead of /usr/lib/jvm).
 // KAFKA_BROKERS / ELASTICSEARCH_URL set = external servers: no JDK, user or download is needed for them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,6 +35,7 @@ if (unknown.length) {
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const RUN_AS_ROOT = `sudo ${process.execPath} scripts/provision.mjs`;
+const APT_LOG = path.join(os.tmpdir(), 'rollwatch-provision-apt.log');
 const log = (msg) => process.stderr.write(`[provision] ${msg}\n`);
 /** The one line that ends a run that cannot continue. */
 function stop(problem, command) {
@@ -41,6 +43,8 @@ function stop(problem, command) {
   process.exit(1);
 }
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+// The README's order is `npm ci` first; say so rather than fail later in the build.
+if (!existsSync(path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'))) stop('node_modules is missing or incomplete', 'npm ci');
 const needKafka = !process.env.KAFKA_BROKERS;
 const needEs = !process.env.ELASTICSEARCH_URL;
 
@@ -67,12 +71,20 @@ function missingPackages(pkgs) {
 
 function aptInstall(pkgs, why) {
   if (checkOnly || !isRoot) stop(`${why}: ${pkgs.join(' ')}`, checkOnly ? `${process.execPath} scripts/provision.mjs` : RUN_AS_ROOT);
-  log(`apt-get install ${pkgs.join(' ')}`);
+  log(`apt-get install ${pkgs.join(' ')} (output in ${APT_LOG})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const opts = { env, stdio: ['ignore', 'inherit', 'inherit'] };
-  if (spawnSync('apt-get', ['update', '-q'], opts).status !== 0) stop('apt-get update failed (no network or no apt sources?)', `${RUN_AS_ROOT} once the machine is online`);
+  const apt = (args) => {
+    const r = spawnSync('apt-get', args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    appendFileSync(APT_LOG, `$ apt-get ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+    return r;
+  };
+  // apt-get update exits 0 even when every source failed; its "W: Failed to fetch" says offline.
+  const update = apt(['update', '-q']);
+  const offline = update.status !== 0 || /^(W|E): (Failed to fetch|Some index files failed)/m.test(update.stderr ?? '');
   // --no-install-recommends keeps it small; podman's networking comes via its Depends.
-  if (spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], opts).status !== 0) stop(`apt-get install ${pkgs.join(' ')} failed`, `apt-get install ${pkgs.join(' ')} (as root) to see why`);
+  if (apt(['install', '-y', '-q', '--no-install-recommends', ...pkgs]).status !== 0) {
+    stop(`apt-get install ${pkgs.join(' ')} failed${offline ? ' (no network: apt-get update could not fetch)' : ''}, see ${APT_LOG}`, offline ? `${RUN_AS_ROOT} once the machine is online` : `apt-get install ${pkgs.join(' ')} (as root) to see why`);
+  }
 }
 
 const missing = missingPackages(wantedPackages());
@@ -118,7 +130,6 @@ if (needKafka || needEs) {
   const testkit = path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js');
   if (!existsSync(testkit)) {
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    if (!existsSync(tsc)) stop('node_modules is missing', 'npm ci');
     log('building the test kit (first run)');
     if (spawnSync(process.execPath, [tsc, '-b', 'packages/testkit'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) stop('building packages/testkit failed', 'npx tsc -b packages/testkit');
   }
