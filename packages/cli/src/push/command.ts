@@ -67,6 +67,14 @@ export async function pushCommand(argv: string[], io: CliIo, env: NodeJS.Process
     return EXIT.usage;
   }
 
+  // A running count for a person watching a long backfill: a TTY, and not --json.
+  const tty = !v.json && (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const started = Date.now();
+  const progress = (): void => {
+    if (!tty) return;
+    const rate = summary.accepted / Math.max(0.001, (Date.now() - started) / 1000);
+    io.stderr.write(`\r\u001b[2Krollwatch push: ${summary.lines} line(s) read, ${summary.accepted} accepted (${Math.round(rate)}/s), ${summary.rejections.length} rejected`);
+  };
   const send = async (batch: PushLine[]): Promise<void> => {
     const r = await sendBatch(
       {
@@ -81,6 +89,7 @@ export async function pushCommand(argv: string[], io: CliIo, env: NodeJS.Process
     summary.accepted += r.accepted;
     summary.retries += r.retries;
     summary.rejections.push(...r.rejected);
+    progress();
   };
 
   let batch: PushLine[] = [];
@@ -103,10 +112,12 @@ export async function pushCommand(argv: string[], io: CliIo, env: NodeJS.Process
     if (batch.length) await send(batch);
   } catch (error) {
     if (!(error instanceof PushError)) throw error;
+    if (tty) io.stderr.write('\n');
     say(`${error.message} (${summary.accepted} event(s) accepted before that)`);
     return error.exitCode;
   }
 
+  if (tty) io.stderr.write('\r\u001b[2K');
   summary.rejections.sort((a, b) => a.line - b.line);
   summary.rejected = summary.rejections.length;
   if (v.json) io.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -83,6 +83,21 @@ describe('rollwatch push against a real ingest', () => {
     assert.equal(summary.accepted, 3);
   });
 
+  it('on a terminal shows a running count on stderr (cleared before the summary); never with --json', async () => {
+    const rollout = `push-tty-${++n}`;
+    const input = file('tty.ndjson', Array.from({ length: 6 }, (_, i) => event(rollout, i)));
+    const tty = captureIo();
+    (tty.io.stderr as { isTTY?: boolean }).isTTY = true;
+    assert.equal(await runCli(['push', input, '--url', rw.ingest, '--batch', '2'], tty.io), 0, tty.stderr());
+    const clear = '\r\u001b[2K';
+    assert.ok(tty.stderr().includes(`${clear}rollwatch push: 6 line(s) read, 6 accepted (`), JSON.stringify(tty.stderr()));
+    assert.ok(tty.stderr().endsWith(`${clear}rollwatch push: 6 accepted, 0 rejected (6 line(s) in 3 request(s))\n`), JSON.stringify(tty.stderr()));
+    const json = captureIo();
+    (json.io.stderr as { isTTY?: boolean }).isTTY = true;
+    assert.equal(await runCli(['push', input, '--url', rw.ingest, '--json'], json.io), 0);
+    assert.equal(json.stderr(), '');
+  });
+
   it('usage and connection problems exit 2', async () => {
     const closed = await closedPort();
     const cases: [string[], RegExp][] = [
