@@ -67,6 +67,11 @@ export async function gateCommand(argv: string[], io: CliIo, env: NodeJS.Process
   const token = await bearerToken(v['token-file'], env);
   const say = (line: string): void => void io.stderr.write(`rollwatch gate: ${line}\n`);
 
+  // While waiting, a countdown for a person at a terminal (never when piped or with --json).
+  const tty = !v.json && (io.stderr as { isTTY?: boolean }).isTTY === true;
+  const deadline = Date.now() + timeoutMs;
+  let ticker: NodeJS.Timeout | undefined;
+  const tick = (): void => void io.stderr.write(`\r\u001b[2Krollwatch gate: waiting for ${rollout}, ${formatDuration(Math.max(0, Math.ceil((deadline - Date.now()) / 1000)) * 1000)} left`);
   let outcome: GateOutcome;
   try {
     outcome = await followVerdict({
@@ -77,13 +82,24 @@ export async function gateCommand(argv: string[], io: CliIo, env: NodeJS.Process
       wait: v.wait === true,
       timeoutMs,
       pollMs,
-      onWaiting: (_verdict, known) => say(`waiting up to ${formatDuration(timeoutMs)} for a decision on ${rollout} (${known ? 'pending' : 'not seen yet'})`),
-      onNotice: say,
+      onWaiting: (_verdict, known) => {
+        say(`waiting up to ${formatDuration(timeoutMs)} for a decision on ${rollout} (${known ? 'pending' : 'not seen yet'})`);
+        if (tty) ticker = setInterval(tick, 1000);
+      },
+      onNotice: (line) => {
+        if (tty) io.stderr.write('\r\u001b[2K');
+        say(line);
+      },
     });
   } catch (error) {
     if (!(error instanceof GateConnectionError)) throw error;
     say(error.message);
     return EXIT.usage;
+  } finally {
+    if (ticker) {
+      clearInterval(ticker);
+      io.stderr.write('\r\u001b[2K');
+    }
   }
 
   if (v.json) io.stdout.write(`${JSON.stringify(outcome.verdict)}\n`);

@@ -98,6 +98,20 @@ describe('rollwatch gate --wait', () => {
     assert.match(cap.stdout(), /^pending: /);
   });
 
+  it('on a terminal counts down while waiting and clears the line; piped or --json, no countdown', async () => {
+    const rollout = unique('gate-tty');
+    await register(rollout);
+    const tty = captureIo();
+    (tty.io.stderr as { isTTY?: boolean }).isTTY = true;
+    assert.equal(await runCli(['gate', rollout, '--url', rw.detector, '--wait', '--timeout', '2500ms'], tty.io), 3);
+    const clear = '\r\u001b[2K';
+    assert.ok(tty.stderr().includes(`${clear}rollwatch gate: waiting for ${rollout}, 2s left`), JSON.stringify(tty.stderr()));
+    assert.ok(tty.stderr().includes(`${clear}rollwatch gate: no decision on ${rollout}`), 'the countdown is cleared before the result');
+    const piped = captureIo();
+    assert.equal(await runCli(['gate', rollout, '--url', rw.detector, '--wait', '--timeout', '1500ms'], piped.io), 3);
+    assert.doesNotMatch(piped.stderr(), /left/);
+  });
+
   it('a decision published while waiting arrives by the stream, without polling', async () => {
     const rollout = unique('gate-stream');
     await register(rollout);
