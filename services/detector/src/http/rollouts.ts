@@ -12,7 +12,10 @@ import type { DetectorPort } from './port.js';
  * (as the Flagger endpoints answer): "not decided yet" must never read as a pass.
  */
 export const GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 425 };
-/** Retry-After (seconds) on a pending answer: about one evaluation interval, so polls are not wasted. */
+/**
+ * Retry-After (seconds) on a pending answer: a polite poll cadence (a couple of evaluation intervals at
+ * the default DETECTOR_EVALUATION_INTERVAL_MS). Clients that need a change at once follow GET /stream.
+ */
 export const GATE_RETRY_AFTER_SECONDS = 10;
 
 /** Optional engine capability (the analysis Engine has it; engine-api's interface does not yet). */
