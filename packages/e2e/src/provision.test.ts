@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './labelled-fixtures.js';
 
@@ -45,6 +46,41 @@ test('no JDK 21+ for Elasticsearch: one line saying what to install, exit 1 (--c
   const [only, ...rest] = lines(run.stderr);
   assert.deepEqual(rest, []);
   assert.match(only!, /^provision: Elasticsearch needs a JDK 21\+ .*no-such-jvm-dir.*; run: .*ES_JAVA_HOME/);
+});
+
+/** A directory that looks like a JDK 21 home to the provisioning check. */
+function fakeJdk(dir: string): string {
+  const jdk = path.join(dir, 'jdk');
+  mkdirSync(path.join(jdk, 'bin'), { recursive: true });
+  writeFileSync(path.join(jdk, 'bin', 'java'), '');
+  writeFileSync(path.join(jdk, 'release'), 'JAVA_VERSION="21.0.5"\n');
+  return jdk;
+}
+
+test('Kafka and Elasticsearch not in the download cache: --check names the command that fetches them', async () => {
+  const cache = mkdtempSync(path.join(tmpdir(), 'rollwatch-provision-cache-'));
+  try {
+    const run = await provision(['--check'], { ROLLWATCH_PROVISION_PACKAGES: '', ROLLWATCH_CACHE_DIR: cache, ES_JAVA_HOME: fakeJdk(cache), ROLLWATCH_ES_USER: 'root', KAFKA_BROKERS: '', ELASTICSEARCH_URL: '' });
+    assert.equal(run.code, 1, run.stderr);
+    assert.deepEqual(lines(run.stderr), [`provision: Kafka and Elasticsearch not downloaded yet; run: ${process.execPath} scripts/provision.mjs`]);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('the Elasticsearch user: as root a missing one is one line (--check); not as root it is not needed', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rollwatch-provision-user-'));
+  try {
+    const run = await provision(['--check'], { ROLLWATCH_PROVISION_PACKAGES: '', ROLLWATCH_ES_USER: 'rollwatch-no-such-user', ES_JAVA_HOME: fakeJdk(dir), KAFKA_BROKERS: '127.0.0.1:1', ELASTICSEARCH_URL: '' });
+    if (isRoot) {
+      assert.equal(run.code, 1, run.stderr);
+      assert.deepEqual(lines(run.stderr), [`provision: the system user "rollwatch-no-such-user" (Elasticsearch refuses to run as root) is missing; run: ${process.execPath} scripts/provision.mjs`]);
+    } else {
+      assert.doesNotMatch(run.stderr, /system user/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('external Kafka and Elasticsearch and no packages wanted: nothing to do, exit 0', async () => {
