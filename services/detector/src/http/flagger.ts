@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { jsonBody, requireAuth, type AuthTokens, type Decision } from '@rollwatch/core';
 import type { DetectorPort } from './port.js';
-import { verdictBody } from './rollouts.js';
+import { pendingVerdict, verdictBody } from './rollouts.js';
 
 /** Flagger's webhook payload (https://docs.flagger.app/usage/webhooks). */
 export const flaggerPayloadSchema = z.object({
@@ -28,10 +28,24 @@ export const FLAGGER_ROLLBACK_STATUS: Record<Decision, number> = { go: 412, 'no-
  * Candidate rollout ids for a canary, most specific first: `metadata.rollout` if the webhook sets
  * it, else `<namespace>/<name>`, else `<name>`.
  */
-export function flaggerRolloutCandidates(payload: FlaggerPayload): string[] {
+export function flaggerRolloutCandidates(payload: FlaggerPayload, cluster?: string): string[] {
   const explicit = payload.metadata?.rollout;
   if (explicit) return [explicit];
-  return [`${payload.namespace}/${payload.name}`, payload.name];
+  return [...(cluster ? [`${cluster}/${payload.namespace}/${payload.name}`] : []), `${payload.namespace}/${payload.name}`, payload.name];
+}
+
+/**
+ * The rollout key a Flagger call is about. With a `checksum` (Flagger sends one per release) and a
+ * rollout whose events carry revisions, the checksum's own revision, or none yet (pending): a new
+ * release is never answered with the previous release's latched no-go. Without either, as before.
+ */
+export function flaggerKey(port: DetectorPort, rollout: string, checksum: string | undefined): string | undefined {
+  const revisioned = port.revisions.revisions(rollout).some((r) => r.revision !== undefined);
+  if (!checksum || !revisioned) return port.revisions.resolve(rollout);
+  return port.revisions.bindChecksum(rollout, checksum, port.flaggerWindowMs, (key, ms) => {
+    const published = port.tracker.lastPublished(key);
+    return published?.decision === 'no-go' && Date.parse(published.noGoAt ?? published.evaluatedAt) < ms;
+  });
 }
 
 export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
@@ -47,14 +61,23 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
       res.status(400).json({ error: `${field} ${issue.message}`, field });
       return;
     }
-    const candidates = flaggerRolloutCandidates(parsed.data);
+    const candidates = flaggerRolloutCandidates(parsed.data, port.cluster);
+    const flagger = { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null, checksum: parsed.data.checksum ?? null };
     for (const rollout of candidates) {
-      const verdict = await port.verdict(rollout);
+      const known = port.revisions.revisions(rollout).length > 0;
+      const key = flaggerKey(port, rollout, parsed.data.checksum);
+      if (known && key === undefined) {
+        // A new release (checksum) whose canary has not reported yet: pending, whatever the last release got.
+        res.status(statusFor.pending).json({ ...verdictBody(pendingVerdict(rollout, new Date())), flagger });
+        return;
+      }
+      const verdict = key === undefined ? undefined : await port.verdict(key);
       if (!verdict) continue;
-      res.status(statusFor[verdict.decision]).json({ ...verdictBody(verdict), flagger: { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null } });
+      res.status(statusFor[verdict.decision]).json({ ...verdictBody(verdict), flagger });
       return;
     }
-    res.status(404).json({ error: `no rollout found for Flagger canary ${parsed.data.namespace}/${parsed.data.name} (tried ${candidates.map((c) => `"${c}"`).join(', ')})`, field: 'name', candidates });
+    // Not seen yet (the canary has not started): pending, so no gate passes and no rollback fires.
+    res.status(statusFor.pending).json({ ...verdictBody(pendingVerdict(candidates[0]!, new Date())), flagger, candidates });
   };
 
   router.post('/flagger/gate', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));

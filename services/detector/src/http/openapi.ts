@@ -8,7 +8,9 @@ const errors = {
   '403': json(ref('Error'), 'Wrong token (or a read token on a write).'),
 };
 const notFound = { '404': json(ref('Error'), 'Unknown rollout.') };
-const idParam = { name: 'id', in: 'path', required: true, description: 'Rollout id (URL-encode `/` as %2F).', schema: { type: 'string' } };
+const idParam = { name: 'id', in: 'path', required: true, description: 'Rollout id, e.g. `prod/checkout` (URL-encode `/` as %2F), or a rollout key `<id>@<revision>`. Without a revision: the newest revision seen.', schema: { type: 'string' } };
+const revisionParam = { name: 'revision', in: 'query', description: 'The revision to answer for (Argo `rollouts-pod-template-hash`, `pod-template-hash`, `rollwatch.io/revision`).', schema: { type: 'string', pattern: '^[^@\\s]{1,128}$' } };
+const pathParam = { name: 'path', in: 'path', required: true, description: 'The rollout id as plain path segments, e.g. `prod/checkout` (for clients that cannot encode `/`).', schema: { type: 'string' } };
 const page = [
   { name: 'from', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
   { name: 'size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
@@ -56,15 +58,31 @@ export const OPENAPI_DOCUMENT = {
       get: {
         summary: 'Current verdict (always 200; the decision is in the body, e.g. for Argo Rollouts `jsonPath: "{$.decision}"`).',
         tags: ['rollouts'],
-        parameters: [idParam, { name: 'batch', in: 'query', description: 'Answer for one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
-        responses: { '200': json(ref('Verdict'), 'The verdict.'), ...errors, ...notFound },
+        parameters: [idParam, revisionParam, { name: 'batch', in: 'query', description: 'Answer for one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
+        responses: { '200': json(ref('Verdict'), 'The verdict; `pending` for a rollout or revision not seen yet (Argo: Inconclusive, never an Error).'), ...errors },
+      },
+    },
+    '/api/v1/rollouts/{path}/verdict': {
+      get: {
+        summary: 'Same as /rollouts/{id}/verdict with the id as path segments (`/rollouts/prod/checkout/verdict`).',
+        tags: ['rollouts'],
+        parameters: [pathParam, revisionParam],
+        responses: { '200': json(ref('Verdict'), 'The verdict, or pending.'), ...errors },
       },
     },
     '/api/v1/rollouts/{id}/gate': {
       get: {
         summary: 'Gate for scripts and CI: 200 go, 409 no-go, 202 pending (`curl --fail` passes only on go).',
         tags: ['rollouts'],
-        parameters: [idParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
+        parameters: [idParam, revisionParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
+        responses: { '200': json(ref('Verdict'), 'go'), '202': json(ref('Verdict'), 'pending'), '409': json(ref('Verdict'), 'no-go'), ...errors, ...notFound },
+      },
+    },
+    '/api/v1/rollouts/{path}/gate': {
+      get: {
+        summary: 'Same as /rollouts/{id}/gate with the id as path segments.',
+        tags: ['rollouts'],
+        parameters: [pathParam, revisionParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
         responses: { '200': json(ref('Verdict'), 'go'), '202': json(ref('Verdict'), 'pending'), '409': json(ref('Verdict'), 'no-go'), ...errors, ...notFound },
       },
     },
@@ -155,7 +173,8 @@ export const OPENAPI_DOCUMENT = {
         type: 'object',
         required: ['rollout', 'decision', 'score', 'reasons', 'evaluatedAt', 'sequence'],
         properties: {
-          rollout: { type: 'string' },
+          rollout: { type: 'string', description: 'Rollout key: the id, or `<id>@<revision>`.' },
+          revision: { type: 'string' },
           service: { type: 'string' },
           decision: { type: 'string', enum: ['go', 'no-go', 'pending'] },
           score: { type: ['number', 'null'], minimum: 0, maximum: 100 },
