@@ -48,7 +48,7 @@ export const alertsConfigSchema = z.object({
     .string()
     .default('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')
     .describe('PEM CA bundle of the API server (ignored when the file does not exist).'),
-  ALERTS_K8S_NAMESPACE: z.string().default('default').describe('Namespace when neither the route nor the verdict labels name one.'),
+  ALERTS_K8S_NAMESPACE: z.string().min(1).optional().describe('Namespace for actuation targets when neither the route nor the verdict labels name one. Unset: such an actuation is refused, audited and dead-lettered with the reason (never a guessed namespace).'),
   ALERTS_HTTP_TIMEOUT_MS: env.int(5000, 100).describe('Timeout of one outgoing HTTP call (notifier or actuator).'),
   ALERTS_RETRY_MAX_ATTEMPTS: env.int(6, 1).describe('Attempts per action, including the first, before it is dead-lettered.'),
   ALERTS_RETRY_INITIAL_DELAY_MS: env.int(200, 1).describe('First retry backoff (full jitter, doubling).'),
