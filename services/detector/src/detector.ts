@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { TOPICS, ValidationError, errorMessage, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
+import { TOPICS, ValidationError, errorMessage, parseEvent, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
 import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
@@ -141,6 +141,12 @@ export function createDetector(deps: DetectorDeps): Detector {
         return tracker.latest(rollout);
       }
       return lastStoredVerdict(store, rollout);
+    },
+    async publishEvent(input) {
+      const parsed = parseEvent(input);
+      if (!parsed.ok) throw new ValidationError(parsed.errors[0]!.field, parsed.errors[0]!.message);
+      await bus.publish(TOPICS.events, [{ key: parsed.event.rollout, value: JSON.stringify(parsed.event) }]);
+      return parsed.event.id;
     },
     async register(spec: RolloutSpec) {
       if (spec.policy !== undefined && typeof spec.policy === 'object') {

@@ -21,6 +21,11 @@ export type FlaggerPayload = z.infer<typeof flaggerPayloadSchema>;
  * failure (Flagger retries on its interval; the canary's threshold bounds how long).
  */
 export const FLAGGER_GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 425 };
+/**
+ * `confirm-rollout` runs before the canary is scaled up, when a new release cannot have data yet:
+ * pending passes (otherwise the canary would never start), only a no-go of this release holds it.
+ */
+export const FLAGGER_CONFIRM_ROLLOUT_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 200 };
 /** The `rollback` webhook inverts it: 200 asks Flagger to roll back, so only no-go answers 2xx. */
 export const FLAGGER_ROLLBACK_STATUS: Record<Decision, number> = { go: 412, 'no-go': 200, pending: 412 };
 
@@ -83,6 +88,48 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.post('/flagger/gate', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));
   router.post('/flagger/rollout', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));
   router.post('/flagger/confirm-promotion', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));
+  router.post('/flagger/confirm-rollout', auth, jsonBody('256kb'), handler(FLAGGER_CONFIRM_ROLLOUT_STATUS));
+
+  // `type: event`: every Flagger event becomes a log event of the rollout (its timeline), under the
+  // revision its checksum is tied to. Informational (group other): it never changes a verdict.
+  router.post('/flagger/event', auth, jsonBody('256kb'), async (req, res) => {
+    const parsed = flaggerPayloadSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.map(String).join('.') || 'body';
+      res.status(400).json({ error: `${field} ${issue.message}`, field });
+      return;
+    }
+    const payload = parsed.data;
+    const candidates = flaggerRolloutCandidates(payload, port.cluster);
+    const rollout = candidates.find((c) => port.revisions.revisions(c).length > 0) ?? candidates[0]!;
+    const key = flaggerKey(port, rollout, payload.checksum) ?? port.revisions.resolve(rollout);
+    const revision = port.revisions.get(key)?.revision;
+    const meta = payload.metadata ?? {};
+    const stamp = Number(meta.timestamp);
+    const time = Number.isFinite(stamp) && stamp > 0 ? new Date(stamp) : new Date();
+    const warning = (meta.eventType ?? '').toLowerCase() === 'warning';
+    const event = {
+      time: time.toISOString(),
+      rollout,
+      ...(revision ? { revision } : {}),
+      group: 'other' as const,
+      type: 'log' as const,
+      level: warning ? ('warn' as const) : ('info' as const),
+      instance: `flagger/${payload.namespace}/${payload.name}`,
+      source: 'flagger',
+      message: `flagger ${payload.phase ?? ''}: ${meta.eventMessage ?? '(no message)'}`.replace(/\s+:/, ':'),
+      labels: {
+        'flagger.name': payload.name,
+        'flagger.namespace': payload.namespace,
+        ...(payload.phase ? { 'flagger.phase': payload.phase } : {}),
+        ...(payload.checksum ? { 'flagger.checksum': payload.checksum } : {}),
+        ...(meta.eventType ? { 'flagger.event-type': meta.eventType } : {}),
+      },
+    };
+    const id = await port.publishEvent(event);
+    res.status(202).json({ accepted: 1, id, rollout, revision: revision ?? null });
+  });
   router.post('/flagger/rollback', auth, jsonBody('256kb'), handler(FLAGGER_ROLLBACK_STATUS));
   return router;
 }

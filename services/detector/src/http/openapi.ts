@@ -143,6 +143,16 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/flagger/gate': flaggerOp('Flagger webhook gate (pre-rollout, rollout, confirm-rollout): 2xx only on go.', 'go'),
     '/api/v1/flagger/rollout': flaggerOp('Alias of /flagger/gate for `type: rollout` webhooks.', 'go'),
     '/api/v1/flagger/confirm-promotion': flaggerOp('Alias of /flagger/gate for `type: confirm-promotion` webhooks.', 'go'),
+    '/api/v1/flagger/confirm-rollout': flaggerOp('Flagger `type: confirm-rollout` webhook: 200 on go and pending (the canary cannot have data before it is scaled up), 409 on no-go.', 'go or pending'),
+    '/api/v1/flagger/event': {
+      post: {
+        summary: 'Flagger `type: event` webhook: the event is published to rollwatch.events as a `log` event (group other) of the rollout, under the revision its checksum is tied to (its timeline).',
+        tags: ['flagger'],
+        parameters: [{ name: 'access_token', in: 'query', description: 'Read token (Flagger webhooks cannot set headers).', schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FlaggerPayload') } } },
+        responses: { '202': json({ type: 'object', properties: { accepted: { type: 'integer' }, id: { type: 'string' }, rollout: { type: 'string' }, revision: { type: ['string', 'null'] } } }, 'Accepted.'), ...errors },
+      },
+    },
     '/api/v1/flagger/rollback': flaggerOp('Flagger `type: rollback` webhook: 200 (roll back) only on no-go.', 'no-go: roll back'),
     '/api/v1/openapi.json': { get: { summary: 'This document.', tags: ['meta'], security: [], responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
   },

@@ -22,6 +22,8 @@ export interface DetectorPort {
   locate(rollout: string): Promise<RolloutLocation | undefined>;
   /** Latest verdict: local evaluation, else the last one stored by whichever replica owns it. */
   verdict(rollout: string): Promise<Verdict | undefined>;
+  /** Validates an event v1 and publishes it to rollwatch.events (stored and analysed like any other); returns its id. */
+  publishEvent(event: Record<string, unknown>): Promise<string>;
   /** Validates with the engine, persists, evaluates. Throws ValidationError on a bad spec. */
   register(spec: RolloutSpec): Promise<{ created: boolean; verdict: Verdict | undefined }>;
 }

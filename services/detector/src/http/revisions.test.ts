@@ -61,6 +61,8 @@ describe('detector API: rollouts per (id, revision)', () => {
     assert.equal(early.status, 412, 'the rollback hook of a new release must not fire on the previous release');
     assert.equal((await json(early)).decision, 'pending');
     assert.equal((await hook('gate', { name: 'checkout', namespace: 'prod', checksum: 'cB' })).status, 425);
+    assert.equal((await hook('confirm-rollout', { name: 'checkout', namespace: 'prod', checksum: 'cB' })).status, 200, 'confirm-rollout lets the new canary start');
+    assert.equal((await hook('confirm-rollout', { name: 'checkout', namespace: 'prod', checksum: 'cA' })).status, 409, 'but holds a release already judged no-go');
 
     // Revision B's pods report, healthy.
     const t = Date.now() - 5_000;
@@ -78,6 +80,19 @@ describe('detector API: rollouts per (id, revision)', () => {
     const history = await json(await get('/api/v1/rollouts/prod%2Fcheckout/verdicts?revision=A'));
     assert.ok((history.total as number) >= 1);
     assert.ok((history.items as { rollout: string }[]).every((v) => v.rollout === 'prod/checkout@A'));
+
+    // Flagger's event webhook lands on the rollout's timeline, under the checksum's revision.
+    const accepted = await hook('event', { name: 'checkout', namespace: 'prod', phase: 'Progressing', checksum: 'cB', metadata: { eventMessage: 'Advance checkout.prod canary weight 20', eventType: 'Normal', timestamp: String(Date.now()) } });
+    assert.equal(accepted.status, 202);
+    assert.equal((await json(accepted)).revision, 'B');
+    const timeline = await waitUntil('the Flagger event on the timeline', async () => {
+      const found = await json(await get('/api/v1/events?rollout=prod%2Fcheckout&type=log'));
+      const items = found.items as { message: string; revision?: string; source?: string }[];
+      return items.find((e) => e.source === 'flagger');
+    });
+    assert.equal(timeline.revision, 'B');
+    assert.match(timeline.message, /Advance checkout.prod canary weight 20/);
+    assert.equal(h.detector.tracker.latest('prod/checkout@B')?.decision, 'go', 'an event never changes the verdict');
 
     const list = await json(await get('/api/v1/rollouts'));
     const rows = (list.items as { rollout: string; id: string; revision: string | null; decision: string }[]).filter((r) => r.id === 'prod/checkout');
