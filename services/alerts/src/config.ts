@@ -35,6 +35,18 @@ export const alertsConfigSchema = z.object({
     .optional()
     .describe('Signing secret `whsec_<base64>` for the webhook notifier and webhook actuator (or ALERTS_WEBHOOK_SECRET_FILE).'),
   ALERTS_ALERTMANAGER_URL: env.url().describe('Alertmanager base URL, e.g. http://alertmanager:9093. Unset: no Alertmanager.'),
+  ALERTS_ALERTMANAGER_RESEND: z
+    .string()
+    .default('1m')
+    .transform((value, ctx) => {
+      const ms = parseDurationMs(value);
+      if (ms === undefined || ms < 100) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration of at least 100ms, such as 1m, 30s or 1500ms' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe('Active alerts are re-posted to Alertmanager this often, each with endsAt 4 intervals ahead, until the rollout is go (or overridden), then resolved. Alertmanager would otherwise resolve them after its resolve_timeout.'),
   ALERTS_ACTUATOR: z.enum(ACTUATOR_KINDS).default('none').describe('What stops a bad rollout: none | webhook | argo-rollouts | kubernetes-deployment | docker-swarm.'),
   ALERTS_ACTUATOR_URL: env.url().describe('Webhook actuator URL, or Docker Engine URL for docker-swarm (e.g. http://localhost:2375).'),
   ALERTS_K8S_API_URL: env
@@ -57,3 +69,15 @@ export const alertsConfigSchema = z.object({
 });
 
 export type AlertsConfig = z.output<typeof alertsConfigSchema>;
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "1m", "30s", "1m30s", "1500ms" or plain milliseconds. */
+export function parseDurationMs(text: string): number | undefined {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  if (!/^(?:\d+(?:ms|s|m|h))+$/.test(value)) return undefined;
+  let total = 0;
+  for (const match of value.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+  return total;
+}
