@@ -225,6 +225,25 @@ describe('receivers', () => {
     assert.equal(response.body.field, 'alerts');
   });
 
+  it('accept a bearer token (what Alertmanager and kubernetes-event-exporter can send); the HMAC stays an alternative', async () => {
+    const h = await start({ ROLLWATCH_API_TOKEN: 'write-secret', ROLLWATCH_READ_TOKEN: 'read-secret', INGEST_RECEIVER_TOKEN: 'receiver-secret', INGEST_RECEIVER_HMAC_SECRET: 'shh' });
+    const body = JSON.stringify(alertmanagerPayload());
+    const json = { 'content-type': 'application/json' };
+    const missing = await h.post('/api/v1/receivers/alertmanager', body, json);
+    assert.equal(missing.status, 401);
+    assert.equal(missing.body.field, 'authorization');
+    assert.match(String(missing.body.error), /Bearer .* or X-Rollwatch-Signature/);
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer read-secret' })).status, 403, 'a read token may not post');
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer wrong' })).status, 403);
+    // Alertmanager: http_config.authorization { type: Bearer, credentials: <token> } sends exactly this header.
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer receiver-secret' })).status, 202);
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer write-secret' })).status, 202);
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, 'x-rollwatch-signature': signBody('shh', body) })).status, 202, 'a signature alone still works');
+    const exporter = JSON.stringify([exporterEvent('Unhealthy', 'Readiness probe failed')]);
+    assert.equal((await h.post('/api/v1/receivers/kubernetes-event-exporter', exporter, { ...json, authorization: 'Bearer receiver-secret' })).status, 202);
+    assert.equal((await h.post('/api/v1/events', JSON.stringify(ev(1)), { ...json, authorization: 'Bearer receiver-secret' })).status, 403, 'the receiver token cannot push arbitrary events');
+  });
+
   it('verifies X-Rollwatch-Signature when a secret is configured', async () => {
     const h = await start({ INGEST_RECEIVER_HMAC_SECRET: 'shh' });
     const body = JSON.stringify(alertmanagerPayload());
