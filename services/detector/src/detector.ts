@@ -98,7 +98,11 @@ export function createDetector(deps: DetectorDeps): Detector {
       engine
         .rollouts()
         .filter((r) => now() - Date.parse(r.lastEventAt ?? new Date(now()).toISOString()) < config.DETECTOR_RETENTION_MS)
-        .map((r) => (r.service !== undefined ? { rollout: r.rollout, service: r.service } : { rollout: r.rollout })),
+        .map((r) => {
+          // The engine knows rollout keys; the provider is asked about the id, its samples go to the revision.
+          const entry = revisions.get(r.rollout);
+          return { rollout: entry?.rollout ?? r.rollout, ...(entry?.revision ? { revision: entry.revision } : {}), ...(r.service !== undefined ? { service: r.service } : {}) };
+        }),
   });
 
   let started = false;
