@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONPath } from 'jsonpath-plus';
@@ -19,15 +21,29 @@ describe('detector API: rollouts per (id, revision)', () => {
   /** What Argo Rollouts' Web provider does with the body: `jsonPath: "{$.decision}"`. */
   const argo = (body: unknown) => JSONPath({ path: '$.decision', json: body as object, wrap: false }) as string;
 
+  // Stands in for the alerts service: records where overrides are forwarded.
+  const forwarded: string[] = [];
+  let alerts: Server;
+
   before(async () => {
-    h = await startHarness({ engine: new FakeEngine(), config: { ROLLWATCH_READ_TOKEN: READ, ROLLWATCH_API_TOKEN: 'w' } });
+    alerts = createServer((req, res) => {
+      forwarded.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((r) => alerts.listen(0, '127.0.0.1', r));
+    const alertsUrl = `http://127.0.0.1:${(alerts.address() as AddressInfo).port}`;
+    h = await startHarness({ engine: new FakeEngine(), config: { ROLLWATCH_READ_TOKEN: READ, ROLLWATCH_API_TOKEN: 'w', DETECTOR_ALERTS_URL: alertsUrl } });
     // Revision A of prod/checkout crash-loops; staging/checkout (same name, other namespace) is healthy.
     await publishEvents(h.bus, crashLoop('prod/checkout').map((e) => ({ ...e, revision: 'A' })));
     const t = Date.now() - 90_000;
     await publishEvents(h.bus, [0, 1, 2].map((i) => event({ rollout: 'staging/checkout', revision: 'A', group: i === 0 ? 'baseline' : 'canary', time: new Date(t + i).toISOString() })));
     await waitUntil('both namespaces judged', () => h.detector.tracker.latest('prod/checkout@A')?.decision === 'no-go' && h.detector.tracker.latest('staging/checkout@A')?.decision === 'go');
   });
-  after(async () => h.close());
+  after(async () => {
+    await h.close();
+    alerts.close();
+  });
 
   it('keeps prod/checkout and staging/checkout apart (URL-encoded id, path segments and full key)', async () => {
     const prod = await json(await get('/api/v1/rollouts/prod%2Fcheckout/verdict'));
@@ -93,6 +109,12 @@ describe('detector API: rollouts per (id, revision)', () => {
     assert.equal(timeline.revision, 'B');
     assert.match(timeline.message, /Advance checkout.prod canary weight 20/);
     assert.equal(h.detector.tracker.latest('prod/checkout@B')?.decision, 'go', 'an event never changes the verdict');
+
+    // Overrides are per revision: the id means its newest revision, ?revision= picks another.
+    const override = (path: string) => fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer w' }, body: JSON.stringify({ decision: 'go', reason: 'checked by hand', by: 'sre' }) });
+    assert.equal((await override('/api/v1/rollouts/prod%2Fcheckout/override')).status, 200);
+    assert.equal((await override('/api/v1/rollouts/prod%2Fcheckout/override?revision=A')).status, 200);
+    assert.deepEqual(forwarded, ['/api/v1/rollouts/prod%2Fcheckout%40B/override', '/api/v1/rollouts/prod%2Fcheckout%40A/override']);
 
     const list = await json(await get('/api/v1/rollouts'));
     const rows = (list.items as { rollout: string; id: string; revision: string | null; decision: string }[]).filter((r) => r.id === 'prod/checkout');
