@@ -198,6 +198,15 @@ describe('auth', () => {
 });
 
 describe('receivers', () => {
+  it('copies the rollwatch.io/revision label into the event revision (Docker containers, push)', async () => {
+    const h = await start();
+    const response = await h.post('/api/v1/events', JSON.stringify([{ ...ev(1), labels: { 'rollwatch.io/revision': 'v2.4.1' } }, { ...ev(2), revision: 'explicit', labels: { 'rollwatch.io/revision': 'ignored' } }]));
+    assert.equal(response.status, 202);
+    await until(() => h.received.length === 2);
+    const revisions = h.received.map((m) => (JSON.parse(m.value) as { revision?: string }).revision).sort();
+    assert.deepEqual(revisions, ['explicit', 'v2.4.1']);
+  });
+
   it('accepts an Alertmanager v4 webhook', async () => {
     const h = await start();
     const response = await h.post('/api/v1/receivers/alertmanager', JSON.stringify(alertmanagerPayload()));
