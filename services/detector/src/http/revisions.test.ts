@@ -82,8 +82,11 @@ describe('detector API: rollouts per (id, revision)', () => {
 
     // Revision B's pods report, healthy.
     const t = Date.now() - 5_000;
-    await publishEvents(h.bus, [0, 1, 2, 3].map((i) => event({ rollout: 'prod/checkout', revision: 'B', group: i === 0 ? 'baseline' : 'canary', time: new Date(t + i).toISOString() })));
+    const labels = { 'k8s.namespace': 'prod', 'rollwatch.io/workload': 'checkout', 'rollwatch.io/argo-rollout': 'checkout' };
+    await publishEvents(h.bus, [0, 1, 2, 3].map((i) => event({ rollout: 'prod/checkout', revision: 'B', group: i === 0 ? 'baseline' : 'canary', time: new Date(t + i).toISOString(), labels })));
     await waitUntil('revision B judged', () => h.detector.tracker.latest('prod/checkout@B')?.decision === 'go');
+    // Where an actuator finds it, as the Kubernetes events showed it (the alerts service never guesses).
+    assert.deepEqual(h.detector.tracker.latest('prod/checkout@B')?.labels, { 'rollwatch.io/namespace': 'prod', 'rollwatch.io/target': 'checkout' });
 
     const latest = await json(await get('/api/v1/rollouts/prod%2Fcheckout/verdict'));
     assert.deepEqual([latest.rollout, latest.decision], ['prod/checkout@B', 'go'], 'the newest revision starts clean');
