@@ -91,7 +91,7 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.post('/flagger/confirm-rollout', auth, jsonBody('256kb'), handler(FLAGGER_CONFIRM_ROLLOUT_STATUS));
 
   // `type: event`: every Flagger event becomes a log event of the rollout (its timeline), under the
-  // revision its checksum is tied to. Informational (group other): it never changes a verdict.
+  // revision its checksum is tied to. Informational (group other): neither canary nor baseline, so not a judge signal.
   router.post('/flagger/event', auth, jsonBody('256kb'), async (req, res) => {
     const parsed = flaggerPayloadSchema.safeParse(req.body);
     if (!parsed.success) {

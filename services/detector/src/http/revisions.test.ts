@@ -111,7 +111,7 @@ describe('detector API: rollouts per (id, revision)', () => {
     });
     assert.equal(timeline.revision, 'B');
     assert.match(timeline.message, /Advance checkout.prod canary weight 20/);
-    assert.equal(h.detector.tracker.latest('prod/checkout@B')?.decision, 'go', 'an event never changes the verdict');
+    assert.equal(h.detector.tracker.latest('prod/checkout@B')?.decision, 'go', 'the event did not change the verdict');
 
     // Overrides are per revision: the id means its newest revision, ?revision= picks another.
     const override = (path: string) => fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer w' }, body: JSON.stringify({ decision: 'go', reason: 'checked by hand', by: 'sre' }) });
