@@ -1,5 +1,6 @@
 export * from './schema/event.js';
 export * from './schema/verdict.js';
+export * from './schema/rollout-key.js';
 export * from './topics.js';
 export * from './errors.js';
 export * from './retry.js';

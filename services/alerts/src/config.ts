@@ -35,6 +35,18 @@ export const alertsConfigSchema = z.object({
     .optional()
     .describe('Signing secret `whsec_<base64>` for the webhook notifier and webhook actuator (or ALERTS_WEBHOOK_SECRET_FILE).'),
   ALERTS_ALERTMANAGER_URL: env.url().describe('Alertmanager base URL, e.g. http://alertmanager:9093. Unset: no Alertmanager.'),
+  ALERTS_ALERTMANAGER_RESEND: z
+    .string()
+    .default('1m')
+    .transform((value, ctx) => {
+      const ms = parseDurationMs(value);
+      if (ms === undefined || ms < 100) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration of at least 100ms, such as 1m, 30s or 1500ms' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe('Active alerts are re-posted to Alertmanager this often, each with endsAt 4 intervals ahead, until the rollout is go (or overridden), then resolved. Alertmanager would otherwise resolve them after its resolve_timeout.'),
   ALERTS_ACTUATOR: z.enum(ACTUATOR_KINDS).default('none').describe('What stops a bad rollout: none | webhook | argo-rollouts | kubernetes-deployment | docker-swarm.'),
   ALERTS_ACTUATOR_URL: env.url().describe('Webhook actuator URL, or Docker Engine URL for docker-swarm (e.g. http://localhost:2375).'),
   ALERTS_K8S_API_URL: env
@@ -48,7 +60,7 @@ export const alertsConfigSchema = z.object({
     .string()
     .default('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')
     .describe('PEM CA bundle of the API server (ignored when the file does not exist).'),
-  ALERTS_K8S_NAMESPACE: z.string().default('default').describe('Namespace when neither the route nor the verdict labels name one.'),
+  ALERTS_K8S_NAMESPACE: z.string().min(1).optional().describe('Namespace for actuation targets when neither the route nor the verdict labels name one. Unset: such an actuation is refused, audited and dead-lettered with the reason (never a guessed namespace).'),
   ALERTS_HTTP_TIMEOUT_MS: env.int(5000, 100).describe('Timeout of one outgoing HTTP call (notifier or actuator).'),
   ALERTS_RETRY_MAX_ATTEMPTS: env.int(6, 1).describe('Attempts per action, including the first, before it is dead-lettered.'),
   ALERTS_RETRY_INITIAL_DELAY_MS: env.int(200, 1).describe('First retry backoff (full jitter, doubling).'),
@@ -57,3 +69,15 @@ export const alertsConfigSchema = z.object({
 });
 
 export type AlertsConfig = z.output<typeof alertsConfigSchema>;
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "1m", "30s", "1m30s", "1500ms" or plain milliseconds. */
+export function parseDurationMs(text: string): number | undefined {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  if (!/^(?:\d+(?:ms|s|m|h))+$/.test(value)) return undefined;
+  let total = 0;
+  for (const match of value.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+  return total;
+}

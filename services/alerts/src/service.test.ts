@@ -152,6 +152,23 @@ describe('alerts service (embedded bus and store)', () => {
     assert.equal((await call(h, 'POST', '/api/v1/dlq/replay', {})).json.replayed, 0, 'nothing left to replay');
   });
 
+  it('an Argo Rollouts actuation without a namespace is refused, audited and dead-lettered, never sent to "default"', async () => {
+    const h = await harness({ ALERTS_ACTUATOR: 'argo-rollouts', ALERTS_K8S_API_URL: actuatorHook.url });
+    await publish(h, verdict({ rollout: 'prod/checkout@5b4a3c2d1', sequence: 1, labels: {} }));
+    await eventually('refused rollback audited', async () => (await docs(h, 'prod/checkout@5b4a3c2d1')).find((d) => d.kind === 'rollback')?.status === 'dead-lettered');
+    const rollback = (await docs(h, 'prod/checkout@5b4a3c2d1')).find((d) => d.kind === 'rollback')!;
+    assert.match(String(rollback.error), /refused: no namespace for checkout/);
+    assert.equal(rollback.attempts, 0);
+    await eventually('DLQ message', () => h.published(TOPICS.dlq).length === 1);
+    assert.match(JSON.parse(h.published(TOPICS.dlq)[0]!.value).error, /rollwatch never guesses one/);
+    assert.equal(actuatorHook.requests.length, 0, 'nothing was patched');
+
+    // With the namespace the detector learns from the Kubernetes events, the next revision is acted on.
+    await publish(h, verdict({ rollout: 'prod/checkout@9e8f7a6b5', sequence: 1, labels: { 'rollwatch.io/namespace': 'prod', 'rollwatch.io/target': 'checkout' } }));
+    await eventually('rollout patched', () => actuatorHook.requests.length >= 1);
+    assert.match(actuatorHook.requests[0]!.path, /\/namespaces\/prod\/rollouts\/checkout/);
+  });
+
   it('dry run records what would be done and sends nothing', async () => {
     const h = await harness({ ALERTS_DRY_RUN: 'true' });
     await publish(h, verdict({ rollout: 'r4', sequence: 1 }));

@@ -26,6 +26,7 @@ import { replayDeadLetters } from './exactly-once/replay.js';
 import { SilenceStore } from './exactly-once/silence-store.js';
 import { RolloutStateStore } from './exactly-once/state-store.js';
 import { createAlertsMetrics } from './metrics.js';
+import { AlertmanagerResender } from './notifiers/alertmanager-resend.js';
 import { createNotifiers } from './notifiers/factory.js';
 import type { Notice } from './notifiers/interface.js';
 import type { PlanContext } from './policy/planner.js';
@@ -68,7 +69,9 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   const actuator = createActuator(config);
   const routes = loadRoutes({ file: config.ALERTS_ROUTES_FILE, json: config.ALERTS_ROUTES }, { configuredNotifiers: [...notifiers.keys()], actuator: config.ALERTS_ACTUATOR, onNoGo: config.ALERTS_ON_NO_GO });
   const audit = new AuditLog(store, bus);
-  const states = new RolloutStateStore(store);
+  // Declared before the state store, which tells it about every saved state.
+  let resender: AlertmanagerResender | undefined;
+  const states = new RolloutStateStore(store, 10_000, (state) => resender?.track(state));
   const silences = new SilenceStore(store);
   const lock = new KeyedLock();
   const shutdown = new AbortController();
@@ -107,6 +110,8 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     cooldownSeconds: config.ALERTS_COOLDOWN_SECONDS,
     defaultNamespace: config.ALERTS_K8S_NAMESPACE,
   });
+  const alertmanager = notifiers.get('alertmanager');
+  if (alertmanager) resender = new AlertmanagerResender({ notifier: alertmanager, states, lock, links, logger });
   const processor = new VerdictProcessor({ bus, executor, states, lock, context, metrics, logger, signal: shutdown.signal });
 
   /** A person forces go/no-go: audit who and why, then publish a verdict every consumer sees. */
@@ -186,6 +191,11 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
       refreshDlqGauge();
       timers.push(setInterval(() => void silences.refresh().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'silence refresh failed')), SILENCE_REFRESH_MS).unref());
       timers.push(setInterval(refreshDlqGauge, DLQ_GAUGE_REFRESH_MS).unref());
+      if (resender) {
+        const active = resender;
+        for (const state of await states.unresolved()) active.track(state);
+        timers.push(setInterval(() => void active.resendAll(), config.ALERTS_ALERTMANAGER_RESEND).unref());
+      }
       subscription = await bus.subscribe({
         topics: [TOPICS.verdicts],
         groupId: config.ALERTS_CONSUMER_GROUP,

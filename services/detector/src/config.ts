@@ -50,6 +50,10 @@ export const detectorConfigSchema = z.object({
   DETECTOR_CLAIM_ON_REBUILD: env
     .bool(true)
     .describe('Publish verdicts for rollouts restored at start-up before any new event arrives. Set false when running several replicas, so only the replica consuming a rollout\'s partition publishes its verdicts.'),
+  DETECTOR_FLAGGER_REVISION_WINDOW_MS: env
+    .int(5 * 60_000)
+    .describe('A Flagger checksum seen for the first time is tied to a revision of the rollout first seen at most this long before it (its canary pods may start before the first webhook); until one exists the webhooks answer pending.'),
+  ROLLWATCH_CLUSTER: z.string().optional().describe('Cluster name, as given to ingest: Flagger webhooks then look for <cluster>/<namespace>/<name> first.'),
   DETECTOR_CONSUMER_GROUP: z.string().default('rollwatch-detector').describe('Kafka consumer group (replicas of one detector share it).'),
   DETECTOR_FROM_BEGINNING: env.bool(true).describe('A new consumer group starts from the earliest retained event.'),
   DETECTOR_METRIC_PROVIDER: z

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { TOPICS, ValidationError, errorMessage, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type Subscription, type Verdict } from '@rollwatch/core';
+import { TOPICS, ValidationError, errorMessage, parseEvent, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
 import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
@@ -11,6 +11,7 @@ import type { MetricProvider } from './metric-providers/interface.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { lastStoredVerdict, rebuildFromStore, registerSafely, type RebuildReport } from './state/rebuild.js';
+import { RevisionIndex } from './state/revisions.js';
 import { SpecRegistry } from './state/specs.js';
 import { VerdictTracker } from './verdicts/tracker.js';
 
@@ -47,6 +48,16 @@ export function createDetector(deps: DetectorDeps): Detector {
   const engine = deps.engine ?? createDefaultEngine(config);
   const metrics = createDetectorMetrics(registry);
   const specs = new SpecRegistry(store);
+  const revisions = new RevisionIndex(now);
+  /** Registrations are made for a rollout id; each of its revisions is analysed under the same spec. */
+  const registerRevisions = (keys: string[]): void => {
+    for (const key of keys) {
+      const entry = revisions.get(key);
+      const registered = entry?.revision ? specs.get(entry.rollout) : undefined;
+      if (registered) registerSafely(engine, { ...registered.spec, id: key }, logger);
+    }
+  };
+  const observe = (events: RollwatchEvent[]): void => registerRevisions(revisions.observe(events));
   const tracker = new VerdictTracker({
     engine,
     bus,
@@ -55,7 +66,12 @@ export function createDetector(deps: DetectorDeps): Detector {
     metrics,
     now,
     minScoreDelta: config.DETECTOR_SCORE_CHANGE_MIN,
-    labelsFor: (rollout) => specs.labelsFor(rollout),
+    labelsFor: (rollout) => {
+      const registered = specs.labelsFor(revisions.get(rollout)?.rollout ?? rollout);
+      const observed = revisions.observedLabels(rollout);
+      return registered || Object.keys(observed).length > 0 ? { ...observed, ...registered } : undefined;
+    },
+    revisionOf: (rollout) => revisions.get(rollout)?.revision,
     loadLast: (rollout) => lastStoredVerdict(store, rollout),
     // History replayed long after the fact is judged on its own timeline (as `rollwatch analyze`
     // does); live rollouts are judged at the wall clock, so no-data and unavailability still fire.
@@ -82,7 +98,11 @@ export function createDetector(deps: DetectorDeps): Detector {
       engine
         .rollouts()
         .filter((r) => now() - Date.parse(r.lastEventAt ?? new Date(now()).toISOString()) < config.DETECTOR_RETENTION_MS)
-        .map((r) => (r.service !== undefined ? { rollout: r.rollout, service: r.service } : { rollout: r.rollout })),
+        .map((r) => {
+          // The engine knows rollout keys; the provider is asked about the id, its samples go to the revision.
+          const entry = revisions.get(r.rollout);
+          return { rollout: entry?.rollout ?? r.rollout, ...(entry?.revision ? { revision: entry.revision } : {}), ...(r.service !== undefined ? { service: r.service } : {}) };
+        }),
   });
 
   let started = false;
@@ -106,6 +126,9 @@ export function createDetector(deps: DetectorDeps): Detector {
     store,
     specs,
     tracker,
+    revisions,
+    flaggerWindowMs: config.DETECTOR_FLAGGER_REVISION_WINDOW_MS,
+    cluster: config.ROLLWATCH_CLUSTER,
     async locate(rollout): Promise<RolloutLocation | undefined> {
       if (local.has(rollout) || tracker.latest(rollout)) return 'local';
       if (engine.rollouts().some((r) => r.rollout === rollout)) {
@@ -122,6 +145,12 @@ export function createDetector(deps: DetectorDeps): Detector {
         return tracker.latest(rollout);
       }
       return lastStoredVerdict(store, rollout);
+    },
+    async publishEvent(input) {
+      const parsed = parseEvent(input);
+      if (!parsed.ok) throw new ValidationError(parsed.errors[0]!.field, parsed.errors[0]!.message);
+      await bus.publish(TOPICS.events, [{ key: parsed.event.rollout, value: JSON.stringify(parsed.event) }]);
+      return parsed.event.id;
     },
     async register(spec: RolloutSpec) {
       if (spec.policy !== undefined && typeof spec.policy === 'object') {
@@ -167,6 +196,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     logger,
     metrics,
     consumerGroup: config.DETECTOR_CONSUMER_GROUP,
+    beforeAnalysis: observe,
     onTouched: (rollouts) => {
       const at = now();
       for (const rollout of rollouts) {
@@ -189,6 +219,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         for (const rollout of evicted) {
           tracker.forget(rollout);
           poller.forget(rollout);
+          revisions.forget(rollout);
         }
         refreshLocal();
         // Rollouts a consumer batch evaluated moments ago need no second look this round.
@@ -218,6 +249,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         logger,
         sinceMs: now() - config.DETECTOR_RETENTION_MS,
         maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
+        beforeAnalysis: observe,
       });
       refreshLocal();
       if (config.DETECTOR_CLAIM_ON_REBUILD) for (const rollout of local) tracker.claim(rollout);

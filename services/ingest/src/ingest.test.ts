@@ -198,6 +198,15 @@ describe('auth', () => {
 });
 
 describe('receivers', () => {
+  it('copies the rollwatch.io/revision label into the event revision (Docker containers, push)', async () => {
+    const h = await start();
+    const response = await h.post('/api/v1/events', JSON.stringify([{ ...ev(1), labels: { 'rollwatch.io/revision': 'v2.4.1' } }, { ...ev(2), revision: 'explicit', labels: { 'rollwatch.io/revision': 'ignored' } }]));
+    assert.equal(response.status, 202);
+    await until(() => h.received.length === 2);
+    const revisions = h.received.map((m) => (JSON.parse(m.value) as { revision?: string }).revision).sort();
+    assert.deepEqual(revisions, ['explicit', 'v2.4.1']);
+  });
+
   it('accepts an Alertmanager v4 webhook', async () => {
     const h = await start();
     const response = await h.post('/api/v1/receivers/alertmanager', JSON.stringify(alertmanagerPayload()));
@@ -223,6 +232,25 @@ describe('receivers', () => {
     const response = await h.post('/api/v1/receivers/alertmanager', JSON.stringify({ version: '4', alerts: 'nope' }));
     assert.equal(response.status, 400);
     assert.equal(response.body.field, 'alerts');
+  });
+
+  it('accept a bearer token (what Alertmanager and kubernetes-event-exporter can send); the HMAC stays an alternative', async () => {
+    const h = await start({ ROLLWATCH_API_TOKEN: 'write-secret', ROLLWATCH_READ_TOKEN: 'read-secret', INGEST_RECEIVER_TOKEN: 'receiver-secret', INGEST_RECEIVER_HMAC_SECRET: 'shh' });
+    const body = JSON.stringify(alertmanagerPayload());
+    const json = { 'content-type': 'application/json' };
+    const missing = await h.post('/api/v1/receivers/alertmanager', body, json);
+    assert.equal(missing.status, 401);
+    assert.equal(missing.body.field, 'authorization');
+    assert.match(String(missing.body.error), /Bearer .* or X-Rollwatch-Signature/);
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer read-secret' })).status, 403, 'a read token may not post');
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer wrong' })).status, 403);
+    // Alertmanager: http_config.authorization { type: Bearer, credentials: <token> } sends exactly this header.
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer receiver-secret' })).status, 202);
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, authorization: 'Bearer write-secret' })).status, 202);
+    assert.equal((await h.post('/api/v1/receivers/alertmanager', body, { ...json, 'x-rollwatch-signature': signBody('shh', body) })).status, 202, 'a signature alone still works');
+    const exporter = JSON.stringify([exporterEvent('Unhealthy', 'Readiness probe failed')]);
+    assert.equal((await h.post('/api/v1/receivers/kubernetes-event-exporter', exporter, { ...json, authorization: 'Bearer receiver-secret' })).status, 202);
+    assert.equal((await h.post('/api/v1/events', JSON.stringify(ev(1)), { ...json, authorization: 'Bearer receiver-secret' })).status, 403, 'the receiver token cannot push arbitrary events');
   });
 
   it('verifies X-Rollwatch-Signature when a secret is configured', async () => {

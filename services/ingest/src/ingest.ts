@@ -100,6 +100,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       rateLimit: config.INGEST_RATE_LIMIT,
       rateWindowMs: config.INGEST_RATE_WINDOW_MS,
       hmacSecret: config.INGEST_RECEIVER_HMAC_SECRET,
+      receiverToken: config.INGEST_RECEIVER_TOKEN,
       sources: statuses,
     }),
   );

@@ -1,6 +1,6 @@
 import { BackpressureError, EVENT_TYPES, errorMessage, parseEvent, type BusMessage, type Logger, type RollwatchEvent } from '@rollwatch/core';
 import { HEADER_SOURCE, HEADER_TYPE } from './delivery/delivery.js';
-import { resolveRolloutAndGroup, type MappingRules } from './mapping/rules.js';
+import { resolveRevision, resolveRolloutAndGroup, type MappingRules } from './mapping/rules.js';
 import type { IngestMetrics } from './metrics.js';
 import type { EventSink, SourceEvent } from './sources/interface.js';
 
@@ -163,6 +163,10 @@ export class Pipeline {
           return { kind: 'unmapped-dropped' };
         }
       }
+    }
+    if (candidate.revision === undefined) {
+      const revision = resolveRevision(candidate as SourceEvent);
+      if (revision !== undefined) candidate = { ...candidate, revision };
     }
     const parsed = parseEvent(candidate);
     if (parsed.ok) return { kind: 'event', event: parsed.event };

@@ -96,3 +96,11 @@ test('the committed JSON Schema matches the zod schema', () => {
   assert.deepEqual([...(committed.required as string[])].sort(), ['group', 'instance', 'rollout', 'time', 'type']);
   assert.equal(committed.additionalProperties, false);
 });
+
+test('revision is optional, kept as given, and may not contain the key separator', () => {
+  const ok = parseEvent({ ...base, revision: '5b4a3c2d1' });
+  assert.equal(ok.ok && ok.event.revision, '5b4a3c2d1');
+  const bad = parseEvent({ ...base, revision: 'a@b' });
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.equal(bad.errors[0]!.field, 'revision');
+});

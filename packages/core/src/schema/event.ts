@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { REVISION_PATTERN } from './rollout-key.js';
 
 /** Event schema v1: a public contract. Field names here are depended on by other tools. */
 export const EVENT_GROUPS = ['canary', 'baseline', 'stable', 'other'] as const;
@@ -61,6 +62,8 @@ export const eventInputSchema = z
     host: name.optional(),
     service: name.optional(),
     version: name.optional(),
+    /** The release under analysis (Argo/Deployment pod-template hash, Flagger checksum, `rollwatch.io/revision`); verdicts are per (rollout, revision). */
+    revision: z.string().regex(REVISION_PATTERN, 'must be 1-128 characters without "@" or spaces').optional(),
     source: name.optional(),
     exitCode: z.number().int().optional(),
     message: z.string().max(65536).optional(),

@@ -24,7 +24,10 @@ export type Reason = z.infer<typeof reasonSchema>;
 
 /** Published on `rollwatch.verdicts` (key = rollout) and served by the go/no-go API. */
 export const verdictSchema = z.object({
+  /** The rollout key: the id, or `<id>@<revision>` when the events carried a revision. */
   rollout: z.string(),
+  /** The revision judged (part of `rollout`), when known. */
+  revision: z.string().optional(),
   service: z.string().optional(),
   decision: z.enum(DECISIONS),
   score: z.number().nullable(),

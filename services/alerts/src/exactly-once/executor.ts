@@ -49,6 +49,11 @@ export class ActionExecutor {
     }
     const priorAttempts = existing?.attempts ?? 0;
 
+    if (action.refused && !action.suppressed) {
+      // Refused, not attempted: audited and dead-lettered so a person sees why and can fix the target.
+      const doc: ActionDoc = { ...fresh, status: 'dead-lettered', attempts: priorAttempts, error: `refused: ${action.refused}`, reason: `${fresh.reason}; refused: ${action.refused}` };
+      return this.finish(doc, action, existing);
+    }
     const unavailable = this.unavailableReason(action);
     if (action.suppressed || action.dryRun || unavailable) {
       const status: AuditStatus = action.suppressed?.status ?? (action.dryRun ? 'dry-run' : 'skipped');
@@ -134,7 +139,8 @@ export class ActionExecutor {
       return notifier.send(notice, signal);
     }
     const actuator = this.options.actuator!;
-    const request = { rollout: action.verdict.rollout, target: action.workload ?? { namespace: 'default', name: action.verdict.rollout }, verdict: action.verdict, reason: action.reason, idempotencyKey: id };
+    if (!action.workload) return { status: 'failure', error: `refused: ${action.refused ?? 'no target workload (namespace and name)'}` };
+    const request = { rollout: action.verdict.rollout, target: action.workload, verdict: action.verdict, reason: action.reason, idempotencyKey: id };
     let result: AttemptResult<Actuation>;
     switch (action.kind) {
       case 'pause':

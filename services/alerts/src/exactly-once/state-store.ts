@@ -10,7 +10,21 @@ const RETRY = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2000, deadlineM
  */
 export class RolloutStateStore {
   private readonly cache = new Map<string, RolloutState>();
-  constructor(private readonly store: Store, private readonly maxCached = 10_000) {}
+  constructor(
+    private readonly store: Store,
+    private readonly maxCached = 10_000,
+    /** Told every saved state (the Alertmanager resender tracks which alerts are open). */
+    private readonly onSave?: (state: RolloutState) => void,
+  ) {}
+
+  /** States whose last decision was not go: the only ones that can have an open alert. */
+  async unresolved(limit = 10_000): Promise<RolloutState[]> {
+    // Filtered here, not in the query: this index has no explicit mapping (lastDecision may be a text field).
+    const found = await retryThrowing(() => this.store.search(STATE_INDEX, { size: limit }), RETRY);
+    return found.hits
+      .filter((doc) => typeof doc.state === 'string' && doc.lastDecision !== 'go')
+      .map((doc) => JSON.parse(doc.state as string) as RolloutState);
+  }
 
   async load(rollout: string): Promise<RolloutState> {
     const cached = this.cache.get(rollout);
@@ -25,6 +39,7 @@ export class RolloutStateStore {
     const doc: StoreDoc = { id: state.rollout, rollout: state.rollout, lastSequence: state.lastSequence, lastDecision: state.lastDecision, state: JSON.stringify(state), updatedAt: new Date().toISOString() };
     await retryThrowing(() => this.store.put(STATE_INDEX, [doc]), RETRY);
     this.remember(state);
+    this.onSave?.(state);
   }
 
   private remember(state: RolloutState): void {

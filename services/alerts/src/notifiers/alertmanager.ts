@@ -6,7 +6,13 @@ import { topReasons } from './payload.js';
 export interface AlertmanagerNotifierOptions {
   url: string;
   timeoutMs: number;
+  /** ALERTS_ALERTMANAGER_RESEND: a firing alert's endsAt is 4 of these ahead (it is re-posted every one). */
+  resendMs: number;
+  now?: () => Date;
 }
+
+/** Like Prometheus: endsAt a few resend intervals ahead, so one lost re-post does not resolve the alert. */
+export const ENDS_AT_RESENDS = 4;
 
 export interface AlertmanagerAlert {
   labels: Record<string, string>;
@@ -44,8 +50,10 @@ export function alertmanagerAlert(notice: Notice, now = new Date()): Alertmanage
     startsAt: notice.startsAt,
     generatorURL: notice.links.dashboard,
   };
-  // A firing alert gets no endsAt (Alertmanager keeps it for resolve_timeout); a resolve ends it now.
+  // A resolve ends it now; a firing alert carries endsAt in the future when the caller set one
+  // (the notifier does: it is re-posted before then, for as long as the rollout stays bad).
   if (notice.kind === 'resolve') alert.endsAt = notice.endsAt ?? now.toISOString();
+  else if (notice.endsAt) alert.endsAt = notice.endsAt;
   return alert;
 }
 
@@ -55,12 +63,14 @@ export class AlertmanagerNotifier implements Notifier {
   constructor(private readonly options: AlertmanagerNotifierOptions) {}
 
   async send(notice: Notice, signal?: AbortSignal): Promise<AttemptResult<Delivery>> {
+    const now = this.options.now?.() ?? new Date();
+    if (notice.kind === 'notify' && !notice.endsAt) notice = { ...notice, endsAt: new Date(now.getTime() + ENDS_AT_RESENDS * this.options.resendMs).toISOString() };
     return toDelivery(
       await httpAttempt({
         url: `${this.options.url.replace(/\/+$/, '')}/api/v2/alerts`,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'rollwatch-alerts' },
-        body: JSON.stringify([alertmanagerAlert(notice)]),
+        body: JSON.stringify([alertmanagerAlert(notice, now)]),
         timeoutMs: this.options.timeoutMs,
         signal,
       }),

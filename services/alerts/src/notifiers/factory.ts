@@ -16,7 +16,7 @@ export function createNotifier(name: NotifierName, config: AlertsConfig): Notifi
         ? new WebhookNotifier({ url: config.ALERTS_WEBHOOK_URL, key: config.ALERTS_WEBHOOK_SECRET ? secretKey(config.ALERTS_WEBHOOK_SECRET) : undefined, timeoutMs })
         : undefined;
     case 'alertmanager':
-      return config.ALERTS_ALERTMANAGER_URL ? new AlertmanagerNotifier({ url: config.ALERTS_ALERTMANAGER_URL, timeoutMs }) : undefined;
+      return config.ALERTS_ALERTMANAGER_URL ? new AlertmanagerNotifier({ url: config.ALERTS_ALERTMANAGER_URL, timeoutMs, resendMs: config.ALERTS_ALERTMANAGER_RESEND }) : undefined;
     default: {
       const unknown: never = name;
       throw new Error(`unknown notifier ${String(unknown)}`);

@@ -148,12 +148,25 @@ describe('planVerdict: overrides', () => {
 });
 
 describe('workloadFor', () => {
-  it('route target, then labels, then service, then rollout', () => {
+  it('route target, then labels, then service, then the rollout id (without its revision)', () => {
     const [route] = parseRoutes('routes: [{ name: r }]', defaults);
     assert.deepEqual(workloadFor(route!, verdict({ labels: {} }), 'def'), { namespace: 'def', name: 'checkout' });
     assert.deepEqual(workloadFor(route!, verdict({ labels: { 'rollwatch.io/namespace': 'shop', 'rollwatch.io/target': 'checkout-canary' } }), 'def'), { namespace: 'shop', name: 'checkout-canary' });
     assert.deepEqual(workloadFor(route!, verdict({ service: undefined, labels: {} }), 'def'), { namespace: 'def', name: 'checkout-v2' });
+    assert.deepEqual(workloadFor(route!, verdict({ rollout: 'prod/checkout@5b4a3c2d1', service: undefined, labels: { 'rollwatch.io/namespace': 'prod' } })), { namespace: 'prod', name: 'checkout' });
     const [pinned] = parseRoutes('routes: [{ name: r, target: { namespace: ns, name: n } }]', defaults);
     assert.deepEqual(workloadFor(pinned!, verdict(), 'def'), { namespace: 'ns', name: 'n' });
+  });
+
+  it('never guesses a namespace for a Kubernetes actuator: the actuation is refused with the reason', () => {
+    const [route] = parseRoutes('routes: [{ name: r }]', defaults);
+    const refused = workloadFor(route!, verdict({ labels: {} }), undefined, 'argo-rollouts');
+    assert.ok('refused' in refused);
+    assert.match(refused.refused, /no namespace for checkout/);
+    assert.deepEqual(workloadFor(route!, verdict({ labels: {} }), undefined, 'webhook'), { namespace: '', name: 'checkout' });
+    const plan = planVerdict(emptyState('checkout-v2'), verdict({ labels: {} }), ctx(catchAll, { defaultNamespace: undefined }));
+    const rollback = actions(plan).find((a) => a.kind === 'rollback')!;
+    assert.equal(rollback.workload, undefined);
+    assert.match(rollback.refused ?? '', /rollwatch never guesses one/);
   });
 });

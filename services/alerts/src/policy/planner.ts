@@ -1,4 +1,4 @@
-import type { Decision, Verdict } from '@rollwatch/core';
+import { splitRolloutKey, type Decision, type Verdict } from '@rollwatch/core';
 import { selectRoutes, type Route } from '../routing/routes.js';
 import { findSilence, type Silence } from './silences.js';
 import type { ActionOutcome, PlannedAction, RolloutState, Target } from './types.js';
@@ -10,20 +10,41 @@ export interface PlanContext {
   /** Global dry run (ALERTS_DRY_RUN). */
   dryRun: boolean;
   cooldownSeconds: number;
-  defaultNamespace: string;
+  /** ALERTS_K8S_NAMESPACE: an operator's explicit fallback; unset, a target without a namespace is refused. */
+  defaultNamespace?: string | undefined;
 }
 
 export type Plan = { skip: string } | { actions: PlannedAction[]; transition: string };
 
 const ARROW = '→';
 
-/** Where a route's actuations land: route target, then verdict labels, then service, then rollout id. */
-export function workloadFor(route: Route, verdict: Verdict, defaultNamespace: string): { namespace: string; name: string } {
+export type WorkloadResolution = { namespace: string; name: string } | { refused: string };
+
+/** Actuators that patch Kubernetes objects: they need a namespace, and never get a guessed one. */
+export const NAMESPACED_ACTUATORS: readonly string[] = ['argo-rollouts', 'kubernetes-deployment'];
+
+/**
+ * Where a route's actuations land. Name: route target, verdict labels (`rollwatch.io/target`, which
+ * the detector fills from the Kubernetes events), service, else the rollout id's last segment.
+ * Namespace: route target, verdict labels (`rollwatch.io/namespace`), ALERTS_K8S_NAMESPACE when the
+ * operator set one, else refused: patching `default/<name>` could hit an unrelated workload.
+ */
+export function workloadFor(route: Route, verdict: Verdict, defaultNamespace?: string, actuator = 'argo-rollouts'): WorkloadResolution {
   const labels = verdict.labels ?? {};
-  return {
-    namespace: route.target?.namespace ?? labels['rollwatch.io/namespace'] ?? labels.namespace ?? defaultNamespace,
-    name: route.target?.name ?? labels['rollwatch.io/target'] ?? labels.target ?? verdict.service ?? verdict.rollout,
-  };
+  const id = splitRolloutKey(verdict.rollout).rollout;
+  const name = route.target?.name ?? labels['rollwatch.io/target'] ?? labels.target ?? verdict.service ?? id.slice(id.lastIndexOf('/') + 1);
+  const namespace = route.target?.namespace ?? labels['rollwatch.io/namespace'] ?? labels.namespace ?? defaultNamespace;
+  if (!namespace) {
+    // Webhook and Swarm actuators have no namespaces: the field stays empty rather than invented.
+    if (!NAMESPACED_ACTUATORS.includes(actuator)) return { namespace: '', name };
+    return { refused: `no namespace for ${name}: set the route's target.namespace or the rollout's label rollwatch.io/namespace (rollwatch never guesses one)` };
+  }
+  return { namespace, name };
+}
+
+/** The actuation's target, or the reason it is refused. */
+function targetOf(resolution: WorkloadResolution): Pick<PlannedAction, 'workload' | 'refused'> {
+  return 'refused' in resolution ? { refused: resolution.refused } : { workload: resolution };
 }
 
 function withinCooldown(since: string | null | undefined, seconds: number, now: Date): boolean {
@@ -71,7 +92,7 @@ export function planVerdict(state: RolloutState, verdict: Verdict, ctx: PlanCont
         const target: Target = `actuator:${actuator}`;
         if (seen.has(target)) continue;
         seen.add(target);
-        actions.push({ ...base, kind: 'resume', target, route: route.name, dryRun: route.dryRun || ctx.dryRun, workload: workloadFor(route, verdict, ctx.defaultNamespace), suppressed: suppressBy(route, 'actuate', null) });
+        actions.push({ ...base, kind: 'resume', target, route: route.name, dryRun: route.dryRun || ctx.dryRun, ...targetOf(workloadFor(route, verdict, ctx.defaultNamespace, actuator)), suppressed: suppressBy(route, 'actuate', null) });
       }
     }
     return { actions, transition: reason };
@@ -99,7 +120,7 @@ export function planVerdict(state: RolloutState, verdict: Verdict, ctx: PlanCont
         let suppressed = suppressBy(route, 'actuate', state.lastActuation[kind]);
         // A second undo would flip a Deployment back to the bad revision: never repeat a rollback.
         if (!suppressed && kind === 'rollback' && state.rolledBackAt) suppressed = { status: 'skipped', why: `already rolled back at ${state.rolledBackAt}` };
-        actions.push({ ...base, kind, target, route: route.name, dryRun: route.dryRun || ctx.dryRun, workload: workloadFor(route, verdict, ctx.defaultNamespace), suppressed });
+        actions.push({ ...base, kind, target, route: route.name, dryRun: route.dryRun || ctx.dryRun, ...targetOf(workloadFor(route, verdict, ctx.defaultNamespace, actuator)), suppressed });
       }
     }
   }

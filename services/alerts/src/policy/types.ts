@@ -28,6 +28,8 @@ export interface PlannedAction {
   alertDecision?: Decision;
   /** Actuations: the workload. */
   workload?: { namespace: string; name: string };
+  /** Actuations that must not run (no namespace): recorded dead-lettered with this reason, never executed. */
+  refused?: string;
   by?: string;
 }
 

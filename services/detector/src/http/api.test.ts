@@ -97,8 +97,8 @@ describe('detector API', () => {
       });
     }
 
-    it('404 JSON for unknown rollouts on every per-rollout route', async () => {
-      for (const sub of ['', '/verdict', '/gate', '/series', '/hosts', '/templates', '/anomalies', '/verdicts']) {
+    it('404 JSON for unknown rollouts on every per-rollout route but /verdict (pending for Argo)', async () => {
+      for (const sub of ['', '/gate', '/series', '/hosts', '/templates', '/anomalies', '/verdicts']) {
         const res = await get(`/api/v1/rollouts/nope${sub}`);
         assert.equal(res.status, 404, sub);
         assert.equal(((await res.json()) as { rollout: string }).rollout, 'nope');
@@ -258,9 +258,10 @@ describe('detector API', () => {
       assert.equal((await hook('rollback', { name: 'cart', namespace: 'prod' })).status, 412);
     });
 
-    it('404 for an unknown canary, 400 naming the field, 401/403 without the token', async () => {
+    it('pending for a canary not seen yet, 400 naming the field, 401/403 without the token', async () => {
       const unknown = await hook('gate', { name: 'ghost', namespace: 'prod' });
-      assert.equal(unknown.status, 404);
+      assert.equal(unknown.status, 425);
+      assert.equal((await hook('rollback', { name: 'ghost', namespace: 'prod' })).status, 412, 'no rollback for a canary nobody has seen');
       assert.deepEqual(((await unknown.json()) as { candidates: string[] }).candidates, ['prod/ghost', 'ghost']);
       const bad = await hook('gate', { namespace: 'prod' });
       assert.equal(bad.status, 400);

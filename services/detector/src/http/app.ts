@@ -26,7 +26,7 @@ export function createDetectorApp(options: DetectorAppOptions): { app: Express; 
     res.json(OPENAPI_DOCUMENT);
   });
   app.use('/api/v1', rolloutRoutes(port, tokens), eventRoutes(port.store, tokens), flaggerRoutes(port, tokens), stream.router);
-  app.use(dashboardRoutes({ store: port.store, tokens, logger, alerts: options.alerts }));
+  app.use(dashboardRoutes({ store: port.store, tokens, logger, alerts: options.alerts, resolveKey: (id, revision) => port.revisions.resolve(id, revision) }));
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}; see /api/v1/openapi.json`, field: 'path' });
   });

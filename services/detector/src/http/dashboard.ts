@@ -4,7 +4,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import path from 'node:path';
 import { z } from 'zod';
-import { INDICES, errorMessage, jsonBody, loadConfig, requireAuth, tokenEquals, type AuthTokens, type Logger, type Store } from '@rollwatch/core';
+import { INDICES, REVISION_PATTERN, ValidationError, errorMessage, jsonBody, loadConfig, requireAuth, rolloutKey, tokenEquals, type AuthTokens, type Logger, type Store } from '@rollwatch/core';
 import { DASHBOARD_BUILD_COMMAND, dashboardBuilt, dashboardStaticDir } from '@rollwatch/dashboard';
 import { pagination, queryString, routeParam } from './params.js';
 
@@ -20,6 +20,11 @@ export interface DashboardRouteOptions {
   /** Resolved per request (embedded mode and tests learn the alerts port after the detector starts). */
   alerts?: () => { url: string; timeoutMs: number };
   staticDir?: string;
+  /**
+   * The rollout key an id (and `?revision=`) means: overrides and actions are per revision, so
+   * `prod/checkout` addresses its newest revision. Default: the id as given.
+   */
+  resolveKey?: (id: string, revision?: string) => string;
 }
 
 const TOKEN_COOKIE = 'rollwatch_token';
@@ -76,10 +81,15 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
     res.json({ ...(rollout ? { rollout } : {}), total: result.total, from, size, items });
   };
   router.get('/api/v1/actions', read, (req, res) => listActions(req, res));
-  router.get('/api/v1/rollouts/:id/actions', read, (req, res) => listActions(req, res, routeParam(req, 'id')));
+  const keyOf = (req: Request): string => {
+    const revision = queryString(req, 'revision');
+    if (revision !== undefined && !REVISION_PATTERN.test(revision)) throw new ValidationError('revision', 'revision must be 1-128 characters without "@" or spaces');
+    return options.resolveKey ? options.resolveKey(routeParam(req, 'id'), revision) : rolloutKey(routeParam(req, 'id'), revision);
+  };
+  router.get('/api/v1/rollouts/:id/actions', read, (req, res) => listActions(req, res, keyOf(req)));
 
   router.post('/api/v1/rollouts/:id/override', write, jsonBody('64kb'), async (req, res) => {
-    const rollout = routeParam(req, 'id');
+    const rollout = keyOf(req);
     const parsed = overrideSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

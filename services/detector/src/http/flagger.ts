@@ -2,7 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { jsonBody, requireAuth, type AuthTokens, type Decision } from '@rollwatch/core';
 import type { DetectorPort } from './port.js';
-import { GATE_RETRY_AFTER_SECONDS, verdictBody } from './rollouts.js';
+import { GATE_RETRY_AFTER_SECONDS, pendingVerdict, verdictBody } from './rollouts.js';
+
+/** Status with a Retry-After on 425 Too Early (pending), so Flagger and scripts know when to ask again. */
+function withRetryAfter(res: Response, code: number): Response {
+  return code === 425 ? res.status(code).set('Retry-After', String(GATE_RETRY_AFTER_SECONDS)) : res.status(code);
+}
 
 /** Flagger's webhook payload (https://docs.flagger.app/usage/webhooks). */
 export const flaggerPayloadSchema = z.object({
@@ -21,6 +26,11 @@ export type FlaggerPayload = z.infer<typeof flaggerPayloadSchema>;
  * failure (Flagger retries on its interval; the canary's threshold bounds how long).
  */
 export const FLAGGER_GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 425 };
+/**
+ * `confirm-rollout` runs before the canary is scaled up, when a new release cannot have data yet:
+ * pending passes (otherwise the canary would never start), only a no-go of this release holds it.
+ */
+export const FLAGGER_CONFIRM_ROLLOUT_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pending: 200 };
 /** The `rollback` webhook inverts it: 200 asks Flagger to roll back, so only no-go answers 2xx. */
 export const FLAGGER_ROLLBACK_STATUS: Record<Decision, number> = { go: 412, 'no-go': 200, pending: 412 };
 
@@ -28,10 +38,24 @@ export const FLAGGER_ROLLBACK_STATUS: Record<Decision, number> = { go: 412, 'no-
  * Candidate rollout ids for a canary, most specific first: `metadata.rollout` if the webhook sets
  * it, else `<namespace>/<name>`, else `<name>`.
  */
-export function flaggerRolloutCandidates(payload: FlaggerPayload): string[] {
+export function flaggerRolloutCandidates(payload: FlaggerPayload, cluster?: string): string[] {
   const explicit = payload.metadata?.rollout;
   if (explicit) return [explicit];
-  return [`${payload.namespace}/${payload.name}`, payload.name];
+  return [...(cluster ? [`${cluster}/${payload.namespace}/${payload.name}`] : []), `${payload.namespace}/${payload.name}`, payload.name];
+}
+
+/**
+ * The rollout key a Flagger call is about. With a `checksum` (Flagger sends one per release) and a
+ * rollout whose events carry revisions, the checksum's own revision, or none yet (pending): a new
+ * release is never answered with the previous release's latched no-go. Without either, as before.
+ */
+export function flaggerKey(port: DetectorPort, rollout: string, checksum: string | undefined): string | undefined {
+  const revisioned = port.revisions.revisions(rollout).some((r) => r.revision !== undefined);
+  if (!checksum || !revisioned) return port.revisions.resolve(rollout);
+  return port.revisions.bindChecksum(rollout, checksum, port.flaggerWindowMs, (key, ms) => {
+    const published = port.tracker.lastPublished(key);
+    return published?.decision === 'no-go' && Date.parse(published.noGoAt ?? published.evaluatedAt) < ms;
+  });
 }
 
 export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
@@ -47,21 +71,70 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
       res.status(400).json({ error: `${field} ${issue.message}`, field });
       return;
     }
-    const candidates = flaggerRolloutCandidates(parsed.data);
+    const candidates = flaggerRolloutCandidates(parsed.data, port.cluster);
+    const flagger = { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null, checksum: parsed.data.checksum ?? null };
     for (const rollout of candidates) {
-      const verdict = await port.verdict(rollout);
+      const known = port.revisions.revisions(rollout).length > 0;
+      const key = flaggerKey(port, rollout, parsed.data.checksum);
+      if (known && key === undefined) {
+        // A new release (checksum) whose canary has not reported yet: pending, whatever the last release got.
+        withRetryAfter(res, statusFor.pending).json({ ...verdictBody(pendingVerdict(rollout, new Date())), flagger });
+        return;
+      }
+      const verdict = key === undefined ? undefined : await port.verdict(key);
       if (!verdict) continue;
-      const code = statusFor[verdict.decision];
-      if (code === 425) res.set('Retry-After', String(GATE_RETRY_AFTER_SECONDS));
-      res.status(code).json({ ...verdictBody(verdict), flagger: { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null } });
+      withRetryAfter(res, statusFor[verdict.decision]).json({ ...verdictBody(verdict), flagger });
       return;
     }
-    res.status(404).json({ error: `no rollout found for Flagger canary ${parsed.data.namespace}/${parsed.data.name} (tried ${candidates.map((c) => `"${c}"`).join(', ')})`, field: 'name', candidates });
+    // Not seen yet (the canary has not started): pending, so no gate passes and no rollback fires.
+    withRetryAfter(res, statusFor.pending).json({ ...verdictBody(pendingVerdict(candidates[0]!, new Date())), flagger, candidates });
   };
 
   router.post('/flagger/gate', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));
   router.post('/flagger/rollout', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));
   router.post('/flagger/confirm-promotion', auth, jsonBody('256kb'), handler(FLAGGER_GATE_STATUS));
+  router.post('/flagger/confirm-rollout', auth, jsonBody('256kb'), handler(FLAGGER_CONFIRM_ROLLOUT_STATUS));
+
+  // `type: event`: every Flagger event becomes a log event of the rollout (its timeline), under the
+  // revision its checksum is tied to. Informational (group other): neither canary nor baseline, so not a judge signal.
+  router.post('/flagger/event', auth, jsonBody('256kb'), async (req, res) => {
+    const parsed = flaggerPayloadSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.map(String).join('.') || 'body';
+      res.status(400).json({ error: `${field} ${issue.message}`, field });
+      return;
+    }
+    const payload = parsed.data;
+    const candidates = flaggerRolloutCandidates(payload, port.cluster);
+    const rollout = candidates.find((c) => port.revisions.revisions(c).length > 0) ?? candidates[0]!;
+    const key = flaggerKey(port, rollout, payload.checksum) ?? port.revisions.resolve(rollout);
+    const revision = port.revisions.get(key)?.revision;
+    const meta = payload.metadata ?? {};
+    const stamp = Number(meta.timestamp);
+    const time = Number.isFinite(stamp) && stamp > 0 ? new Date(stamp) : new Date();
+    const warning = (meta.eventType ?? '').toLowerCase() === 'warning';
+    const event = {
+      time: time.toISOString(),
+      rollout,
+      ...(revision ? { revision } : {}),
+      group: 'other' as const,
+      type: 'log' as const,
+      level: warning ? ('warn' as const) : ('info' as const),
+      instance: `flagger/${payload.namespace}/${payload.name}`,
+      source: 'flagger',
+      message: `flagger ${payload.phase ?? ''}: ${meta.eventMessage ?? '(no message)'}`.replace(/\s+:/, ':'),
+      labels: {
+        'flagger.name': payload.name,
+        'flagger.namespace': payload.namespace,
+        ...(payload.phase ? { 'flagger.phase': payload.phase } : {}),
+        ...(payload.checksum ? { 'flagger.checksum': payload.checksum } : {}),
+        ...(meta.eventType ? { 'flagger.event-type': meta.eventType } : {}),
+      },
+    };
+    const id = await port.publishEvent(event);
+    res.status(202).json({ accepted: 1, id, rollout, revision: revision ?? null });
+  });
   router.post('/flagger/rollback', auth, jsonBody('256kb'), handler(FLAGGER_ROLLBACK_STATUS));
   return router;
 }

@@ -20,7 +20,7 @@ function servedRoutes(app: Express): string[] {
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) routes.push(`${method} ${prefix}${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+        for (const method of Object.keys(layer.route.methods)) routes.push(`${method} ${prefix}${layer.route.path.replace(/[:*](\w+)/g, '{$1}')}`);
       } else if (layer.name === 'router' && layer.handle?.stack) {
         // API routers are mounted at /api/v1 (see http/app.ts); the dashboard router at / with absolute paths.
         walk(layer.handle.stack, layer.slash ? '' : '/api/v1');

@@ -9,7 +9,9 @@ const errors = {
 };
 const retryAfter = { 'Retry-After': { description: 'Seconds until the verdict is worth asking for again.', schema: { type: 'integer', minimum: 1 } } };
 const notFound = { '404': json(ref('Error'), 'Unknown rollout.') };
-const idParam = { name: 'id', in: 'path', required: true, description: 'Rollout id (URL-encode `/` as %2F).', schema: { type: 'string' } };
+const idParam = { name: 'id', in: 'path', required: true, description: 'Rollout id, e.g. `prod/checkout` (URL-encode `/` as %2F), or a rollout key `<id>@<revision>`. Without a revision: the newest revision seen.', schema: { type: 'string' } };
+const revisionParam = { name: 'revision', in: 'query', description: 'The revision to answer for (Argo `rollouts-pod-template-hash`, `pod-template-hash`, `rollwatch.io/revision`).', schema: { type: 'string', pattern: '^[^@\\s]{1,128}$' } };
+const pathParam = { name: 'path', in: 'path', required: true, description: 'The rollout id as plain path segments, e.g. `prod/checkout` (for clients that cannot encode `/`).', schema: { type: 'string' } };
 const page = [
   { name: 'from', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
   { name: 'size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
@@ -57,8 +59,16 @@ export const OPENAPI_DOCUMENT = {
       get: {
         summary: 'Current verdict (always 200; the decision is in the body, e.g. for Argo Rollouts `jsonPath: "{$.decision}"`).',
         tags: ['rollouts'],
-        parameters: [idParam, { name: 'batch', in: 'query', description: 'Answer for one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
-        responses: { '200': json(ref('Verdict'), 'The verdict.'), ...errors, ...notFound },
+        parameters: [idParam, revisionParam, { name: 'batch', in: 'query', description: 'Answer for one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
+        responses: { '200': json(ref('Verdict'), 'The verdict; `pending` for a rollout or revision not seen yet (Argo: Inconclusive, never an Error).'), ...errors },
+      },
+    },
+    '/api/v1/rollouts/{path}/verdict': {
+      get: {
+        summary: 'Same as /rollouts/{id}/verdict with the id as path segments (`/rollouts/prod/checkout/verdict`).',
+        tags: ['rollouts'],
+        parameters: [pathParam, revisionParam],
+        responses: { '200': json(ref('Verdict'), 'The verdict, or pending.'), ...errors },
       },
     },
     '/api/v1/rollouts/{id}/gate': {
@@ -66,7 +76,21 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Gate for scripts and CI: 200 go, 409 no-go, 425 pending with Retry-After (fails safe: `curl --fail` and any 2xx check pass only on go).',
         description: 'Argo Rollouts\' web provider counts every non-2xx as an Error, so Argo should use `/verdict` with `jsonPath: "{$.decision}"`; Flagger webhooks should use `/api/v1/flagger/*`. `rollwatch gate --wait` follows this verdict until it is decided.',
         tags: ['rollouts'],
-        parameters: [idParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
+        parameters: [idParam, revisionParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
+        responses: {
+          '200': json(ref('Verdict'), 'go'),
+          '409': json(ref('Verdict'), 'no-go'),
+          '425': { ...json(ref('Verdict'), 'pending (Too Early): not decided yet; ask again after Retry-After seconds.'), headers: retryAfter },
+          ...errors,
+          ...notFound,
+        },
+      },
+    },
+    '/api/v1/rollouts/{path}/gate': {
+      get: {
+        summary: 'Same as /rollouts/{id}/gate with the id as path segments.',
+        tags: ['rollouts'],
+        parameters: [pathParam, revisionParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
         responses: {
           '200': json(ref('Verdict'), 'go'),
           '409': json(ref('Verdict'), 'no-go'),
@@ -133,6 +157,16 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/flagger/gate': flaggerOp('Flagger webhook gate (pre-rollout, rollout, confirm-rollout): 2xx only on go.', 'go'),
     '/api/v1/flagger/rollout': flaggerOp('Alias of /flagger/gate for `type: rollout` webhooks.', 'go'),
     '/api/v1/flagger/confirm-promotion': flaggerOp('Alias of /flagger/gate for `type: confirm-promotion` webhooks.', 'go'),
+    '/api/v1/flagger/confirm-rollout': flaggerOp('Flagger `type: confirm-rollout` webhook: 200 on go and pending (the canary cannot have data before it is scaled up), 409 on no-go.', 'go or pending'),
+    '/api/v1/flagger/event': {
+      post: {
+        summary: 'Flagger `type: event` webhook: the event is published to rollwatch.events as a `log` event (group other) of the rollout, under the revision its checksum is tied to (its timeline).',
+        tags: ['flagger'],
+        parameters: [{ name: 'access_token', in: 'query', description: 'Read token (Flagger webhooks cannot set headers).', schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FlaggerPayload') } } },
+        responses: { '202': json({ type: 'object', properties: { accepted: { type: 'integer' }, id: { type: 'string' }, rollout: { type: 'string' }, revision: { type: ['string', 'null'] } } }, 'Accepted.'), ...errors },
+      },
+    },
     '/api/v1/flagger/rollback': flaggerOp('Flagger `type: rollback` webhook: 200 (roll back) only on no-go.', 'no-go: roll back'),
     '/api/v1/openapi.json': { get: { summary: 'This document.', tags: ['meta'], security: [], responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
   },
@@ -163,7 +197,8 @@ export const OPENAPI_DOCUMENT = {
         type: 'object',
         required: ['rollout', 'decision', 'score', 'reasons', 'evaluatedAt', 'sequence'],
         properties: {
-          rollout: { type: 'string' },
+          rollout: { type: 'string', description: 'Rollout key: the id, or `<id>@<revision>`.' },
+          revision: { type: 'string' },
           service: { type: 'string' },
           decision: { type: 'string', enum: ['go', 'no-go', 'pending'] },
           score: { type: ['number', 'null'], minimum: 0, maximum: 100 },

@@ -1,5 +1,6 @@
 import type { Store, Verdict } from '@rollwatch/core';
 import type { AnalysisEngine, RolloutSpec } from '@rollwatch/analysis';
+import type { RevisionIndex } from '../state/revisions.js';
 import type { SpecRegistry } from '../state/specs.js';
 import type { VerdictTracker } from '../verdicts/tracker.js';
 
@@ -12,9 +13,17 @@ export interface DetectorPort {
   readonly store: Store;
   readonly specs: SpecRegistry;
   readonly tracker: VerdictTracker;
+  /** The (rollout, revision) pairs seen: resolves API ids to rollout keys, binds Flagger checksums. */
+  readonly revisions: RevisionIndex;
+  /** How long before a Flagger checksum first appears its revision may have started (DETECTOR_FLAGGER_REVISION_WINDOW_MS). */
+  readonly flaggerWindowMs: number;
+  /** ROLLWATCH_CLUSTER: Flagger webhooks try `<cluster>/<namespace>/<name>` first. */
+  readonly cluster?: string | undefined;
   locate(rollout: string): Promise<RolloutLocation | undefined>;
   /** Latest verdict: local evaluation, else the last one stored by whichever replica owns it. */
   verdict(rollout: string): Promise<Verdict | undefined>;
+  /** Validates an event v1 and publishes it to rollwatch.events (stored and analysed like any other); returns its id. */
+  publishEvent(event: Record<string, unknown>): Promise<string>;
   /** Validates with the engine, persists, evaluates. Throws ValidationError on a bad spec. */
   register(spec: RolloutSpec): Promise<{ created: boolean; verdict: Verdict | undefined }>;
 }

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { INDICES, jsonBody, requireAuth, type AuthTokens, type Decision, type Verdict } from '@rollwatch/core';
+import { INDICES, REVISION_PATTERN, ValidationError, jsonBody, requireAuth, type AuthTokens, type Decision, type Verdict } from '@rollwatch/core';
 import type { RolloutSummary, TemplateRow } from '@rollwatch/analysis';
 import { parseRolloutSpec } from '../state/specs.js';
 import { toVerdict } from '../verdicts/change.js';
-import { pagination, queryInt, routeParam } from './params.js';
+import { pagination, queryInt, queryString, routeParam } from './params.js';
 import type { DetectorPort } from './port.js';
 
 /**
@@ -40,6 +40,7 @@ export function templateTable(rows: TemplateRow[], firstEventAt: string | null, 
 export function verdictBody(verdict: Verdict): Record<string, unknown> {
   return {
     rollout: verdict.rollout,
+    ...(verdict.revision !== undefined ? { revision: verdict.revision } : {}),
     decision: verdict.decision,
     score: verdict.score,
     reasons: verdict.reasons,
@@ -53,14 +54,48 @@ export function verdictBody(verdict: Verdict): Record<string, unknown> {
   };
 }
 
+/**
+ * The rollout key a request means: `{id}` may be a rollout id (`prod/checkout`, URL-encoded
+ * `prod%2Fcheckout`, or as plain path segments on the wildcard routes) or a full key
+ * (`prod/checkout@5b4a3c2d1`); `?revision=` picks a revision; without one, the newest revision.
+ */
+export function requestedKey(req: Request, port: DetectorPort): string {
+  const raw = req.params.path;
+  const id = Array.isArray(raw) ? raw.join('/') : routeParam(req, 'id');
+  const revision = queryString(req, 'revision');
+  if (revision !== undefined && !REVISION_PATTERN.test(revision)) throw new ValidationError('revision', 'revision must be 1-128 characters without "@" or spaces');
+  return port.revisions.resolve(id, revision);
+}
+
+/**
+ * Nothing is known about the rollout yet (no event, no registration): for Argo Rollouts' Web
+ * provider that is "no decision yet", an Inconclusive measurement, not an error that aborts the
+ * rollout after `consecutiveErrorLimit`. Pending never reads as a pass.
+ */
+export function pendingVerdict(key: string, now: Date, revision?: string): Verdict {
+  return {
+    rollout: key,
+    ...(revision ? { revision } : {}),
+    decision: 'pending',
+    score: null,
+    reasons: [{ signal: 'no_data', severity: 'info', message: `no events seen yet for "${key}": pending until its canary and baseline report` }],
+    evaluatedAt: now.toISOString(),
+    noGoAt: null,
+    sequence: 0,
+  };
+}
+
 export function notFound(res: Response, rollout: string): void {
   res.status(404).json({ error: `unknown rollout "${rollout}"`, field: 'id', rollout });
 }
 
 function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | undefined, port: DetectorPort, rollout: string): Record<string, unknown> {
   const registered = port.specs.get(rollout);
+  const entry = port.revisions.get(rollout);
   return {
     rollout,
+    id: entry?.rollout ?? rollout,
+    revision: entry?.revision ?? verdict?.revision ?? null,
     service: summary?.service ?? verdict?.service ?? registered?.spec.service ?? null,
     decision: verdict?.decision ?? 'pending',
     score: verdict?.score ?? null,
@@ -105,7 +140,7 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   });
 
   router.get('/rollouts/:id', read, async (req, res) => {
-    const id = routeParam(req, 'id');
+    const id = requestedKey(req, port);
     const location = await port.locate(id);
     if (!location) return notFound(res, id);
     const summary = port.engine.rollouts().find((r) => r.rollout === id);
@@ -114,8 +149,8 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   });
 
   const reply = (res: Response, code: number): Response => (code === 425 ? res.status(code).set('Retry-After', String(GATE_RETRY_AFTER_SECONDS)) : res.status(code));
-  const answer = (status: (decision: Decision) => number) => async (req: Request, res: Response) => {
-    const id = routeParam(req, 'id');
+  const answer = (status: (decision: Decision) => number, unknown: 'pending' | '404') => async (req: Request, res: Response) => {
+    const id = requestedKey(req, port);
     const batch = queryInt(req, 'batch', { min: 0, max: 100_000 });
     if (batch !== undefined) {
       if ((await port.locate(id)) !== 'local') return notFound(res, id);
@@ -125,15 +160,27 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
       return;
     }
     const verdict = await port.verdict(id);
-    if (!verdict) return notFound(res, id);
+    if (!verdict) {
+      if (unknown === '404') return notFound(res, id);
+      const revision = queryString(req, 'revision');
+      reply(res, status('pending')).json(verdictBody(pendingVerdict(id, new Date(), revision)));
+      return;
+    }
     reply(res, status(verdict.decision)).json(verdictBody(verdict));
   };
-  // For Argo Rollouts' Web provider and dashboards: always 200, the decision is in the body.
-  router.get('/rollouts/:id/verdict', read, answer(() => 200));
-  router.get('/rollouts/:id/gate', read, answer((decision) => GATE_STATUS[decision]));
+  // For Argo Rollouts' Web provider and dashboards: always 200, the decision is in the body, and a
+  // rollout not seen yet is pending (Inconclusive), never a 404 (an Error that aborts the analysis).
+  const verdictRoute = answer(() => 200, 'pending');
+  const gateRoute = answer((decision) => GATE_STATUS[decision], '404');
+  router.get('/rollouts/:id/verdict', read, verdictRoute);
+  router.get('/rollouts/:id/gate', read, gateRoute);
+  // The same with the id as plain path segments (/rollouts/prod/checkout/verdict), for clients that
+  // cannot URL-encode a "/" (or proxies that decode %2F before it arrives).
+  router.get('/rollouts/*path/verdict', read, verdictRoute);
+  router.get('/rollouts/*path/gate', read, gateRoute);
 
   const local = (handler: (id: string, req: Request, res: Response) => unknown) => async (req: Request, res: Response) => {
-    const id = routeParam(req, 'id');
+    const id = requestedKey(req, port);
     const location = await port.locate(id);
     if (!location) return notFound(res, id);
     if (location === 'remote') {
@@ -169,7 +216,7 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   );
 
   const history = (index: string, sortField: string) => async (req: Request, res: Response) => {
-    const id = routeParam(req, 'id');
+    const id = requestedKey(req, port);
     const { from, size } = pagination(req);
     if (!(await port.locate(id))) return notFound(res, id);
     const result = await port.store.search(index, { filters: { rollout: id }, sort: [{ field: sortField, order: 'desc' }], from, size });

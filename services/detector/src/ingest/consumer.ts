@@ -1,6 +1,7 @@
 import { INDICES, TOPICS, errorMessage, isRetriable, retryThrowing, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
+import { analysisEvent } from '../state/revisions.js';
 import type { VerdictTracker } from '../verdicts/tracker.js';
 import { decodeMessage, dlqMessage, eventDocument, type DecodedEvent } from './decode.js';
 
@@ -14,6 +15,8 @@ export interface BatchHandlerOptions {
   consumerGroup: string;
   /** Told which rollouts a batch touched (before they are evaluated). */
   onTouched?: (rollouts: string[]) => void;
+  /** Told the batch's stored events before the engine sees them (revision index, per-revision registrations). */
+  beforeAnalysis?: (events: RollwatchEvent[]) => void;
   retry?: Partial<RetryOptions>;
 }
 
@@ -42,6 +45,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
 
     const stored = await stage('store', () => storeEvents(decoded, dead));
     const events = stored.map((d) => d.value.event);
+    options.beforeAnalysis?.(events);
     const touched = await stage('analyse', async () => ingest(events, stored, dead));
     for (const rollout of touched) tracker.claim(rollout);
     options.onTouched?.(touched);
@@ -87,14 +91,14 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
   /** The engine is pure and should not throw; if it does on one event, that event is dead-lettered. */
   function ingest(events: RollwatchEvent[], items: { message: ConsumedMessage; value: DecodedEvent }[], deadLetters: BusMessage[]): string[] {
     try {
-      return engine.ingest(events);
+      return engine.ingest(events.map(analysisEvent));
     } catch (error) {
       logger.error({ err: errorMessage(error) }, 'engine rejected a batch; ingesting one by one');
     }
     const touched = new Set<string>();
     for (const item of items) {
       try {
-        for (const rollout of engine.ingest([item.value.event])) touched.add(rollout);
+        for (const rollout of engine.ingest([analysisEvent(item.value.event)])) touched.add(rollout);
       } catch (error) {
         deadLetters.push(dlqMessage(item.message, consumerGroup, `analysis engine rejected the event: ${errorMessage(error)}`));
         metrics.dlq.inc({ reason: 'engine-rejected' });

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { TOPICS, retry, type Bus, type Logger, type RollwatchEvent } from '@rollwatch/core';
+import { TOPICS, retry, rolloutKey, type Bus, type Logger, type RollwatchEvent } from '@rollwatch/core';
 import type { DetectorMetrics } from '../metrics.js';
 import type { MetricProvider, MetricSample, SampleGroup } from './interface.js';
 
 export interface PolledRollout {
+  /** The rollout id (what PromQL's {{rollout}} becomes). */
   rollout: string;
+  /** The revision analysed: samples are published under it, so they join that revision's analysis. */
+  revision?: string;
   service?: string;
 }
 
@@ -28,10 +31,10 @@ const GROUPS: SampleGroup[] = ['canary', 'baseline'];
  * durable: stored, replayed after a restart, and analysed in event-time order with everything else.
  * Ids are content-derived (not value-derived), so re-polling an overlap never stores a sample twice.
  */
-export function samplesToEvents(samples: MetricSample[], ctx: { rollout: string; group: SampleGroup; signal: string; service?: string }): RollwatchEvent[] {
+export function samplesToEvents(samples: MetricSample[], ctx: { rollout: string; revision?: string; group: SampleGroup; signal: string; service?: string }): RollwatchEvent[] {
   return samples.map((sample) => {
     const instance = sample.instance ?? `prometheus-${ctx.group}`;
-    const id = createHash('sha256').update(['provider', ctx.rollout, ctx.group, ctx.signal, instance, sample.t].join('\u0000')).digest('hex').slice(0, 32);
+    const id = createHash('sha256').update(['provider', rolloutKey(ctx.rollout, ctx.revision), ctx.group, ctx.signal, instance, sample.t].join('\u0000')).digest('hex').slice(0, 32);
     const event: RollwatchEvent = {
       id,
       time: new Date(sample.t).toISOString(),
@@ -44,6 +47,7 @@ export function samplesToEvents(samples: MetricSample[], ctx: { rollout: string;
       value: sample.value,
     };
     if (ctx.service !== undefined) event.service = ctx.service;
+    if (ctx.revision !== undefined) event.revision = ctx.revision;
     return event;
   });
 }
@@ -79,11 +83,11 @@ export class MetricPoller {
     const { provider, bus, logger, metrics, stepSeconds } = this.options;
     const end = this.now();
     const stepMs = stepSeconds * 1000;
-    for (const { rollout, service } of this.options.rollouts()) {
+    for (const { rollout, revision, service } of this.options.rollouts()) {
       for (const group of GROUPS) {
         for (const signal of provider.signals) {
           if (abort?.aborted) return;
-          const key = `${rollout}|${group}|${signal}`;
+          const key = `${rolloutKey(rollout, revision)}|${group}|${signal}`;
           const start = this.cursors.get(key) ?? end - this.options.lookbackMs;
           if (end - start < stepMs) continue;
           const query = { rollout, group, signal, startMs: start, endMs: end, stepMs, ...(service !== undefined ? { service } : {}) };
@@ -95,7 +99,7 @@ export class MetricPoller {
           }
           metrics.metricProviderQueries.inc({ provider: provider.kind, result: 'ok' });
           const samples = outcome.result.value;
-          const events = samplesToEvents(samples, { rollout, group, signal, ...(service !== undefined ? { service } : {}) });
+          const events = samplesToEvents(samples, { rollout, group, signal, ...(revision !== undefined ? { revision } : {}), ...(service !== undefined ? { service } : {}) });
           if (events.length > 0) await bus.publish(TOPICS.events, events.map((e) => ({ key: rollout, value: JSON.stringify(e) })));
           // Continue after the newest sample; with no data yet the window simply slides with the clock.
           const newest = samples.reduce((max, s) => Math.max(max, s.t), -Infinity);

@@ -85,6 +85,10 @@ describe('metric poller', () => {
     assert.equal(events[0]!.metric, 'http_error_rate', 'named after the policy signal');
     assert.equal(events[0]!.id, samplesToEvents([{ instance: 'p1', t, value: 0.7 }], { rollout: 'r', group: 'canary', signal: 'http_error_rate' })[0]!.id);
     assert.equal(samplesToEvents([{ t, value: 1 }], { rollout: 'r', group: 'baseline', signal: 'x' })[0]!.instance, 'prometheus-baseline');
+    // A revision's samples go to that revision, with ids of their own.
+    const revised = samplesToEvents([{ instance: 'p1', t, value: 0.5 }], { rollout: 'r', revision: 'B', group: 'canary', signal: 'http_error_rate' })[0]!;
+    assert.equal(revised.revision, 'B');
+    assert.notEqual(revised.id, events[0]!.id);
   });
 
   it('publishes samples per rollout and group to rollwatch.events and continues after the newest sample', async () => {

@@ -1,5 +1,6 @@
 import { INDICES, errorMessage, verdictSchema, type Logger, type RollwatchEvent, type Store, type Verdict } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
+import { analysisEvent } from './revisions.js';
 import type { SpecRegistry } from './specs.js';
 
 export interface RebuildOptions {
@@ -11,6 +12,8 @@ export interface RebuildOptions {
   sinceMs: number;
   maxEvents: number;
   pageSize?: number;
+  /** Told each page of stored events before the engine sees them (the revision index). */
+  beforeAnalysis?: (events: RollwatchEvent[]) => void;
 }
 
 export interface RebuildReport {
@@ -56,7 +59,9 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
       size,
     });
     if (page.hits.length === 0) break;
-    ingestSafely(options.engine, page.hits.map(toEvent), logger);
+    const events = page.hits.map(toEvent);
+    options.beforeAnalysis?.(events);
+    ingestSafely(options.engine, events.map(analysisEvent), logger);
     loaded += page.hits.length;
     // Page on (time, id): continue from the last time, skipping the documents already seen at it.
     const lastTime = String(page.hits[page.hits.length - 1]!.time);

@@ -13,6 +13,8 @@ export interface VerdictTrackerOptions {
   minScoreDelta: number;
   /** Labels of a registered rollout, copied onto its verdicts for routing downstream. */
   labelsFor: (rollout: string) => Record<string, string> | undefined;
+  /** The revision a rollout key stands for (set on its verdicts). */
+  revisionOf?: (rollout: string) => string | undefined;
   /** The last verdict stored for a rollout (by any replica or an earlier run); numbering continues after it. */
   loadLast: (rollout: string) => Promise<Verdict | undefined>;
   /** Wall clock (ms) at which live evaluations are made. */
@@ -127,6 +129,8 @@ export class VerdictTracker {
       const wall = this.now();
       const at = this.options.evaluationTime ? this.options.evaluationTime(rollout, wall) : wall;
       next = toVerdict(engine.evaluate(rollout, at), this.options.labelsFor(rollout));
+      const revision = this.options.revisionOf?.(rollout);
+      if (revision) next = { ...next, revision };
       this.evaluatedAt.set(rollout, wall);
     } catch (error) {
       // An engine bug on one rollout must not stall the partition: log it and keep the old verdict.
@@ -192,8 +196,9 @@ export class VerdictTracker {
 /**
  * A no-go is final for a rollout: the engine is a pure function of the data, so a canary that went
  * quiet (or a signal that recovered) could otherwise flip a rolled-back rollout back to go and
- * re-trigger a promotion. Like a failed Flagger/Argo analysis, a new attempt is a new rollout id;
- * a person can still force the decision through the alerts service's override.
+ * re-trigger a promotion. The latch is per rollout key, i.e. per (rollout, revision): like a failed
+ * Flagger/Argo analysis, the next release (a new revision) starts clean; a person can still force the
+ * decision through the alerts service's override.
  */
 export function latchNoGo(previous: Verdict | undefined, next: UnnumberedVerdict): UnnumberedVerdict {
   if (previous?.decision !== 'no-go' || next.decision === 'no-go') return next;
@@ -207,7 +212,7 @@ export function latchNoGo(previous: Verdict | undefined, next: UnnumberedVerdict
       {
         signal: 'latched',
         severity: 'info',
-        message: `no-go since ${previous.noGoAt ?? 'an earlier evaluation'} is kept although the latest evaluation says ${next.decision}: a rollout judged unsafe stays no-go (start a new rollout id, or override)`,
+        message: `no-go since ${previous.noGoAt ?? 'an earlier evaluation'} is kept although the latest evaluation says ${next.decision}: a revision judged unsafe stays no-go (a new revision starts clean; or override)`,
       },
     ],
   };

@@ -6,7 +6,7 @@ import { alertmanagerToEvents, type ConversionResult } from '../receivers/alertm
 import { kubernetesEventExporterToEvents } from '../receivers/kubernetes-event-exporter.js';
 import type { SourceStatus } from '../sources/interface.js';
 import { MAX_LISTED_ERRORS, parseEventsBody, type BodyFormat } from './body.js';
-import { requireSignature } from './hmac.js';
+import { requireReceiverAuth } from './receiver-auth.js';
 
 export interface IngestRoutesOptions {
   pipeline: Pipeline;
@@ -17,6 +17,8 @@ export interface IngestRoutesOptions {
   rateLimit: number;
   rateWindowMs: number;
   hmacSecret?: string | undefined;
+  /** INGEST_RECEIVER_TOKEN: a bearer token that may only post to the receivers. */
+  receiverToken?: string | undefined;
   sources: () => SourceStatus[];
 }
 
@@ -60,7 +62,7 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
         })
       : (_req, _res, next) => next();
   const write = requireAuth(options.tokens, 'write');
-  const signed = requireSignature(options.hmacSecret);
+  const receiverAuth = requireReceiverAuth({ writeToken: options.tokens.write, receiverToken: options.receiverToken, hmacSecret: options.hmacSecret });
 
   router.post('/api/v1/events', limiter, write, raw, async (req: Request, res: Response) => {
     const parsed = parseEventsBody(rawBody(req), req.get('content-type'), req.headers);
@@ -98,8 +100,8 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
       res.status(202).json({ accepted: result.accepted, dropped: result.dropped, skipped: converted.skipped });
     };
 
-  router.post('/api/v1/receivers/alertmanager', limiter, write, raw, signed, receiver('alertmanager', alertmanagerToEvents));
-  router.post('/api/v1/receivers/kubernetes-event-exporter', limiter, write, raw, signed, receiver('kubernetes-event-exporter', (b) => kubernetesEventExporterToEvents(b)));
+  router.post('/api/v1/receivers/alertmanager', limiter, raw, receiverAuth, receiver('alertmanager', alertmanagerToEvents));
+  router.post('/api/v1/receivers/kubernetes-event-exporter', limiter, raw, receiverAuth, receiver('kubernetes-event-exporter', (b) => kubernetesEventExporterToEvents(b)));
 
   router.get('/api/v1/sources', requireAuth(options.tokens, 'read'), (_req, res) => {
     res.json({ sources: options.sources() });

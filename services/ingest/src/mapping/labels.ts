@@ -17,6 +17,16 @@ export const LABELS = {
   argoPodTemplateHash: 'rollouts-pod-template-hash',
   /** Argo Rollouts `canaryMetadata`/`stableMetadata` (or blue/green active/preview) conventional label. */
   role: 'role',
+  /**
+   * The release under analysis. Set it on Docker containers or pushed events; the Kubernetes source
+   * fills it (Argo: the Rollout's current pod-template hash; Deployments: `pod-template-hash`;
+   * StatefulSets/DaemonSets: `controller-revision-hash`) unless the pod already carries it.
+   */
+  revision: 'rollwatch.io/revision',
+  /** Kubernetes source: `canary` on pods of a Flagger target `<name>` whose `<name>-primary` exists, `primary` on the primary's pods. */
+  flagger: 'rollwatch.io/flagger',
+  /** Kubernetes source: the pod's namespace; built-in ids of Kubernetes workloads are `[<cluster>/]<namespace>/<name>`. */
+  namespace: 'k8s.namespace',
   composeProject: 'com.docker.compose.project',
   composeService: 'com.docker.compose.service',
 } as const;

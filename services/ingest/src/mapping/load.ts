@@ -43,6 +43,7 @@ export interface MappingSettings {
   INGEST_MAPPING_FILE?: string | undefined;
   INGEST_MAPPING_BUILTINS: boolean;
   INGEST_WORKLOAD_GROUP: EventGroup;
+  ROLLWATCH_CLUSTER?: string | undefined;
 }
 
 /** Builds the rules from config: inline JSON rules first, then the file's, then built-ins. */
@@ -72,5 +73,5 @@ export function loadMappingRules(settings: MappingSettings): MappingRules {
     }
     custom.push(...compileRules(document, 'INGEST_MAPPING_FILE'));
   }
-  return { ...DEFAULT_MAPPING_RULES, custom, builtins: settings.INGEST_MAPPING_BUILTINS, workloadGroup: settings.INGEST_WORKLOAD_GROUP };
+  return { ...DEFAULT_MAPPING_RULES, custom, builtins: settings.INGEST_MAPPING_BUILTINS, workloadGroup: settings.INGEST_WORKLOAD_GROUP, ...(settings.ROLLWATCH_CLUSTER ? { cluster: settings.ROLLWATCH_CLUSTER } : {}) };
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ValidationError } from '@rollwatch/core';
 import type { SourceEvent } from '../sources/interface.js';
 import { compileRules, loadMappingRules } from './load.js';
-import { DEFAULT_MAPPING_RULES, resolveRolloutAndGroup, type MappingRules } from './rules.js';
+import { DEFAULT_MAPPING_RULES, resolveRevision, resolveRolloutAndGroup, type MappingRules } from './rules.js';
 
 function event(labels: Record<string, string>, extra: Partial<SourceEvent> = {}): SourceEvent {
   return { time: '2025-01-01T00:00:00Z', type: 'container_start', instance: 'i-1', labels, ...extra };
@@ -81,23 +81,47 @@ describe('resolveRolloutAndGroup: Argo Rollouts', () => {
 });
 
 describe('resolveRolloutAndGroup: Flagger and bare workloads', () => {
-  it('maps <name>-primary to the baseline of rollout <name> and <name> to its canary', () => {
+  it('maps <name>-primary to the baseline of rollout <name> and a marked Flagger target to its canary', () => {
     assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'podinfo-primary' }), defaults), { rollout: 'podinfo', group: 'baseline' });
-    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'podinfo' }), defaults), { rollout: 'podinfo', group: 'canary' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'podinfo', 'rollwatch.io/flagger': 'canary' }), defaults), { rollout: 'podinfo', group: 'canary' });
   });
 
-  it('uses the configured group for bare workloads when Flagger is not in use', () => {
-    const rules: MappingRules = { ...defaults, workloadGroup: 'other' };
-    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'api' }), rules), { rollout: 'api', group: 'other' });
-    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'api-primary' }), rules), { rollout: 'api', group: 'baseline' });
+  it('makes a plain workload group "other" by default: only explicit markers make a canary', () => {
+    assert.equal(DEFAULT_MAPPING_RULES.workloadGroup, 'other');
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'api' }), defaults), { rollout: 'api', group: 'other' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'api', 'rollwatch.io/group': 'canary' }), defaults), { rollout: 'api', group: 'canary' });
+    const legacy: MappingRules = { ...defaults, workloadGroup: 'canary' };
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'api' }), legacy), { rollout: 'api', group: 'canary' });
   });
 
   it('does not strip a workload named exactly "-primary"', () => {
-    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': '-primary' }), defaults), { rollout: '-primary', group: 'canary' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': '-primary' }), defaults), { rollout: '-primary', group: 'other' });
   });
 
   it('prefers the Argo rollout over the workload label', () => {
     assert.deepEqual(resolveRolloutAndGroup(event({ 'rollwatch.io/workload': 'payments', 'rollwatch.io/argo-rollout': 'payments', role: 'stable' }), defaults), { rollout: 'payments', group: 'stable' });
+  });
+});
+
+describe('resolveRolloutAndGroup: Kubernetes ids are [<cluster>/]<namespace>/<name>', () => {
+  it('keeps prod/checkout and staging/checkout apart, for Argo, Flagger and plain labels', () => {
+    const argo = (ns: string) => event({ 'k8s.namespace': ns, 'rollwatch.io/workload': 'checkout', 'rollwatch.io/argo-rollout': 'checkout', 'rollouts-pod-template-hash': 'h2', 'rollwatch.io/argo-stable-hash': 'h1' });
+    assert.deepEqual(resolveRolloutAndGroup(argo('prod'), defaults), { rollout: 'prod/checkout', group: 'canary' });
+    assert.deepEqual(resolveRolloutAndGroup(argo('staging'), defaults), { rollout: 'staging/checkout', group: 'canary' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'k8s.namespace': 'prod', 'rollwatch.io/workload': 'podinfo-primary' }), defaults), { rollout: 'prod/podinfo', group: 'baseline' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'k8s.namespace': 'prod', 'rollwatch.io/rollout': 'web', 'rollwatch.io/group': 'canary' }), defaults), { rollout: 'prod/web', group: 'canary' });
+  });
+
+  it('prefixes the cluster when ROLLWATCH_CLUSTER is set, and only for Kubernetes events', () => {
+    const rules: MappingRules = { ...defaults, cluster: 'eu-1' };
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'k8s.namespace': 'prod', 'rollwatch.io/workload': 'api' }), rules), { rollout: 'eu-1/prod/api', group: 'other' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api' }), rules), { rollout: 'shop/api', group: 'other' });
+  });
+
+  it('reads the revision from the event field, else the rollwatch.io/revision label', () => {
+    assert.equal(resolveRevision({ ...event({ 'rollwatch.io/revision': 'label' }), revision: 'field' }), 'field');
+    assert.equal(resolveRevision(event({ 'rollwatch.io/revision': 'v2' })), 'v2');
+    assert.equal(resolveRevision(event({ app: 'x' })), undefined);
   });
 });
 
@@ -148,7 +172,7 @@ describe('custom rules', () => {
   });
 
   it('skips a rule whose rollout renders empty and falls through to the built-ins', () => {
-    assert.deepEqual(resolveRolloutAndGroup(event({ team: 'payments', 'rollwatch.io/workload': 'pay' }), rules), { rollout: 'pay', group: 'canary' });
+    assert.deepEqual(resolveRolloutAndGroup(event({ team: 'payments', 'rollwatch.io/workload': 'pay' }), rules), { rollout: 'pay', group: 'other' });
   });
 
   it('runs before the built-ins', () => {
@@ -177,7 +201,7 @@ describe('loading rules from config', () => {
       INGEST_MAPPING_RULES: JSON.stringify([{ match: { app: 'web' }, rollout: 'json-web', group: 'canary' }]),
       INGEST_MAPPING_FILE: file,
       INGEST_MAPPING_BUILTINS: true,
-      INGEST_WORKLOAD_GROUP: 'canary',
+      INGEST_WORKLOAD_GROUP: 'other',
     });
     assert.equal(rules.custom.length, 2);
     assert.deepEqual(resolveRolloutAndGroup(event({ app: 'web' }), rules), { rollout: 'json-web', group: 'canary' });

@@ -20,17 +20,29 @@ export interface MappingRules {
   /** Built-in conventions (plain labels, Argo Rollouts, Docker Compose, Flagger); on unless disabled. */
   builtins: boolean;
   /**
-   * Group for an event whose only hint is `rollwatch.io/workload=<name>` without the `-primary`
-   * suffix. Flagger's convention makes that workload the canary; set `other` when no Flagger runs.
+   * Group for an event whose only hint is `rollwatch.io/workload=<name>` (a plain Deployment,
+   * StatefulSet, ...). `other` by default: only explicit markers (Argo Rollouts labels, Flagger's
+   * canary/primary pair, `rollwatch.io/group`) make a canary, so an ordinary workload's OOM kill is
+   * never judged as a failed canary.
    */
   workloadGroup: EventGroup;
+  /** `ROLLWATCH_CLUSTER`: prefixes the ids of Kubernetes workloads, `<cluster>/<namespace>/<name>`. */
+  cluster?: string;
 }
 
-export const DEFAULT_MAPPING_RULES: MappingRules = { custom: [], builtins: true, workloadGroup: 'canary' };
+export const DEFAULT_MAPPING_RULES: MappingRules = { custom: [], builtins: true, workloadGroup: 'other' };
 
 export interface ResolvedTarget {
   rollout: string;
   group: EventGroup;
+}
+
+/**
+ * The event's revision: its own `revision` field, else the `rollwatch.io/revision` label (Docker
+ * containers, pushed events, and what the Kubernetes source derived). Undefined: not revisioned.
+ */
+export function resolveRevision(event: SourceEvent): string | undefined {
+  return nonEmpty(event.revision) ?? nonEmpty(stringLabels(event)[LABELS.revision]);
 }
 
 const FIELD_KEYS = ['service', 'host', 'instance', 'source', 'type'] as const;
@@ -145,16 +157,28 @@ function argoGroup(labels: Record<string, string>): EventGroup | undefined {
 
 const FLAGGER_PRIMARY_SUFFIX = '-primary';
 
+/**
+ * Kubernetes names are unique per namespace only (and per cluster), so the id of a workload seen
+ * through the Kubernetes source is `[<cluster>/]<namespace>/<name>`: `prod/checkout` and
+ * `staging/checkout` are two rollouts.
+ */
+function scoped(name: string, labels: Record<string, string>, rules: MappingRules): string {
+  const namespace = nonEmpty(labels[LABELS.namespace]);
+  if (!namespace) return name;
+  const cluster = nonEmpty(rules.cluster);
+  return cluster ? `${cluster}/${namespace}/${name}` : `${namespace}/${name}`;
+}
+
 function applyBuiltins(event: SourceEvent, rules: MappingRules): ResolvedTarget | undefined {
   const labels = stringLabels(event);
 
   const plain = nonEmpty(labels[LABELS.rollout]);
-  if (plain) return { rollout: plain, group: groupHint(event) ?? 'other' };
+  if (plain) return { rollout: scoped(plain, labels, rules), group: groupHint(event) ?? 'other' };
 
   const argoRollout = nonEmpty(labels[LABELS.argoRollout]);
   if (argoRollout) {
     const explicit = labels[LABELS.group];
-    return { rollout: argoRollout, group: isEventGroup(explicit) ? explicit : (argoGroup(labels) ?? 'other') };
+    return { rollout: scoped(argoRollout, labels, rules), group: isEventGroup(explicit) ? explicit : (argoGroup(labels) ?? 'other') };
   }
 
   const project = nonEmpty(labels[LABELS.composeProject]);
@@ -165,9 +189,11 @@ function applyBuiltins(event: SourceEvent, rules: MappingRules): ResolvedTarget 
   if (workload) {
     const explicit = labels[LABELS.group];
     if (workload.endsWith(FLAGGER_PRIMARY_SUFFIX) && workload.length > FLAGGER_PRIMARY_SUFFIX.length) {
-      return { rollout: workload.slice(0, -FLAGGER_PRIMARY_SUFFIX.length), group: isEventGroup(explicit) ? explicit : 'baseline' };
+      return { rollout: scoped(workload.slice(0, -FLAGGER_PRIMARY_SUFFIX.length), labels, rules), group: isEventGroup(explicit) ? explicit : 'baseline' };
     }
-    return { rollout: workload, group: isEventGroup(explicit) ? explicit : rules.workloadGroup };
+    // Flagger's target is the canary only while its `-primary` exists (the Kubernetes source marks it).
+    const flaggerCanary = labels[LABELS.flagger] === 'canary';
+    return { rollout: scoped(workload, labels, rules), group: isEventGroup(explicit) ? explicit : flaggerCanary ? 'canary' : rules.workloadGroup };
   }
   return undefined;
 }

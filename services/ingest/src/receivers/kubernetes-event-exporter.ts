@@ -1,7 +1,11 @@
 import type { EventType, LogLevel } from '@rollwatch/core';
 import { z } from 'zod';
 import type { SourceEvent } from '../sources/interface.js';
-import { K8S_LABELS, podEventLabels } from '../sources/kubernetes/workload.js';
+import { LABELS } from '../mapping/labels.js';
+import type { Pod } from '../sources/kubernetes/types.js';
+import { K8S_LABELS, podEventLabels, podRevision, type RevisionContext } from '../sources/kubernetes/workload.js';
+
+const NO_CONTEXT: RevisionContext = { argoCurrentHash: () => undefined, hasWorkloadPods: () => false, newestWorkloadHash: () => undefined };
 import type { ConversionResult } from './alertmanager.js';
 
 /**
@@ -105,20 +109,19 @@ function toEvent(kube: KubeEvent, now: number): SourceEvent | undefined {
   const namespace = object.namespace ?? kube.metadata?.namespace;
   const isPod = (object.kind ?? 'Pod') === 'Pod';
   // The same labels (and so the same mapping) the Kubernetes source gives events about this pod.
-  const labels: Record<string, string> = isPod
-    ? podEventLabels(
-        {
-          metadata: {
-            ...(object.name ? { name: object.name } : {}),
-            ...(namespace ? { namespace } : {}),
-            ...(object.uid ? { uid: object.uid } : {}),
-            labels: object.labels ?? {},
-            ownerReferences: (object.ownerReferences ?? []).map((o) => ({ ...o, apiVersion: String(o.apiVersion ?? ''), uid: String(o.uid ?? ''), controller: o.controller ?? false })),
-          },
-        },
-        () => undefined,
-      )
-    : { ...(object.labels ?? {}), ...(namespace ? { [K8S_LABELS.namespace]: namespace } : {}) };
+  const pod: Pod = {
+    metadata: {
+      ...(object.name ? { name: object.name } : {}),
+      ...(namespace ? { namespace } : {}),
+      ...(object.uid ? { uid: object.uid } : {}),
+      labels: object.labels ?? {},
+      ownerReferences: (object.ownerReferences ?? []).map((o) => ({ ...o, apiVersion: String(o.apiVersion ?? ''), uid: String(o.uid ?? ''), controller: o.controller ?? false })),
+    },
+  };
+  const labels: Record<string, string> = isPod ? podEventLabels(pod, () => undefined) : { ...(object.labels ?? {}), ...(namespace ? { [K8S_LABELS.namespace]: namespace } : {}) };
+  // The exporter sees one pod at a time (no Rollout status, no Flagger pair): its own template hash is the revision.
+  const revision = isPod ? (labels[LABELS.revision] ?? podRevision(pod, NO_CONTEXT)) : undefined;
+  if (revision) labels[LABELS.revision] = revision;
   const count = kube.series?.count ?? kube.count ?? 1;
   const container = containerOf(object.fieldPath);
   labels[K8S_LABELS.reason] = reason;

@@ -98,7 +98,7 @@ describe('kubernetes-event-exporter receiver', () => {
       assert.equal(event!.labels?.['k8s.container'], 'app');
       assert.equal(event!.id, `k8s-event:uid-${reason}:3`);
       const target = resolveRolloutAndGroup(event!, DEFAULT_MAPPING_RULES);
-      assert.deepEqual(target, { rollout: 'checkout', group: 'canary' });
+      assert.deepEqual(target, { rollout: 'shop/checkout', group: 'other' });
       assert.ok(parseEvent({ ...event, ...target }).ok, reason);
     }
   });
@@ -109,13 +109,14 @@ describe('kubernetes-event-exporter receiver', () => {
     argo.involvedObject.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'payments-55c7b8d9f', uid: 'x', controller: true, blockOwnerDeletion: true }];
     const a = kubernetesEventExporterToEvents(argo);
     assert.ok(a.ok);
-    assert.deepEqual(resolveRolloutAndGroup(a.events[0]!, DEFAULT_MAPPING_RULES), { rollout: 'payments', group: 'canary' });
+    assert.deepEqual(resolveRolloutAndGroup(a.events[0]!, DEFAULT_MAPPING_RULES), { rollout: 'shop/payments', group: 'canary' });
+    assert.equal(a.events[0]!.labels?.['rollwatch.io/revision'], '55c7b8d9f');
 
     const flagger = exporterEvent('BackOff', 'Back-off');
     flagger.involvedObject.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'checkout-primary-7d9c6b8f5', uid: 'x', controller: true, blockOwnerDeletion: true }];
     const f = kubernetesEventExporterToEvents(flagger);
     assert.ok(f.ok);
-    assert.deepEqual(resolveRolloutAndGroup(f.events[0]!, DEFAULT_MAPPING_RULES), { rollout: 'checkout', group: 'baseline' });
+    assert.deepEqual(resolveRolloutAndGroup(f.events[0]!, DEFAULT_MAPPING_RULES), { rollout: 'shop/checkout', group: 'baseline' });
   });
 
   it('skips reasons it does not watch and accepts an array', () => {

@@ -78,6 +78,7 @@ describe('KubernetesSource against a fake apiserver', () => {
         'k8s.restart-count': '1',
         'k8s.reason': 'Error',
         'rollwatch.io/workload': 'checkout',
+        'rollwatch.io/revision': '7d9f8c6b5',
       },
     );
     assert.equal(restart!.hostAttributes?.kernel, '6.1.0-18-amd64');

@@ -10,7 +10,8 @@ import { SOURCE_NAME, podEvents } from './pod-events.js';
 import { RecentIds } from './recent-ids.js';
 import { Reflector, type ChangeType } from './reflector.js';
 import type { KubeEvent, KubeObject, Node, Pod, Rollout } from './types.js';
-import { K8S_LABELS, podEventLabels, podVersion, workloadOf } from './workload.js';
+import { LABELS } from '../../mapping/labels.js';
+import { K8S_LABELS, flaggerRole, podEventLabels, podRevision, podVersion, workloadOf, type RevisionContext } from './workload.js';
 
 export { kubernetesSourceConfigShape, type KubernetesSourceConfig } from './config.js';
 
@@ -41,6 +42,10 @@ export class KubernetesSource implements Source {
   private readonly optional = new Set<string>();
   private readonly hostAttributes = new Map<string, Record<string, string>>();
   private readonly stableHashes = new Map<string, string>();
+  /** namespace/rollout → the Rollout's `status.currentPodHash` (the revision being rolled out). */
+  private readonly currentHashes = new Map<string, string>();
+  /** namespace/workload → live pods (by namespace/name): Flagger pairs and their shared revision. */
+  private readonly workloadPods = new Map<string, Map<string, Pod>>();
   /** namespace/name → pod, including recently deleted pods (with their deletion time). */
   private readonly podsByName = new Map<string, { pod: Pod; deletedAt?: number }>();
   private readonly emitted = new RecentIds();
@@ -176,6 +181,32 @@ export class KubernetesSource implements Source {
     const stable = rollout.status?.stableRS;
     if (type === 'DELETED' || !stable) this.stableHashes.delete(key);
     else this.stableHashes.set(key, stable);
+    const current = rollout.status?.currentPodHash;
+    if (type === 'DELETED' || !current) this.currentHashes.delete(key);
+    else this.currentHashes.set(key, current);
+  }
+
+  private readonly revisionContext: RevisionContext = {
+    argoCurrentHash: (namespace, rollout) => this.currentHashes.get(`${namespace}/${rollout}`),
+    hasWorkloadPods: (namespace, workload) => (this.workloadPods.get(`${namespace}/${workload}`)?.size ?? 0) > 0,
+    newestWorkloadHash: (namespace, workload) => {
+      let newest: Pod | undefined;
+      for (const pod of this.workloadPods.get(`${namespace}/${workload}`)?.values() ?? []) {
+        if ((pod.metadata?.creationTimestamp ?? '') >= (newest?.metadata?.creationTimestamp ?? '')) newest = pod;
+      }
+      return newest?.metadata?.labels?.['pod-template-hash'];
+    },
+  };
+
+  private trackWorkloadPod(type: ChangeType, pod: Pod, key: string): void {
+    const workload = workloadOf(pod);
+    if (!workload || !pod.metadata?.namespace) return;
+    const group = `${pod.metadata.namespace}/${workload.name}`;
+    const pods = this.workloadPods.get(group) ?? new Map<string, Pod>();
+    if (type === 'DELETED' || pod.metadata.deletionTimestamp) pods.delete(key);
+    else pods.set(key, pod);
+    if (pods.size > 0) this.workloadPods.set(group, pods);
+    else this.workloadPods.delete(group);
   }
 
   private subjectOf(pod: Pod): EventSubject {
@@ -183,9 +214,15 @@ export class KubernetesSource implements Source {
     const attrs = node ? this.hostAttributes.get(node) : undefined;
     const workload = workloadOf(pod);
     const version = podVersion(pod);
+    const labels = podEventLabels(pod, (ns, name) => this.stableHashes.get(`${ns}/${name}`));
+    const flagger = flaggerRole(pod, this.revisionContext);
+    if (flagger) labels[LABELS.flagger] = flagger;
+    // A revision the pod declares itself (rollwatch.io/revision) wins over the derived one.
+    const revision = labels[LABELS.revision] ?? podRevision(pod, this.revisionContext);
+    if (revision) labels[LABELS.revision] = revision;
     return {
       instance: pod.metadata?.name ?? pod.metadata?.uid ?? 'unknown',
-      labels: podEventLabels(pod, (ns, name) => this.stableHashes.get(`${ns}/${name}`)),
+      labels,
       ...(node ? { host: node } : {}),
       ...(attrs ? { hostAttributes: attrs } : {}),
       ...(workload ? { service: workload.name } : {}),
@@ -198,6 +235,7 @@ export class KubernetesSource implements Source {
     const now = this.now();
     if (type === 'DELETED') this.podsByName.set(key, { pod, deletedAt: now });
     else this.podsByName.set(key, { pod });
+    this.trackWorkloadPod(type, pod, key);
     this.expireTombstones(now);
     const subject = this.subjectOf(pod);
     const events = podEvents(type === 'ADDED' ? undefined : previous, pod, {

@@ -17,6 +17,9 @@ export const K8S_LABELS = {
 
 /** Deployment ReplicaSets carry this label; so do their pods. */
 const DEPLOYMENT_HASH_LABEL = 'pod-template-hash';
+/** StatefulSet and DaemonSet pods carry their ControllerRevision's hash. */
+const CONTROLLER_REVISION_LABEL = 'controller-revision-hash';
+const FLAGGER_PRIMARY_SUFFIX = '-primary';
 
 export interface Workload {
   /** Deployment / Rollout / StatefulSet / DaemonSet / Job name, or the bare ReplicaSet name. */
@@ -77,4 +80,41 @@ export function podEventLabels(pod: Pod, stableHash: StableHashLookup): Record<s
 export function podVersion(pod: Pod): string | undefined {
   const labels = pod.metadata?.labels ?? {};
   return labels['app.kubernetes.io/version'] ?? labels[LABELS.argoPodTemplateHash] ?? labels[DEPLOYMENT_HASH_LABEL];
+}
+
+/** What a pod's revision and Flagger role are derived from, beyond the pod itself (the source's caches). */
+export interface RevisionContext {
+  /** The Argo Rollout's `status.currentPodHash` (the revision being rolled out), when known. */
+  argoCurrentHash: (namespace: string, rollout: string) => string | undefined;
+  /** Whether pods of this workload exist in the namespace (live, not deleted). */
+  hasWorkloadPods: (namespace: string, workload: string) => boolean;
+  /** `pod-template-hash` of the newest live pod of this workload in the namespace. */
+  newestWorkloadHash: (namespace: string, workload: string) => string | undefined;
+}
+
+/** Flagger's pair: the target `<name>` is the canary while `<name>-primary` exists; the primary is the baseline. */
+export function flaggerRole(pod: Pod, context: Pick<RevisionContext, 'hasWorkloadPods'>): 'canary' | 'primary' | undefined {
+  const workload = workloadOf(pod);
+  const namespace = pod.metadata?.namespace;
+  if (!workload || workload.kind !== 'Deployment' || !namespace) return undefined;
+  if (workload.name.endsWith(FLAGGER_PRIMARY_SUFFIX) && workload.name.length > FLAGGER_PRIMARY_SUFFIX.length) return 'primary';
+  return context.hasWorkloadPods(namespace, `${workload.name}${FLAGGER_PRIMARY_SUFFIX}`) ? 'canary' : undefined;
+}
+
+/**
+ * The revision a pod's events are judged under. Canary and baseline of one release must share it,
+ * or there would be nothing to compare: Argo pods (canary and stable alike) take the Rollout's
+ * current pod-template hash, a Flagger primary takes its canary's hash while the canary runs. Other
+ * workloads take their own template hash (`pod-template-hash`, else `controller-revision-hash`).
+ */
+export function podRevision(pod: Pod, context: RevisionContext): string | undefined {
+  const labels = pod.metadata?.labels ?? {};
+  const namespace = pod.metadata?.namespace;
+  const workload = workloadOf(pod);
+  if (workload?.argoRollout) return (namespace ? context.argoCurrentHash(namespace, workload.argoRollout) : undefined) ?? labels[LABELS.argoPodTemplateHash];
+  if (namespace && workload && flaggerRole(pod, context) === 'primary') {
+    const canaryHash = context.newestWorkloadHash(namespace, workload.name.slice(0, -FLAGGER_PRIMARY_SUFFIX.length));
+    if (canaryHash) return canaryHash;
+  }
+  return labels[DEPLOYMENT_HASH_LABEL] ?? labels[CONTROLLER_REVISION_LABEL];
 }
