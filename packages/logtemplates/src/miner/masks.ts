@@ -14,6 +14,7 @@ export const MASK_NAMES = [
   "call",
   "ipv6",
   "ipv4",
+  "host",
   "path",
   "hex",
   "duration",
@@ -66,6 +67,22 @@ const RULES: Record<MaskName, MaskRule[]> = {
     },
   ],
   ipv4: [{ re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d]|\.\d)/g, replace: W }],
+  // Host names (optionally with a port): a dotted name ending in a lowercase TLD-like label, with
+  // a digit or dash in it ("h64-187-1-131.gtconnect.net", "n219076184117.netvigator.com") or with
+  // three or more all-lowercase labels ("massive.merukuru.org", "proxy.cse.cuhk.edu.hk:5070").
+  // Two-label names ("chrome.exe", "rpc.statd") and capitalised code names ("java.io.IOException")
+  // stay: those are usually constants.
+  host: [
+    {
+      re: /(?<![\w.\-/@:])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[a-z]{2,8}(?::\d{1,5})?(?![\w\-/@]|\.\w)/g,
+      replace: (m) => {
+        const name = m.replace(/:\d+$/, "");
+        const labels = name.split(".").length;
+        if (/[\d-]/.test(name) || (labels >= 3 && name === name.toLowerCase()) || m !== name) return W;
+        return m;
+      },
+    },
+  ],
   // Absolute unix paths (with optional query string), ./relative paths and Windows paths. The
   // look-behind keeps "HTTP/1.1" and "application/json" intact: a path must start the token.
   path: [

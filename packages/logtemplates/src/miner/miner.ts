@@ -4,7 +4,8 @@
 import { applyMasks, compileMasks, WILDCARD } from "./masks.js";
 import { resolveOptions, type MinerOptions } from "./options.js";
 import { preprocessMessage, tokenize } from "./preprocess.js";
-import { bestMatch, findLeaf, insertCluster, mergeInto, newNode, removeCluster, type TreeNode } from "./tree.js";
+import { shapeTokens } from "./shape.js";
+import { bestMatch, findLeaf, insertCluster, keyMatches, prefixLayers, mergeInto, newNode, removeCluster, similarity, subsumes, type TreeNode } from "./tree.js";
 import { templateId } from "./ids.js";
 
 export interface AddResult {
@@ -39,22 +40,30 @@ interface Cluster {
   examples: string[];
   extraLayers: number;
   leaf: TreeNode | undefined;
+  /** Sequence numbers of clusters merged into this one (they forward here while it lives). */
+  absorbed: number[];
 }
 
 export class TemplateMiner {
   readonly options: Readonly<MinerOptions>;
   private readonly root = newNode();
   private readonly rules;
+  private readonly shapeDigits: boolean;
   /** Live clusters by seq; Map iteration order doubles as the LRU order (oldest first). */
   private readonly clusters = new Map<number, Cluster>();
   private nextSeq = 1;
   private evictedCount = 0;
+  /** Absorbed cluster seq -> live cluster seq (entries go when the target is evicted). */
+  private readonly forward = new Map<number, number>();
   /** Called with the final state of a cluster right before it is evicted. */
   onEvict: ((info: TemplateInfo) => void) | undefined;
+  /** Called when a cluster is merged into another (its lines now belong to `into`). */
+  onMerge: ((fromSeq: number, intoSeq: number) => void) | undefined;
 
   constructor(opts: Partial<MinerOptions> = {}) {
     this.options = Object.freeze(resolveOptions(opts));
     this.rules = compileMasks(this.options.masks);
+    this.shapeDigits = this.options.masks.includes("number");
   }
 
   /** Preprocessed, masked tokens of a raw line (exposed for tests and parameter extraction). */
@@ -65,23 +74,33 @@ export class TemplateMiner {
   private prepare(line: string): { tokens: string[]; extra: number } {
     const o = this.options;
     const pre = preprocessMessage(line, o);
-    return { tokens: tokenize(applyMasks(pre.text, this.rules), o.extraDelimiters), extra: pre.tagged ? 1 : 0 };
+    const raw = tokenize(applyMasks(pre.text, this.rules), o.extraDelimiters);
+    // Token shaping masks glued digits; with the number mask disabled, digits stay literal.
+    return { tokens: this.shapeDigits ? shapeTokens(raw) : raw, extra: pre.tagged ? 1 : 0 };
   }
 
   add(line: string): AddResult {
     const { tokens, extra } = this.prepare(line);
-    const leaf = findLeaf(this.root, tokens, this.options, extra);
-    const found = leaf ? bestMatch(leaf.clusters as Cluster[], tokens, this.options.simThreshold) : undefined;
-    if (found) {
+    const o = this.options;
+    const leaf = findLeaf(this.root, tokens, o, extra);
+    let found = leaf ? bestMatch(leaf.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence) : undefined;
+    if (!found) {
+      const wild = findLeaf(this.root, tokens, o, extra, true);
+      if (wild && wild !== leaf) found = bestMatch(wild.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence);
+    }
+    const target = found ?? (leaf ? this.varietyMerge(leaf, tokens) : undefined);
+    if (target) {
+      const found = target;
       const changed = mergeInto(found.tokens, tokens);
       found.count++;
+      if (changed) this.absorbSubsumed(found);
       this.keepExample(found, line);
       this.touch(found);
       return { templateId: found.id, template: found.tokens.join(" "), changed, seq: found.seq };
     }
     const seq = this.nextSeq++;
     const text = tokens.join(" ");
-    const cluster: Cluster = { seq, id: templateId(text, seq), tokens, count: 1, examples: [], extraLayers: extra, leaf: undefined };
+    const cluster: Cluster = { seq, id: templateId(text, seq), tokens, count: 1, examples: [], extraLayers: extra, leaf: undefined, absorbed: [] };
     this.keepExample(cluster, line);
     insertCluster(this.root, cluster, this.options);
     this.clusters.set(seq, cluster);
@@ -103,6 +122,78 @@ export class TemplateMiner {
       }
     }
     return undefined;
+  }
+
+  /** The live cluster a sequence number now belongs to (clusters absorbed by a merge forward to the survivor). */
+  resolveSeq(seq: number): number {
+    return this.forward.get(seq) ?? seq;
+  }
+
+  /**
+   * Variety criterion: a message kept apart because a word differed (blocksMerge) turns that
+   * position into a variable once `wordVariety` different words have been seen there among
+   * templates that agree everywhere else. Two or three words side by side are kept apart as
+   * constants ("startup"/"shutdown", "ee0"/"alt0"); many are a variable (user names).
+   */
+  private varietyMerge(leaf: TreeNode, tokens: readonly string[]): Cluster | undefined {
+    const k = this.options.wordVariety;
+    const byPos = new Map<number, Cluster[]>();
+    for (const c of leaf.clusters as Cluster[]) {
+      const p = singleWordDifference(c.tokens, tokens);
+      if (p < 0 || similarity(c.tokens, tokens) < this.options.simThreshold) continue;
+      const list = byPos.get(p);
+      if (list) list.push(c);
+      else byPos.set(p, [c]);
+    }
+    for (const [p, list] of byPos) {
+      if (list.length + 1 < k) continue;
+      // A dominant word beside rare ones is a constant with rare siblings ("root" x 351 beside
+      // "guest" x 17 and "test" x 4), not a variable: values of a variable spread out.
+      let total = 1;
+      let top = 1;
+      for (const c of list) {
+        total += c.count;
+        top = Math.max(top, c.count);
+      }
+      if (top / total > this.options.dominantShare) continue;
+      list.sort((a, b) => a.seq - b.seq);
+      const survivor = list[0] as Cluster;
+      survivor.tokens[p] = WILDCARD;
+      // A generalised routing token moves the template to the wildcard branch, and its siblings
+      // may sit in other leaves: look for them among all templates.
+      const routed = p < prefixLayers(this.options, survivor.tokens.length, survivor.extraLayers);
+      if (routed) {
+        removeCluster(survivor);
+        insertCluster(this.root, survivor, this.options);
+      }
+      this.absorbSubsumed(survivor, routed);
+      return survivor;
+    }
+    return undefined;
+  }
+
+  /**
+   * Templates merge as variables are discovered: once a cluster's template generalised, a sibling
+   * cluster whose template it now covers (a value that was kept apart as a possible constant) is
+   * folded into it. The survivor is the older cluster's id when that is the one generalised; the
+   * absorbed id forwards to it (resolveSeq, onMerge), so ids already handed out stay meaningful.
+   */
+  private absorbSubsumed(c: Cluster, everywhere = false): void {
+    const leaf = c.leaf;
+    if (!leaf) return;
+    const pool = everywhere ? [...this.clusters.values()] : [...(leaf.clusters as Cluster[])];
+    for (const s of pool) {
+      if (s === c || s.tokens.length !== c.tokens.length || !subsumes(c.tokens, s.tokens)) continue;
+      c.count += s.count;
+      for (const ex of s.examples) if (c.examples.length < this.options.maxExamples) c.examples.push(ex);
+      removeCluster(s);
+      this.clusters.delete(s.seq);
+      for (const a of [s.seq, ...s.absorbed]) {
+        this.forward.set(a, c.seq);
+        c.absorbed.push(a);
+      }
+      this.onMerge?.(s.seq, c.seq);
+    }
   }
 
   /** Current template of a live cluster by its sequence number. */
@@ -140,9 +231,30 @@ export class TemplateMiner {
     if (!oldest) return;
     this.onEvict?.(info(oldest));
     this.clusters.delete(oldest.seq);
+    for (const a of oldest.absorbed) this.forward.delete(a);
     removeCluster(oldest);
     this.evictedCount++;
   }
+}
+
+/**
+ * The one position where a template and a message hold different words (both with constant
+ * letters) while agreeing everywhere else, or -1.
+ */
+const PLAIN_WORD = /^(?:[A-Za-z_][\w.-]*[=:])?["'([]?[A-Za-z][A-Za-z_.-]*["')\]]?[,;:.]?$/;
+
+function singleWordDifference(template: readonly string[], tokens: readonly string[]): number {
+  let pos = -1;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] as string;
+    const w = tokens[i] as string;
+    if (t === w || t === WILDCARD || keyMatches(t, w)) continue;
+    if (pos >= 0) return -1;
+    // Only plain words count towards variety; glued names ("ee0", "alt0") keep their letters.
+    if (!PLAIN_WORD.test(t) || !PLAIN_WORD.test(w)) return -1;
+    pos = i;
+  }
+  return pos;
 }
 
 function info(c: Cluster): TemplateInfo {
