@@ -1,10 +1,10 @@
 // Online template miner: preprocess -> mask -> tokenise -> Drain tree -> cluster update.
 // Memory is bounded by maxClusters (LRU eviction of the least recently matched cluster) and by
 // maxExamples/maxExampleLength per cluster; nothing else grows with the input.
-import { applyMasks, compileMasks, WILDCARD } from "./masks.js";
+import { applyGated, compileMaskPlan, WILDCARD, type MaskPlan } from "./masks.js";
 import { resolveOptions, type MinerOptions } from "./options.js";
 import { preprocessMessage, tokenize } from "./preprocess.js";
-import { shapeTokens } from "./shape.js";
+import { foldTokens, shapeToken } from "./shape.js";
 import { bestMatch, findLeaf, insertCluster, keyMatches, prefixLayers, mergeInto, newNode, removeCluster, similarity, subsumes, type TreeNode } from "./tree.js";
 import { templateId } from "./ids.js";
 
@@ -44,11 +44,47 @@ interface Cluster {
   absorbed: number[];
 }
 
+const SHAPE_CACHE_SIZE = 50_000;
+
+const PLAIN = 0;
+const DIGITS = 1;
+const WORDISH = 2;
+const OTHER = 3;
+
+/**
+ * One scan of a token: PLAIN when it has no digit and none of the characters any mask or shape
+ * rule needs (":", ".", "/", "\\", "@", "-", "<"), so it is its own shape; DIGITS when it is
+ * a number, address or clock time of digits and ".,:+-" ending in a digit (one wildcard); WORDISH for digit-free tokens that need the rules (and are
+ * worth caching); OTHER for tokens with digits and more, which need the full treatment.
+ */
+function tokenKind(t: string): number {
+  let digits = 0;
+  let special = false;
+  let numeric = true; // digits and . , : + - only
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else {
+      if (c !== 46 && c !== 44 && c !== 58 && c !== 43 && c !== 45) numeric = false;
+      if (c === 58 || c === 46 || c === 47 || c === 92 || c === 64 || c === 45 || c === 60 || c > 127) special = true;
+    }
+  }
+  if (digits === 0) return special ? WORDISH : PLAIN;
+  // "1.5", "10.0.0.1:80", "12:30", "-5" end up one wildcard through the masks; skip them.
+  const last = t.charCodeAt(t.length - 1);
+  return numeric && last >= 48 && last <= 57 ? DIGITS : OTHER;
+}
+
 export class TemplateMiner {
   readonly options: Readonly<MinerOptions>;
   private readonly root = newNode();
-  private readonly rules;
+  private readonly plan: MaskPlan;
   private readonly shapeDigits: boolean;
+  /**
+   * Raw token -> masked shape. Most tokens of a log stream are words seen many times before, so
+   * this skips nearly all per-token regex work. Cleared when full, which bounds its memory.
+   */
+  private readonly shapes = new Map<string, string>();
   /** Live clusters by seq; Map iteration order doubles as the LRU order (oldest first). */
   private readonly clusters = new Map<number, Cluster>();
   private nextSeq = 1;
@@ -62,7 +98,7 @@ export class TemplateMiner {
 
   constructor(opts: Partial<MinerOptions> = {}) {
     this.options = Object.freeze(resolveOptions(opts));
-    this.rules = compileMasks(this.options.masks);
+    this.plan = compileMaskPlan(this.options.masks);
     this.shapeDigits = this.options.masks.includes("number");
   }
 
@@ -74,9 +110,30 @@ export class TemplateMiner {
   private prepare(line: string): { tokens: string[]; extra: number } {
     const o = this.options;
     const pre = preprocessMessage(line, o);
-    const raw = tokenize(applyMasks(pre.text, this.rules), o.extraDelimiters);
-    // Token shaping masks glued digits; with the number mask disabled, digits stay literal.
-    return { tokens: this.shapeDigits ? shapeTokens(raw) : raw, extra: pre.tagged ? 1 : 0 };
+    const raw = tokenize(applyGated(pre.text, this.plan.line), o.extraDelimiters);
+    const tokens = raw;
+    for (let i = 0; i < raw.length; i++) {
+      const t = raw[i] as string;
+      const kind = tokenKind(t);
+      if (kind === PLAIN) continue; // nothing a mask or shape could change
+      if (kind === DIGITS && this.shapeDigits) {
+        tokens[i] = WILDCARD;
+        continue;
+      }
+      // Tokens with digits are mostly one-off values: caching them would only churn the cache.
+      let shape = kind === WORDISH ? this.shapes.get(t) : undefined;
+      if (shape === undefined) {
+        shape = applyGated(t, this.plan.token);
+        // Token shaping masks glued digits; with the number mask disabled, digits stay literal.
+        if (this.shapeDigits) shape = shapeToken(shape);
+        if (kind === WORDISH) {
+          if (this.shapes.size >= SHAPE_CACHE_SIZE) this.shapes.clear();
+          this.shapes.set(t, shape);
+        }
+      }
+      tokens[i] = shape;
+    }
+    return { tokens: this.shapeDigits ? foldTokens(tokens) : tokens, extra: pre.tagged ? 1 : 0 };
   }
 
   add(line: string): AddResult {

@@ -68,8 +68,17 @@ const ALNUM = /[A-Za-z0-9]/;
 
 /** True when the token is wildcards and punctuation only ("<*>:<*>", "(<*>)", "<<*>", "#<*>"). */
 function valueOnly(t: string): boolean {
-  if (!t.includes(W)) return false;
-  return !/[A-Za-z]/.test(t.split(W).join(""));
+  let found = false;
+  for (let i = 0; i < t.length; i++) {
+    if (t.startsWith(W, i)) {
+      found = true;
+      i += W.length - 1;
+      continue;
+    }
+    const c = t.charCodeAt(i) | 32; // lower-cased ASCII letter test
+    if (c >= 97 && c <= 122) return false;
+  }
+  return found;
 }
 
 /** Shape of one whitespace token (see the file comment). */
@@ -118,31 +127,38 @@ const isUnit = (bare: string): boolean => UNIT_WORDS.has(bare.toLowerCase());
  *   dropped, so the line matches "678 bytes sent" (optional parenthesised parts).
  */
 export function shapeTokens(tokens: readonly string[]): string[] {
+  return foldTokens(tokens.map(shapeToken));
+}
+
+/** The cross-token half of shapeTokens, over already shaped tokens. */
+export function foldTokens(shaped: readonly string[]): string[] {
   const out: string[] = [];
-  for (const t of tokens) {
-    const s = shapeToken(t);
+  for (const s of shaped) {
     const last = out.length - 1;
     const prev = out[last];
-    if (prev !== undefined) {
-      const bare = s.replace(/[,;:.)\]}]+$/, "");
+    // Only a value (or an opened bracketed value) before this token can start a fold.
+    if (prev === W || prev === OPEN_PAREN_VALUE || prev === OPEN_BRACKET_VALUE) {
+      const bare = s.replace(TRAILING_PUNCT, "");
       const tail = s.slice(bare.length).replace(/\.$/, "");
-      const prevOpen = prev === "(" + W || prev === "[" + W;
       if (prev === W && isUnit(bare)) {
         out[last] = W + tail.replace(/^[)\]}]+/, "");
         continue;
       }
-      if (prevOpen && isUnit(bare) && /^[)\]}]/.test(tail)) {
+      if (prev !== W && isUnit(bare) && /^[)\]}]/.test(tail)) {
         // "(1.00 KB)": a quantity in brackets; after a value it restates that value.
         if (out[last - 1] === W || out[last - 1] === W + ",") out.pop();
         else out[last] = prev + tail;
         continue;
       }
-      if (s === prev && s !== W && s.includes(W)) continue;
-    }
+    } else if (s === prev && s.includes(W)) continue;
     out.push(s);
   }
   return out;
 }
+
+const TRAILING_PUNCT = /[,;:.)\]}]+$/;
+const OPEN_PAREN_VALUE = "(" + W;
+const OPEN_BRACKET_VALUE = "[" + W;
 
 /** Constant letters of a token: what is left without wildcards, digits and punctuation. */
 export function constantLetters(t: string): string {
