@@ -17,9 +17,18 @@ export interface PreprocessOptions {
   maxLineLength: number;
 }
 
+function startsWithBrace(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 123) return true;
+    if (c !== 32 && c !== 9) return false;
+  }
+  return false;
+}
+
 /** Returns the message text of a JSON object line, or undefined if it is not one. */
 export function extractJsonMessage(line: string, keys: readonly string[]): string | undefined {
-  if (keys.length === 0 || !line.trimStart().startsWith("{")) return undefined; // cheap gate
+  if (keys.length === 0 || !startsWithBrace(line)) return undefined; // cheap gate
   const t = line.trim();
   if (keys.length === 0 || t[0] !== "{" || t[t.length - 1] !== "}") return undefined;
   let obj: unknown;
