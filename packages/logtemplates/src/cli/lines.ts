@@ -2,7 +2,6 @@
 // every line cut at a maximum length. readline would build an arbitrarily long string for a
 // file without newlines (ending in an uncaught "RangeError: Invalid string length"), and its
 // per-line async iteration costs more than mining does at 200k lines/s.
-import { StringDecoder } from "node:string_decoder";
 
 export interface LineStats {
   lines: number;
@@ -16,7 +15,6 @@ export async function forEachLine(
   maxLength: number,
   onLine: (line: string) => void,
 ): Promise<LineStats> {
-  const decoder = new StringDecoder("utf8");
   const stats: LineStats = { lines: 0, truncated: 0 };
   let carry = "";
   let cut = false; // the current line already exceeded maxLength: drop the rest of it
@@ -50,8 +48,32 @@ export async function forEachLine(
       start = nl + 1;
     }
   };
-  for await (const chunk of input) feed(typeof chunk === "string" ? chunk : decoder.write(chunk));
-  feed(decoder.end());
+  // Bytes are decoded up to the last newline of each chunk (a newline byte never occurs inside a
+  // UTF-8 sequence), which is cheaper than a StringDecoder; the rest waits for the next chunk.
+  let rest: Buffer | undefined;
+  for await (const chunk of input) {
+    if (typeof chunk === "string") {
+      feed(chunk);
+      continue;
+    }
+    const buf = rest && rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    const nl = buf.lastIndexOf(10);
+    const end = nl >= 0 ? nl + 1 : completeUtf8End(buf);
+    feed(buf.toString("utf8", 0, end));
+    rest = buf.subarray(end);
+  }
+  if (rest && rest.length > 0) feed(rest.toString("utf8"));
   if (carry !== "" || cut) emit(carry);
   return stats;
+}
+
+/** Length of the longest prefix of `buf` that does not end inside a multi-byte UTF-8 sequence. */
+function completeUtf8End(buf: Buffer): number {
+  for (let i = buf.length - 1, seen = 1; i >= 0 && seen <= 4; i--, seen++) {
+    const b = buf[i] as number;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return seen >= need ? buf.length : i;
+  }
+  return buf.length;
 }

@@ -42,9 +42,18 @@ interface Cluster {
   leaf: TreeNode | undefined;
   /** Sequence numbers of clusters merged into this one (they forward here while it lives). */
   absorbed: number[];
+  /** tokens.join(" "), cached: built once per change instead of once per line. */
+  text: string | undefined;
+  /** Miner tick of the last LRU re-insertion. */
+  touchedAt: number;
+}
+
+function templateText(c: Cluster): string {
+  return (c.text ??= c.tokens.join(" "));
 }
 
 const SHAPE_CACHE_SIZE = 50_000;
+const LRU_SLACK = 64;
 
 const PLAIN = 0;
 const DIGITS = 1;
@@ -88,6 +97,9 @@ export class TemplateMiner {
   /** Live clusters by seq; Map iteration order doubles as the LRU order (oldest first). */
   private readonly clusters = new Map<number, Cluster>();
   private nextSeq = 1;
+  /** Lines added so far (drives the approximate LRU, see touch). */
+  private tick = 0;
+  private readonly lruSlack: number;
   private evictedCount = 0;
   /** Absorbed cluster seq -> live cluster seq (entries go when the target is evicted). */
   private readonly forward = new Map<number, number>();
@@ -99,6 +111,7 @@ export class TemplateMiner {
   constructor(opts: Partial<MinerOptions> = {}) {
     this.options = Object.freeze(resolveOptions(opts));
     this.plan = compileMaskPlan(this.options.masks);
+    this.lruSlack = Math.min(LRU_SLACK, Math.floor(this.options.maxClusters / 16));
     this.shapeDigits = this.options.masks.includes("number");
   }
 
@@ -150,14 +163,17 @@ export class TemplateMiner {
       const found = target;
       const changed = mergeInto(found.tokens, tokens);
       found.count++;
-      if (changed) this.absorbSubsumed(found);
+      if (changed) {
+        found.text = undefined;
+        this.absorbSubsumed(found);
+      }
       this.keepExample(found, line);
       this.touch(found);
-      return { templateId: found.id, template: found.tokens.join(" "), changed, seq: found.seq };
+      return { templateId: found.id, template: templateText(found), changed, seq: found.seq };
     }
     const seq = this.nextSeq++;
     const text = tokens.join(" ");
-    const cluster: Cluster = { seq, id: templateId(text, seq), tokens, count: 1, examples: [], extraLayers: extra, leaf: undefined, absorbed: [] };
+    const cluster: Cluster = { seq, id: templateId(text, seq), tokens, count: 1, examples: [], extraLayers: extra, leaf: undefined, absorbed: [], text, touchedAt: this.tick - this.lruSlack };
     this.keepExample(cluster, line);
     insertCluster(this.root, cluster, this.options);
     this.clusters.set(seq, cluster);
@@ -175,7 +191,7 @@ export class TemplateMiner {
     if (!leaf) return undefined;
     for (const c of leaf.clusters as Cluster[]) {
       if (c.tokens.every((t, i) => t === WILDCARD || t === tokens[i])) {
-        return { templateId: c.id, template: c.tokens.join(" "), seq: c.seq };
+        return { templateId: c.id, template: templateText(c), seq: c.seq };
       }
     }
     return undefined;
@@ -216,6 +232,7 @@ export class TemplateMiner {
       list.sort((a, b) => a.seq - b.seq);
       const survivor = list[0] as Cluster;
       survivor.tokens[p] = WILDCARD;
+      survivor.text = undefined;
       // A generalised routing token moves the template to the wildcard branch, and its siblings
       // may sit in other leaves: look for them among all templates.
       const routed = p < prefixLayers(this.options, survivor.tokens.length, survivor.extraLayers);
@@ -279,6 +296,12 @@ export class TemplateMiner {
   }
 
   private touch(c: Cluster): void {
+    // Re-inserting into the Map (its order is the LRU order) costs on every line; a cluster used
+    // within the last few lines (a sixteenth of the capacity, at most LRU_SLACK) keeps its place,
+    // so the eviction order stays within that distance of exact LRU.
+    this.tick++;
+    if (this.tick - c.touchedAt < this.lruSlack) return;
+    c.touchedAt = this.tick;
     this.clusters.delete(c.seq);
     this.clusters.set(c.seq, c);
   }
@@ -318,7 +341,7 @@ function info(c: Cluster): TemplateInfo {
   return {
     id: c.id,
     seq: c.seq,
-    template: c.tokens.join(" "),
+    template: templateText(c),
     count: c.count,
     firstExample: c.examples[0] ?? "",
     examples: [...c.examples],

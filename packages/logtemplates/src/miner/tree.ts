@@ -168,6 +168,12 @@ export function subsumes(general: readonly string[], specific: readonly string[]
   return true;
 }
 
+function wildcards(tokens: readonly string[]): number {
+  let n = 0;
+  for (const t of tokens) if (t === WILDCARD) n++;
+  return n;
+}
+
 /** Best cluster in a leaf at or above the threshold; ties go to the more general template. */
 export function bestMatch<C extends ClusterRef>(
   candidates: readonly C[],
@@ -181,11 +187,17 @@ export function bestMatch<C extends ClusterRef>(
   for (const c of candidates) {
     const sim = similarity(c.tokens, tokens);
     if (sim < threshold || (sim < 1 && blocksMerge(c, tokens, evidence))) continue;
-    const params = c.tokens.reduce((n, t) => (t === WILDCARD ? n + 1 : n), 0);
-    if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+    if (sim > bestSim) {
       best = c;
       bestSim = sim;
-      bestParams = params;
+      bestParams = -1; // counted only if a tie needs it
+    } else if (sim === bestSim && best) {
+      if (bestParams < 0) bestParams = wildcards(best.tokens);
+      const params = wildcards(c.tokens);
+      if (params > bestParams) {
+        best = c;
+        bestParams = params;
+      }
     }
   }
   return best;
