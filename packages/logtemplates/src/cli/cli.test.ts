@@ -145,6 +145,7 @@ test("cli: --json reports the surviving template for lines of clusters merged la
   // merged, and their lines must carry the merged template too.
   const lines = ["session closed for user cyrus", "session closed for user cyrus", "session closed for user cyrus",
     "session closed for user cyrus", "session closed for user cyrus", "session closed for user news",
+    "session closed for user news", "session closed for user news", "session closed for user news",
     "session closed for user news", "session closed for user test"];
   const r = await run(["-", "--json"], { stdin: lines.join("\n") + "\n" });
   const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { templateId: string; template: string });

@@ -168,3 +168,38 @@ test("params: values behind each wildcard, including multi-token masked values",
   assert.deepEqual(extractParameters("<*> starting", "2024/05/14 09:30:01 starting"), ["2024/05/14 09:30:01"]);
   assert.equal(extractParameters("user <*> logged in", "something else"), undefined);
 });
+
+test("miner: a rare constant beside a frequent one stays its own template (constant evidence)", () => {
+  const m = new TemplateMiner();
+  const https = (i: number): string => `proxy${i}.example.org:5070 open through proxy proxy.cse.example.edu:5070 HTTPS`;
+  const ids = new Set<string>();
+  for (let i = 0; i < 10; i++) ids.add(m.add(https(i)).templateId);
+  const socks = m.add("proxy9.example.org:5070 open through proxy proxy.cse.example.edu:5070 SOCKS5");
+  assert.equal(ids.size, 1);
+  assert.notEqual(socks.templateId, [...ids][0]);
+  assert.equal(m.add(https(11)).template, "<*> open through proxy <*> HTTPS", "the big template keeps its constant");
+});
+
+test("miner: three spread-out words at one position make a variable; a dominant word with rare siblings does not", () => {
+  const users = new TemplateMiner();
+  const seqs: number[] = [];
+  for (const u of ["cyrus", "cyrus", "cyrus", "cyrus", "cyrus", "news", "news", "news", "news", "news", "test"]) seqs.push(users.add(`session closed for user ${u}`).seq);
+  assert.equal(new Set(seqs.map((s) => users.resolveSeq(s))).size, 1);
+  assert.equal(users.templates()[0]?.template, "session closed for user <*>");
+
+  const root = new TemplateMiner();
+  const line = (u: string): string => `authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.1.2.3 user=${u}`;
+  for (let i = 0; i < 30; i++) root.add(line("root"));
+  const guest = root.add(line("guest"));
+  for (let i = 0; i < 5; i++) root.add(line("guest"));
+  const test3 = root.add(line("test"));
+  const r = root.add(line("root"));
+  assert.equal(new Set([guest.templateId, test3.templateId, r.templateId]).size, 3);
+});
+
+test("miner: optional parenthesised quantities and units give one template across token counts", () => {
+  const m = new TemplateMiner();
+  const a = m.add("chrome.exe - proxy.cse.example.edu:5070 close, 1033 bytes (1.00 KB) sent, 1444 bytes (1.41 KB) received, lifetime 00:01");
+  const b = m.add("chrome.exe - proxy.cse.example.edu:5070 close, 403 bytes sent, 426 bytes received, lifetime <1 sec");
+  assert.equal(a.templateId, b.templateId);
+});

@@ -4,7 +4,7 @@
 import { applyGated, compileMaskPlan, WILDCARD, type MaskPlan } from "./masks.js";
 import { resolveOptions, type MinerOptions } from "./options.js";
 import { preprocessMessage, tokenize } from "./preprocess.js";
-import { foldTokens, shapeToken } from "./shape.js";
+import { constantLetters, foldTokens, shapeToken } from "./shape.js";
 import { bestMatch, findLeaf, insertCluster, keyMatches, prefixLayers, mergeInto, newNode, removeCluster, similarity, subsumes, type TreeNode } from "./tree.js";
 import { templateId } from "./ids.js";
 
@@ -54,6 +54,7 @@ function templateText(c: Cluster): string {
 
 const SHAPE_CACHE_SIZE = 50_000;
 const LRU_SLACK = 64;
+const MAX_FORWARDS = 256;
 
 const PLAIN = 0;
 const DIGITS = 1;
@@ -240,7 +241,7 @@ export class TemplateMiner {
         removeCluster(survivor);
         insertCluster(this.root, survivor, this.options);
       }
-      this.absorbSubsumed(survivor, routed);
+      this.absorbSubsumed(survivor, routed, new Set(list));
       return survivor;
     }
     return undefined;
@@ -252,12 +253,15 @@ export class TemplateMiner {
    * folded into it. The survivor is the older cluster's id when that is the one generalised; the
    * absorbed id forwards to it (resolveSeq, onMerge), so ids already handed out stay meaningful.
    */
-  private absorbSubsumed(c: Cluster, everywhere = false): void {
+  private absorbSubsumed(c: Cluster, everywhere = false, variety: ReadonlySet<Cluster> = new Set()): void {
     const leaf = c.leaf;
     if (!leaf) return;
     const pool = everywhere ? [...this.clusters.values()] : [...(leaf.clusters as Cluster[])];
     for (const s of pool) {
       if (s === c || s.tokens.length !== c.tokens.length || !subsumes(c.tokens, s.tokens)) continue;
+      // A template whose word has held long enough is a constant (blocksMerge); a sibling that
+      // generalised does not swallow it (only a variety merge, which weighs dominance, does). Siblings of a variety merge are the variety itself.
+      if (!variety.has(s) && holdsWordWhereVariable(c.tokens, s, this.options.constantEvidence)) continue;
       c.count += s.count;
       for (const ex of s.examples) if (c.examples.length < this.options.maxExamples) c.examples.push(ex);
       removeCluster(s);
@@ -266,6 +270,8 @@ export class TemplateMiner {
         this.forward.set(a, c.seq);
         c.absorbed.push(a);
       }
+      // Bounded like everything else: the oldest forwards go first (onMerge callers keep their own).
+      while (c.absorbed.length > MAX_FORWARDS) this.forward.delete(c.absorbed.shift() as number);
       this.onMerge?.(s.seq, c.seq);
     }
   }
@@ -321,6 +327,15 @@ export class TemplateMiner {
  * The one position where a template and a message hold different words (both with constant
  * letters) while agreeing everywhere else, or -1.
  */
+/** True when `s` has held, for `evidence` lines or more, a word where `general` has a wildcard. */
+function holdsWordWhereVariable(general: readonly string[], s: Cluster, evidence: number): boolean {
+  if (s.count < evidence) return false;
+  for (let i = 0; i < general.length; i++) {
+    if (general[i] === WILDCARD && s.tokens[i] !== WILDCARD && constantLetters(s.tokens[i] as string) !== "") return true;
+  }
+  return false;
+}
+
 const PLAIN_WORD = /^(?:[A-Za-z_][\w.-]*[=:])?["'([]?[A-Za-z][A-Za-z_.-]*["')\]]?[,;:.]?$/;
 
 function singleWordDifference(template: readonly string[], tokens: readonly string[]): number {

@@ -114,7 +114,9 @@ export function similarity(template: readonly string[], tokens: readonly string[
   let same = 0;
   for (let i = 0; i < template.length; i++) {
     const t = template[i] as string;
-    if (t === tokens[i] || keyMatches(t, tokens[i] as string)) same++;
+    if (t === tokens[i]) same++;
+    // Slightly less than an exact token, so "user=root" beats "user=<*>" for a root line.
+    else if (keyMatches(t, tokens[i] as string)) same += 1 - 1e-6;
   }
   return same / template.length;
 }
@@ -186,7 +188,7 @@ export function bestMatch<C extends ClusterRef>(
   let bestParams = -1;
   for (const c of candidates) {
     const sim = similarity(c.tokens, tokens);
-    if (sim < threshold || (sim < 1 && blocksMerge(c, tokens, evidence))) continue;
+    if (sim < threshold || (sim < 1 - 1e-9 * tokens.length && blocksMerge(c, tokens, evidence))) continue;
     if (sim > bestSim) {
       best = c;
       bestSim = sim;
