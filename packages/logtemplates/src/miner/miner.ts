@@ -67,6 +67,23 @@ const OTHER = 3;
  * a number, address or clock time of digits and ".,:+-" ending in a digit (one wildcard); WORDISH for digit-free tokens that need the rules (and are
  * worth caching); OTHER for tokens with digits and more, which need the full treatment.
  */
+/**
+ * The token with every digit replaced by "5" (a digit no rule treats specially), except the "0"
+ * of "0x", which starts a hex literal.
+ */
+function digitsAsFives(t: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57 && c !== 53 && !(c === 48 && (t.charCodeAt(i + 1) | 32) === 120)) {
+      out += t.slice(from, i) + "5";
+      from = i + 1;
+    }
+  }
+  return from === 0 ? t : out + t.slice(from);
+}
+
 function tokenKind(t: string): number {
   let digits = 0;
   let special = false;
@@ -134,16 +151,17 @@ export class TemplateMiner {
         tokens[i] = WILDCARD;
         continue;
       }
-      // Tokens with digits are mostly one-off values: caching them would only churn the cache.
-      let shape = kind === WORDISH ? this.shapes.get(t) : undefined;
+      // Tokens with digits are cached by their digit positions only ("user=597" and "user=412"
+      // share "user=555"): apart from "0x", no mask or shape rule depends on a digit's value,
+      // only on where digits are and how many, so the stand-in has the token's shape.
+      const key = kind === OTHER && this.shapeDigits ? digitsAsFives(t) : t;
+      let shape = this.shapes.get(key);
       if (shape === undefined) {
-        shape = applyGated(t, this.plan.token);
+        shape = applyGated(key, this.plan.token);
         // Token shaping masks glued digits; with the number mask disabled, digits stay literal.
         if (this.shapeDigits) shape = shapeToken(shape);
-        if (kind === WORDISH) {
-          if (this.shapes.size >= SHAPE_CACHE_SIZE) this.shapes.clear();
-          this.shapes.set(t, shape);
-        }
+        if (this.shapes.size >= SHAPE_CACHE_SIZE) this.shapes.clear();
+        this.shapes.set(key, shape);
       }
       tokens[i] = shape;
     }
