@@ -3,6 +3,10 @@ import assert from "node:assert/strict";
 import { TemplateMiner } from "./miner.js";
 import { DEFAULT_MINER_OPTIONS, resolveOptions } from "./options.js";
 import { extractParameters } from "./params.js";
+import fc from "fast-check";
+import { applyGated, compileMaskPlan } from "./masks.js";
+import { foldTokens, shapeToken } from "./shape.js";
+import { tokenize } from "./preprocess.js";
 
 test("miner: same-length messages differing in a variable merge into one template", () => {
   const m = new TemplateMiner();
@@ -202,4 +206,24 @@ test("miner: optional parenthesised quantities and units give one template acros
   const a = m.add("chrome.exe - proxy.cse.example.edu:5070 close, 1033 bytes (1.00 KB) sent, 1444 bytes (1.41 KB) received, lifetime 00:01");
   const b = m.add("chrome.exe - proxy.cse.example.edu:5070 close, 403 bytes sent, 426 bytes received, lifetime <1 sec");
   assert.equal(a.templateId, b.templateId);
+});
+
+test("miner: shapes cached by digit positions equal the shapes of the tokens themselves", () => {
+  const plan = compileMaskPlan(DEFAULT_MINER_OPTIONS.masks);
+  // The uncached pipeline: line masks, tokens, per-token masks and shape on the real digits, folding.
+  const direct = (line: string): string[] => foldTokens(tokenize(applyGated(line, plan.line)).map((t) => shapeToken(applyGated(t, plan.token))));
+  const alphabet = [..."0123456789abcdefxX.:-_=/ABKMGsmh()[],"];
+  const token = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 24 }).map((cs) => cs.join(""));
+  fc.assert(
+    fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), (tokens) => {
+      const m = new TemplateMiner({ constantEvidence: 1 });
+      // A cache warmed with other values of the same digit positions must not change the shape.
+      for (const t of tokens) m.tokens(t.replace(/[1-9]/g, "7"));
+      for (const t of tokens) assert.deepEqual(m.tokens(t), direct(t));
+    }),
+    { numRuns: 300 },
+  );
+  for (const t of ["0x1f3a", "10x5", "::ffff:10.0.0.1", "192.168.100.200:8080", "blk_-1608999687919862906", "v2.6.18", "2001:db8::1"]) {
+    assert.deepEqual(new TemplateMiner().tokens(t), direct(t), t);
+  }
 });
