@@ -66,7 +66,7 @@ const templateCliLines = (plan: BenchPlan): number => (plan.quick ? 200_000 : 1_
 function estimateSeconds(section: Section, plan: BenchPlan): number {
   switch (section) {
     case 'templates':
-      return 15 + templateCliLines(plan) / 20_000;
+      return 15 + templateCliLines(plan) / 10_000;
     case 'judge':
       return plan.judgeSamples.length * 1.5;
     case 'memory':

@@ -56,7 +56,16 @@ export async function forEachLine(
       feed(chunk);
       continue;
     }
-    const buf = rest && rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let buf = chunk;
+    if (rest && rest.length > 0) {
+      // Only the line that straddles the chunk boundary is copied, not the whole chunk.
+      const first = chunk.indexOf(10);
+      if (first < 0) buf = Buffer.concat([rest, chunk]);
+      else {
+        feed(Buffer.concat([rest, chunk.subarray(0, first + 1)]).toString("utf8"));
+        buf = chunk.subarray(first + 1);
+      }
+    }
     const nl = buf.lastIndexOf(10);
     const end = nl >= 0 ? nl + 1 : completeUtf8End(buf);
     feed(buf.toString("utf8", 0, end));
