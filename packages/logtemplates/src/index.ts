@@ -28,3 +28,15 @@ export { generateAllDatasets, generateDataset, DATASET_FORMATS, type LabelledDat
 export { templatesCommand, type TemplatesIo } from "./cli/cli.js";
 export { parseArgs as parseTemplatesArgs, USAGE as TEMPLATES_USAGE } from "./cli/cli-args.js";
 export { runBench, measureThroughput, type ThroughputResult } from "./bench/bench.js";
+export { measureCliThroughput, type CliThroughputResult } from "./bench/cli-throughput.js";
+export { writeMixedFile } from "./bench/mixed-file.js";
+export {
+  DRAIN_PUBLISHED_GA,
+  evaluateLoghubSet,
+  parseLoghubCsv,
+  runLoghubReport,
+  type LoghubReport,
+  type LoghubSet,
+  type LoghubSetResult,
+} from "./loghub/loghub.js";
+export { LOGHUB_SETS, loadLoghubSets, loghubDir } from "./loghub/loghub-files.js";

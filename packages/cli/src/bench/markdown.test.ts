@@ -12,7 +12,24 @@ const metrics = (tp: number, fp: number, tn: number, fn: number, recall: number,
 /** A full results object as `rollwatch bench` produces it; latency deliberately misses its target. */
 function fixture(): BenchResults {
   const results: BenchResults['results'] = {
-    templates: { formats: [{ format: 'json-app', lines: 300, templatesTrue: 21, templatesFound: 21, accuracy: 1, baselineAccuracy: 0.03 }], averageAccuracy: 0.952, averageBaselineAccuracy: 0.081, ratioToBaseline: 11.7, seconds: 0.5 },
+    templates: {
+      formats: [{ format: 'json-app', lines: 300, templatesTrue: 21, templatesFound: 21, accuracy: 1, baselineAccuracy: 0.03 }],
+      averageAccuracy: 0.952,
+      averageBaselineAccuracy: 0.081,
+      ratioToBaseline: 11.7,
+      seconds: 0.5,
+      loghub: {
+        sets: [{ set: 'Proxifier', lines: 2000, templatesTrue: 8, templatesFound: 8, accuracy: 1, drainPublished: 0.527 }],
+        averageAccuracy: 1,
+        averageDrainPublished: 0.527,
+        lines: 2000,
+        seconds: 0.01,
+        linesPerSecond: 200_000,
+        peakHeapBytes: 50 * 2 ** 20,
+        ratioToDrain: 1.9,
+      },
+      cli: { lines: 1_000_000, fileBytes: 125 * 2 ** 20, seconds: 5, linesPerSecond: 200_000, cpuSeconds: 4, linesPerCpuSecond: 250_000, peakRssBytes: 300 * 2 ** 20, baselineReadLinesPerSecond: 2_000_000, ratioToRead: 0.1 },
+    },
     judge: [{ samplesPerGroup: 10_000, signals: 2, decisions: 800, decisionsPerSecond: 61, microsPerDecision: 16_393.4, mannWhitneyMicros: 7_000, sortMicros: 2_100.5, ratioToSort: 7.8 }],
     memory: {
       perRollout: { rollouts: 1_000, eventsPerRollout: 126, heapDeltaMb: 19.7, bytesPerRollout: 20_699, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.82, ingestSeconds: 1, evaluateSeconds: 1, gcForced: true },
@@ -97,7 +114,9 @@ test('bench markdown: machine facts, load average, date and flags of the run', (
 
 test('bench markdown: targets met and missed come from the numbers', () => {
   const md = renderMarkdown(fixture());
-  assert.match(md, /4 of 5 targets met in this run\./);
+  assert.match(md, /8 of 9 targets met in this run\./);
+  assert.match(md, /\| template accuracy, Loghub-2k every set \| >= 90% \| 100\.0% \| \*\*met\*\* \|/);
+  assert.match(md, /\| rollwatch templates --json throughput \(1 core\) \| >= 200k lines\/s \| 250,000 lines per CPU-second \(200,000\/s wall\) \| \*\*met\*\* \|/);
   assert.match(md, /\| ingest throughput vs raw producer \| >= 70% \| 80\.0% \| \*\*met\*\* \|/);
   assert.match(md, /\| end-to-end p99 \(OOM event → rollback webhook\) \| < 2000 ms \| 2,500 ms \| \*\*MISSED\*\* \|/);
   assert.match(md, /\| crash\/OOM detection vs Flagger-style \| >= 5x sooner \| 8\.7x .*\| \*\*met\*\* \|/);
@@ -107,6 +126,9 @@ test('bench markdown: every section shows its figures next to the same-run basel
   const md = renderMarkdown(fixture());
   assert.match(md, /\| json-app \| 300 \| 21 \| 21 \| 100\.0 % \| 3\.0 % \|/);
   assert.match(md, /miner 95\.2 % vs digit masking 8\.1 % \(ratio 11\.7×\)/);
+  assert.match(md, /\| Proxifier \| 2,000 \| 8 \| 8 \| 100\.0 % \| 52\.7 % \|/);
+  assert.match(md, /Average GA 100\.0 % vs Drain 52\.7 % \(ratio 1\.9×\)/);
+  assert.match(md, /1,000,000 generated mixed lines .*200,000 lines\/s wall, 250,000 lines per CPU-second, peak RSS 300 MB; reading the file alone: 2,000,000 lines\/s/);
   assert.match(md, /\| 10,000 \| 2 \| 16,393\.4 \| 61 \| 7,000\.0 \| 2,100\.5 \| 7\.8× \|/);
   assert.match(md, /\| 10,000 \| 126 \| 190\.2 \| 19,943 \| 25,283 \| 0\.79× \| yes \|/);
   assert.match(md, /\| rollwatch \| 99\.4 % \| 100\.0 % \| 0\.6 % \| 90\.0 % \| 180 \/ 1 \/ 159 \/ 0 \| 180\.0 s \|/);
@@ -132,7 +154,8 @@ test('bench markdown: skipped, failed and unselected sections say why; their tar
   assert.match(md, /## 1\. Log-template grouping accuracy \(`templates`\)\n\nNot measured: not selected in this run/);
   assert.match(md, /\| end-to-end p99 \(OOM event → rollback webhook\) \| < 2000 ms \| latency: skipped: time budget.* \| not measured \|/);
   assert.match(md, /\| ingest throughput vs raw producer \| >= 70% \| ingest: FAILED: Kafka \\\| unreachable \| not measured \|/, 'pipes escaped inside table cells');
-  assert.match(md, /3 of 5 targets met in this run\./);
+  assert.match(md, /3 of 9 targets met in this run\./);
+  assert.match(md, /\| template accuracy, Loghub-2k average \| >= 95% \| templates: not selected in this run.* \| not measured \|/);
 });
 
 test('bench markdown: the measured Docker-source path shows the engine ceiling, the ratio and the lag', () => {

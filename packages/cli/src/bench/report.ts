@@ -13,6 +13,20 @@ const num = (v: number | null | undefined, unit = ''): string => (v === null || 
 
 export function targetChecks(r: BenchResults['results']): TargetCheck[] {
   const out: TargetCheck[] = [];
+  if (r.templates && 'averageAccuracy' in r.templates) {
+    out.push({ name: 'template accuracy, generated formats', target: '>= 95%', value: pct(r.templates.averageAccuracy), met: r.templates.averageAccuracy >= 0.95 });
+    const l = r.templates.loghub;
+    const min = 'error' in l ? null : Math.min(...l.sets.map((s) => s.accuracy));
+    out.push({ name: 'template accuracy, Loghub-2k average', target: '>= 95%', value: 'error' in l ? 'n/a' : pct(l.averageAccuracy), met: 'error' in l ? null : l.averageAccuracy >= 0.95 });
+    out.push({ name: 'template accuracy, Loghub-2k every set', target: '>= 90%', value: pct(min), met: min === null ? null : min >= 0.9 });
+    const c = r.templates.cli;
+    out.push({
+      name: 'rollwatch templates --json throughput (1 core)',
+      target: '>= 200k lines/s',
+      value: 'error' in c ? 'n/a' : `${num(c.linesPerCpuSecond)} lines per CPU-second (${num(c.linesPerSecond)}/s wall)`,
+      met: 'error' in c ? null : c.linesPerCpuSecond >= 200_000,
+    });
+  }
   if (r.ingest && 'ratio' in r.ingest) {
     out.push({ name: 'ingest throughput vs raw producer', target: '>= 70%', value: pct(r.ingest.ratio), met: r.ingest.target.met });
   }
@@ -47,6 +61,12 @@ export function renderSummary(results: BenchResults): string {
   lines.push(`rollwatch bench (${results.quick ? 'quick' : 'full'}) on ${m.nproc} cores, ${m.cpuModel}, Node ${m.node}: ${results.durationSeconds}s`);
   if (r.templates && 'averageAccuracy' in r.templates) {
     lines.push(`  templates   miner ${pct(r.templates.averageAccuracy)} vs digit-masking ${pct(r.templates.averageBaselineAccuracy)} grouping accuracy (x${r.templates.ratioToBaseline})`);
+    const l = r.templates.loghub;
+    if ('error' in l) lines.push(`  templates   Loghub-2k: ${l.error}`);
+    else lines.push(`  templates   Loghub-2k: GA ${pct(l.averageAccuracy)} average (Drain published ${pct(l.averageDrainPublished)}), min ${pct(Math.min(...l.sets.map((s) => s.accuracy)))}`);
+    const c = r.templates.cli;
+    if ('error' in c) lines.push(`  templates   rollwatch templates --json: ${c.error}`);
+    else lines.push(`  templates   rollwatch templates --json, ${num(c.lines)} lines: ${num(c.linesPerSecond)} lines/s wall, ${num(c.linesPerCpuSecond)} per CPU-second, peak RSS ${num(Math.round(c.peakRssBytes / 2 ** 20))} MB`);
   }
   if (r.judge && Array.isArray(r.judge)) {
     for (const row of r.judge) lines.push(`  judge       ${num(row.samplesPerGroup)} samples/group x ${row.signals} signals: ${num(row.microsPerDecision)} µs/decision (${num(row.decisionsPerSecond)}/s), ${row.ratioToSort}x a sort`);

@@ -33,5 +33,13 @@ export function runBench(lines = 200_000): { accuracy: AccuracyReport; throughpu
 }
 
 if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(JSON.stringify(runBench(Number(process.argv[2] ?? 200_000)), null, 2) + "\n");
+  const { loadLoghubSets } = await import("../loghub/loghub-files.js");
+  const { runLoghubReport } = await import("../loghub/loghub.js");
+  const { measureCliThroughput } = await import("./cli-throughput.js");
+  const out = {
+    ...runBench(Number(process.argv[2] ?? 200_000)),
+    loghub: runLoghubReport(loadLoghubSets()),
+    cli: await measureCliThroughput(Number(process.argv[3] ?? 1_000_000)),
+  };
+  process.stdout.write(JSON.stringify(out, null, 2) + "\n");
 }

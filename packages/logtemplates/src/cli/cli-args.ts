@@ -18,6 +18,7 @@ Miner options (defaults are the detector's):
   --depth <n>=3..          parse tree depth                        (default ${DEFAULT_MINER_OPTIONS.depth})
   --max-children <n>       max children per tree node              (default ${DEFAULT_MINER_OPTIONS.maxChildren})
   --max-clusters <n>       max templates kept (LRU eviction)       (default ${DEFAULT_MINER_OPTIONS.maxClusters})
+  --max-line-length <n>    longer lines are cut, with a note        (default ${DEFAULT_MINER_OPTIONS.maxLineLength})
   --no-mask <name>         disable a mask (repeatable): ${MASK_NAMES.join(", ")}
 Diff options:
   --min-occurrences <n>    min canary count for a new/rose template (default ${DEFAULT_DIFF_OPTIONS.minOccurrences})
@@ -34,7 +35,7 @@ export type ParsedArgs =
 export class UsageError extends Error {}
 
 const VALUE_FLAGS = new Set([
-  "--sim-threshold", "--depth", "--max-children", "--max-clusters", "--no-mask",
+  "--sim-threshold", "--depth", "--max-children", "--max-clusters", "--max-line-length", "--no-mask",
   "--min-occurrences", "--alpha", "--min-rate-ratio",
 ]);
 
@@ -76,6 +77,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case "--depth": miner.depth = num(arg, value, true); break;
       case "--max-children": miner.maxChildren = num(arg, value, true); break;
       case "--max-clusters": miner.maxClusters = num(arg, value, true); break;
+      case "--max-line-length": miner.maxLineLength = num(arg, value, true); break;
       case "--min-occurrences": diff.minOccurrences = num(arg, value, true); break;
       case "--alpha": diff.alpha = num(arg, value, false); break;
       case "--min-rate-ratio": diff.minRateRatio = num(arg, value, false); break;

@@ -1,5 +1,6 @@
 // Human-readable renderings for the CLI (pure string building; the JSON modes bypass these).
 import type { TemplateChange, TemplateDiff } from "../diff/diff.js";
+import { forTerminal } from "./terminal.js";
 
 export interface TableRow {
   id: string;
@@ -8,7 +9,11 @@ export interface TableRow {
   firstExample: string;
 }
 
-const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// Log text is untrusted: escape sequences are stripped before anything reaches a terminal.
+const clip = (s: string, n: number): string => {
+  const t = forTerminal(s);
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+};
 
 /** Count / id / template, then the first example indented below; rows sorted by count desc. */
 export function formatTemplateTable(rows: readonly TableRow[]): string {
@@ -17,7 +22,7 @@ export function formatTemplateTable(rows: readonly TableRow[]): string {
   const idW = Math.max(11, ...sorted.map((r) => r.id.length));
   const lines = [`${"COUNT".padStart(countW)}  ${"TEMPLATE ID".padEnd(idW)}  TEMPLATE`];
   for (const r of sorted) {
-    lines.push(`${String(r.count).padStart(countW)}  ${r.id.padEnd(idW)}  ${r.template}`);
+    lines.push(`${String(r.count).padStart(countW)}  ${r.id.padEnd(idW)}  ${forTerminal(r.template)}`);
     lines.push(`${" ".repeat(countW + idW + 4)}e.g. ${clip(r.firstExample, 160)}`);
   }
   return lines.join("\n") + "\n";
@@ -32,7 +37,7 @@ function section(title: string, items: readonly TemplateChange[], ratio: boolean
     const rr = ratio && c.rateRatio !== null ? ` ratio=${c.rateRatio.toFixed(2)}` : "";
     out.push(
       `  baseline=${c.baselineCount} canary=${c.canaryCount} rate ${fmtRate(c.baselineRate)} -> ${fmtRate(c.canaryRate)}${rr} p=${fmtP(c.pValue)}${c.significant ? "" : " (not significant)"}  [${c.templateId}]`,
-      `    ${c.template}`,
+      `    ${forTerminal(c.template)}`,
       `    e.g. ${clip(c.example, 160)}`,
     );
   }

@@ -120,3 +120,35 @@ test("cli: --help, option forms and unreadable files", async () => {
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /cannot read \/definitely\/not\/here\.log/);
 });
+
+test("cli: a line longer than --max-line-length is truncated with a note, not a crash", async () => {
+  const huge = "x".repeat(200_000);
+  const r = await run(["-", "--json", "--max-line-length", "1000"], { stdin: `short line 1\n${huge}\nshort line 2\n` });
+  assert.equal(r.code, 0);
+  const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { line: number; template: string });
+  assert.deepEqual(rows.map((x) => x.line), [1, 2, 3]);
+  assert.equal(rows[1]?.template.length, 1000);
+  assert.match(r.stderr, /note: 1 line\(s\) of stdin longer than 1000 characters were truncated/);
+});
+
+test("cli: terminal escape codes in log lines never reach the table output", async () => {
+  const evil = "login failed \u001b]0;pwned\u0007for \u001b[2J\u001b[31muser\u001b[0m root\u0007";
+  const r = await run(["-"], { stdin: `${evil}\n${evil}\n` });
+  assert.equal(r.code, 0);
+  // eslint-disable-next-line no-control-regex
+  assert.doesNotMatch(r.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  assert.match(r.stdout, /login failed for user root/);
+});
+
+test("cli: --json reports the surviving template for lines of clusters merged later", async () => {
+  // Three words at one position make it a variable (word variety): the first lines' clusters are
+  // merged, and their lines must carry the merged template too.
+  const lines = ["session closed for user cyrus", "session closed for user cyrus", "session closed for user cyrus",
+    "session closed for user cyrus", "session closed for user cyrus", "session closed for user news",
+    "session closed for user news", "session closed for user news", "session closed for user news",
+    "session closed for user news", "session closed for user test"];
+  const r = await run(["-", "--json"], { stdin: lines.join("\n") + "\n" });
+  const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { templateId: string; template: string });
+  assert.equal(new Set(rows.map((x) => x.templateId)).size, 1);
+  assert.equal(rows[0]?.template, "session closed for user <*>");
+});

@@ -4,10 +4,11 @@
 // (for --json, whose output needs each line's *final* template), everything else is miner state.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { parseArgs, UsageError, USAGE, type ParsedArgs } from "./cli-args.js";
 import { formatDiff, formatTemplateTable } from "./cli-format.js";
+import { forEachLine, type LineStats } from "./lines.js";
+import { forTerminal } from "./terminal.js";
 import { diffTemplates, type TemplateStat } from "../diff/diff.js";
 import { TemplateMiner } from "../miner/miner.js";
 
@@ -38,7 +39,8 @@ class SeqBuffer {
   }
 }
 
-async function* lines(path: string, io: TemplatesIo): AsyncGenerator<string> {
+/** Streams the lines of a file (or stdin for "-") to `onLine`, each cut at `maxLength`. */
+async function readLines(path: string, io: TemplatesIo, maxLength: number, onLine: (line: string) => void): Promise<LineStats> {
   let input: NodeJS.ReadableStream;
   if (path === "-") {
     input = io.stdin;
@@ -46,20 +48,26 @@ async function* lines(path: string, io: TemplatesIo): AsyncGenerator<string> {
     const r = await io.readFile(path);
     input = typeof r === "string" ? Readable.from([r]) : r;
   } else {
-    // Fail with a clear message before streaming (readline would surface ENOENT less clearly).
+    // Fail with a clear message before streaming.
     try {
       const s = await stat(path);
       if (s.isDirectory()) throw new InputError(`${path} is a directory`);
     } catch (e) {
       throw e instanceof InputError ? e : new InputError(`cannot read ${path}: ${(e as Error).message}`);
     }
-    input = createReadStream(path);
+    input = createReadStream(path, { highWaterMark: 1 << 20 });
   }
-  const errors: Error[] = [];
-  input.on("error", (e: Error) => errors.push(e));
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
-  if (errors.length > 0) throw new InputError(`cannot read ${path}: ${errors[0]?.message}`);
+  try {
+    return await forEachLine(input as AsyncIterable<Buffer | string>, maxLength, onLine);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function noteTruncated(io: TemplatesIo, path: string, stats: LineStats, max: number): void {
+  if (stats.truncated > 0) {
+    io.stderr.write(`rollwatch templates: note: ${stats.truncated} line(s) of ${path === "-" ? "stdin" : forTerminal(path)} longer than ${max} characters were truncated to ${max} (--max-line-length)\n`);
+  }
 }
 
 /** Writes honouring backpressure, batching small strings to keep syscalls few. */
@@ -94,13 +102,14 @@ async function mine(args: Extract<ParsedArgs, { kind: "mine" }>, io: TemplatesIo
   const miner = new TemplateMiner(args.miner);
   const seqs = args.json ? new SeqBuffer() : undefined;
   const evicted = args.json ? trackEvictions(miner) : undefined;
+  // Clusters merged into another: their lines report the survivor's final template.
+  const forward = new Map<number, number>();
+  if (seqs) miner.onMerge = (from, into) => forward.set(from, into);
   const started = performance.now();
-  let n = 0;
-  for await (const line of lines(args.input, io)) {
-    const r = miner.add(line);
-    seqs?.push(r.seq);
-    n++;
-  }
+  const max = args.miner.maxLineLength;
+  const stats = await readLines(args.input, io, max, seqs ? (line) => seqs.push(miner.add(line).seq) : (line) => void miner.add(line));
+  const n = stats.lines;
+  noteTruncated(io, args.input, stats, max);
   const secs = (performance.now() - started) / 1000;
   const out = new Out(io.stdout);
   if (seqs && evicted) {
@@ -109,6 +118,12 @@ async function mine(args: Extract<ParsedArgs, { kind: "mine" }>, io: TemplatesIo
     const tail = (t: Final): string => `,"templateId":${JSON.stringify(t.id)},"template":${JSON.stringify(t.template)}}\n`;
     for (const [seq, t] of evicted) tails.set(seq, tail(t));
     for (const t of miner.templates()) tails.set(t.seq, tail(t));
+    for (const from of forward.keys()) {
+      let to = from;
+      for (let hops = 0; forward.has(to) && hops <= forward.size; hops++) to = forward.get(to) as number;
+      const t = tails.get(to);
+      if (t) tails.set(from, t);
+    }
     for (let i = 0; i < seqs.length; i++) {
       await out.write(`{"line":${i + 1}${tails.get(seqs.get(i)) ?? ',"templateId":"","template":""}\n'}`);
     }
@@ -137,12 +152,13 @@ async function diff(args: Extract<ParsedArgs, { kind: "diff" }>, io: TemplatesIo
   const max = args.miner.maxExampleLength;
   const read = async (path: string): Promise<GroupAcc> => {
     const g: GroupAcc = { lines: 0, counts: new Map(), examples: new Map() };
-    for await (const line of lines(path, io)) {
+    const lineStats = await readLines(path, io, args.miner.maxLineLength, (line) => {
       const { seq } = miner.add(line);
       g.lines++;
       g.counts.set(seq, (g.counts.get(seq) ?? 0) + 1);
       if (!g.examples.has(seq)) g.examples.set(seq, line.slice(0, max));
-    }
+    });
+    noteTruncated(io, path, lineStats, args.miner.maxLineLength);
     return g;
   };
   const base = await read(args.baseline);
@@ -150,8 +166,11 @@ async function diff(args: Extract<ParsedArgs, { kind: "diff" }>, io: TemplatesIo
   const stats = (g: GroupAcc): Map<string, TemplateStat> => {
     const m = new Map<string, TemplateStat>();
     for (const [seq, count] of g.counts) {
-      const t = miner.bySeq(seq) ?? evicted.get(seq);
-      if (t) m.set(t.id, { template: t.template, count, example: g.examples.get(seq) ?? "" });
+      const live = miner.resolveSeq(seq);
+      const t = miner.bySeq(live) ?? evicted.get(live) ?? evicted.get(seq);
+      if (!t) continue;
+      const prev = m.get(t.id); // a merged cluster's lines count for the survivor
+      m.set(t.id, { template: t.template, count: count + (prev?.count ?? 0), example: prev?.example ?? g.examples.get(seq) ?? "" });
     }
     return m;
   };

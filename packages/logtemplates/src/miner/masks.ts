@@ -14,6 +14,7 @@ export const MASK_NAMES = [
   "call",
   "ipv6",
   "ipv4",
+  "host",
   "path",
   "hex",
   "duration",
@@ -48,11 +49,19 @@ const RULES: Record<MaskName, MaskRule[]> = {
   // Timestamps may contain spaces (syslog "Jan  2 15:04:05", ctime, common log format); masking
   // them as one wildcard keeps the token count constant, which the tree is keyed on.
   timestamp: [
-    { re: /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\w:])/g, replace: W },
-    { re: /\b\d{1,2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?/g, replace: W },
-    { re: new RegExp(`\\b(?:${DAY} )?${MONTH} +\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?: \\d{4})?\\b`, "g"), replace: W },
-    { re: /\b\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?/g, replace: W },
-    { re: /\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, replace: W },
+    {
+      re: new RegExp(
+        [
+          /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?![\w:])/.source,
+          /\b\d{1,2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?/.source,
+          `\\b(?:${DAY} )?${MONTH} +\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?: \\d{4})?\\b`,
+          /\b\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?/.source,
+          /\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b/.source,
+        ].join("|"),
+        "g",
+      ),
+      replace: W,
+    },
   ],
   // Qualified function calls / stack-frame locations: "com.foo.Bar.baz(Bar.java:42)",
   // "main.(*Server).handle(0xc0001, {0x7f, 0x1})". The frame is a value, not template text, so all
@@ -66,6 +75,22 @@ const RULES: Record<MaskName, MaskRule[]> = {
     },
   ],
   ipv4: [{ re: /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d]|\.\d)/g, replace: W }],
+  // Host names (optionally with a port): a dotted name ending in a lowercase TLD-like label, with
+  // a digit or dash in it ("h64-187-1-131.gtconnect.net", "n219076184117.netvigator.com") or with
+  // three or more all-lowercase labels ("massive.merukuru.org", "proxy.cse.cuhk.edu.hk:5070").
+  // Two-label names ("chrome.exe", "rpc.statd") and capitalised code names ("java.io.IOException")
+  // stay: those are usually constants.
+  host: [
+    {
+      re: /(?<![\w.\-/@:])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[a-z]{2,8}(?::\d{1,5})?(?![\w\-/@]|\.\w)/g,
+      replace: (m) => {
+        const name = m.replace(/:\d+$/, "");
+        const labels = name.split(".").length;
+        if (/[\d-]/.test(name) || (labels >= 3 && name === name.toLowerCase()) || m !== name) return W;
+        return m;
+      },
+    },
+  ],
   // Absolute unix paths (with optional query string), ./relative paths and Windows paths. The
   // look-behind keeps "HTTP/1.1" and "application/json" intact: a path must start the token.
   path: [
@@ -93,6 +118,67 @@ const RULES: Record<MaskName, MaskRule[]> = {
     },
   ],
 };
+
+/**
+ * Masks whose matches can contain whitespace ("Jan  2 15:04:05", `key="a b"`, "f(Native Method)",
+ * quoted strings) run over the whole line; all others never cross a space, so the miner runs
+ * them per token, where a cache of token shapes skips the work for tokens seen before.
+ */
+const SPANS_WHITESPACE: ReadonlySet<MaskName> = new Set<MaskName>(["timestamp", "call", "quotedValue", "quoted"]);
+
+/** Cheap preconditions: a rule cannot match text without this character (skips most regex runs). */
+const NEEDS: Partial<Record<MaskName, (s: string) => boolean>> = {
+  url: (s) => s.includes("://"),
+  email: (s) => s.includes("@"),
+  uuid: (s) => s.includes("-"),
+  timestamp: (s) => TIMESTAMP_HINT.test(s),
+  call: (s) => s.includes("(") && CALL_HINT.test(s),
+  ipv6: (s) => s.includes(":"),
+  ipv4: (s) => s.includes("."),
+  host: (s) => s.includes("."),
+  path: (s) => s.includes("/") || s.includes("\\"),
+  hex: hasDigit,
+  duration: hasDigit,
+  quotedValue: (s) => s.includes('="'),
+  quoted: (s) => s.includes('"') || s.includes("'"),
+  number: hasDigit,
+};
+
+// One cheap scan instead of five: every timestamp rule needs "d:dd" or "d/L".
+const TIMESTAMP_HINT = /\d:\d\d|\d\/[A-Z\d]/;
+const CALL_HINT = /\.[\w$<>]+\(/;
+
+function hasDigit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+interface GatedRules {
+  need: ((s: string) => boolean) | undefined;
+  rules: MaskRule[];
+}
+
+export interface MaskPlan {
+  line: GatedRules[];
+  token: GatedRules[];
+}
+
+/** The enabled masks split into whole-line and per-token passes, in MASK_NAMES order. */
+export function compileMaskPlan(enabled: readonly MaskName[]): MaskPlan {
+  const on = new Set(enabled);
+  const names = MASK_NAMES.filter((n) => on.has(n));
+  const gated = (n: MaskName): GatedRules => ({ need: NEEDS[n], rules: RULES[n] });
+  return { line: names.filter((n) => SPANS_WHITESPACE.has(n)).map(gated), token: names.filter((n) => !SPANS_WHITESPACE.has(n)).map(gated) };
+}
+
+export function applyGated(text: string, passes: readonly GatedRules[]): string {
+  let out = text;
+  for (const p of passes) if (p.need === undefined || p.need(out)) out = applyMasks(out, p.rules);
+  return out;
+}
 
 /** Compile the list of enabled masks once per miner (RegExp objects are reused). */
 export function compileMasks(enabled: readonly MaskName[]): MaskRule[] {

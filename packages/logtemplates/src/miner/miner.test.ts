@@ -3,6 +3,10 @@ import assert from "node:assert/strict";
 import { TemplateMiner } from "./miner.js";
 import { DEFAULT_MINER_OPTIONS, resolveOptions } from "./options.js";
 import { extractParameters } from "./params.js";
+import fc from "fast-check";
+import { applyGated, compileMaskPlan } from "./masks.js";
+import { foldTokens, shapeToken } from "./shape.js";
+import { tokenize } from "./preprocess.js";
 
 test("miner: same-length messages differing in a variable merge into one template", () => {
   const m = new TemplateMiner();
@@ -133,7 +137,7 @@ test("miner: Go panic goroutine headers and file lines group", () => {
   const f1 = m.add("\t/app/main.go:42 +0x1d");
   const f2 = m.add("\t/usr/local/go/src/net/http/server.go:3086 +0x5cb");
   assert.equal(f1.templateId, f2.templateId);
-  assert.equal(f2.template, "<*>:<*> +<*>");
+  assert.equal(f2.template, "<*> <*>"); // path:line and +offset are each one value
 });
 
 test("miner: klog headers do not leak into templates", () => {
@@ -167,4 +171,59 @@ test("params: values behind each wildcard, including multi-token masked values",
   assert.deepEqual(extractParameters("user <*> logged in from <*>", "user bob logged in from 10.0.0.1"), ["bob", "10.0.0.1"]);
   assert.deepEqual(extractParameters("<*> starting", "2024/05/14 09:30:01 starting"), ["2024/05/14 09:30:01"]);
   assert.equal(extractParameters("user <*> logged in", "something else"), undefined);
+});
+
+test("miner: a rare constant beside a frequent one stays its own template (constant evidence)", () => {
+  const m = new TemplateMiner();
+  const https = (i: number): string => `proxy${i}.example.org:5070 open through proxy proxy.cse.example.edu:5070 HTTPS`;
+  const ids = new Set<string>();
+  for (let i = 0; i < 10; i++) ids.add(m.add(https(i)).templateId);
+  const socks = m.add("proxy9.example.org:5070 open through proxy proxy.cse.example.edu:5070 SOCKS5");
+  assert.equal(ids.size, 1);
+  assert.notEqual(socks.templateId, [...ids][0]);
+  assert.equal(m.add(https(11)).template, "<*> open through proxy <*> HTTPS", "the big template keeps its constant");
+});
+
+test("miner: three spread-out words at one position make a variable; a dominant word with rare siblings does not", () => {
+  const users = new TemplateMiner();
+  const seqs: number[] = [];
+  for (const u of ["cyrus", "cyrus", "cyrus", "cyrus", "cyrus", "news", "news", "news", "news", "news", "test"]) seqs.push(users.add(`session closed for user ${u}`).seq);
+  assert.equal(new Set(seqs.map((s) => users.resolveSeq(s))).size, 1);
+  assert.equal(users.templates()[0]?.template, "session closed for user <*>");
+
+  const root = new TemplateMiner();
+  const line = (u: string): string => `authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.1.2.3 user=${u}`;
+  for (let i = 0; i < 30; i++) root.add(line("root"));
+  const guest = root.add(line("guest"));
+  for (let i = 0; i < 5; i++) root.add(line("guest"));
+  const test3 = root.add(line("test"));
+  const r = root.add(line("root"));
+  assert.equal(new Set([guest.templateId, test3.templateId, r.templateId]).size, 3);
+});
+
+test("miner: optional parenthesised quantities and units give one template across token counts", () => {
+  const m = new TemplateMiner();
+  const a = m.add("chrome.exe - proxy.cse.example.edu:5070 close, 1033 bytes (1.00 KB) sent, 1444 bytes (1.41 KB) received, lifetime 00:01");
+  const b = m.add("chrome.exe - proxy.cse.example.edu:5070 close, 403 bytes sent, 426 bytes received, lifetime <1 sec");
+  assert.equal(a.templateId, b.templateId);
+});
+
+test("miner: shapes cached by digit positions equal the shapes of the tokens themselves", () => {
+  const plan = compileMaskPlan(DEFAULT_MINER_OPTIONS.masks);
+  // The uncached pipeline: line masks, tokens, per-token masks and shape on the real digits, folding.
+  const direct = (line: string): string[] => foldTokens(tokenize(applyGated(line, plan.line)).map((t) => shapeToken(applyGated(t, plan.token))));
+  const alphabet = [..."0123456789abcdefxX.:-_=/ABKMGsmh()[],"];
+  const token = fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 24 }).map((cs) => cs.join(""));
+  fc.assert(
+    fc.property(fc.array(token, { minLength: 1, maxLength: 6 }), (tokens) => {
+      const m = new TemplateMiner({ constantEvidence: 1 });
+      // A cache warmed with other values of the same digit positions must not change the shape.
+      for (const t of tokens) m.tokens(t.replace(/[1-9]/g, "7"));
+      for (const t of tokens) assert.deepEqual(m.tokens(t), direct(t));
+    }),
+    { numRuns: 300 },
+  );
+  for (const t of ["0x1f3a", "10x5", "::ffff:10.0.0.1", "192.168.100.200:8080", "blk_-1608999687919862906", "v2.6.18", "2001:db8::1"]) {
+    assert.deepEqual(new TemplateMiner().tokens(t), direct(t), t);
+  }
 });

@@ -20,6 +20,15 @@ export interface MinerOptions extends PreprocessOptions {
   masks: readonly MaskName[];
   /** Extra token delimiters besides whitespace (e.g. "=" or ","). */
   extraDelimiters: readonly string[];
+  /**
+   * Lines a word must have held at a template position before a different word there starts a new
+   * template instead of turning the position into a variable (see tree.ts blocksMerge).
+   */
+  constantEvidence: number;
+  /** Different words seen at one position (all else equal) that make it a variable (miner.ts varietyMerge). */
+  wordVariety: number;
+  /** Share of the most frequent word above which a varied position stays constant (miner.ts varietyMerge). */
+  dominantShare: number;
   /** Drain3's rule: a first token containing a digit is routed to the wildcard branch. */
   parametrizeNumericTokens: boolean;
 }
@@ -35,6 +44,9 @@ export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
   maxExampleLength: 512,
   masks: DEFAULT_MASKS,
   extraDelimiters: [],
+  constantEvidence: 5,
+  wordVariety: 3,
+  dominantShare: 0.8,
   parametrizeNumericTokens: true,
   jsonMessageKeys: DEFAULT_JSON_MESSAGE_KEYS,
   stripKlogHeader: true,
@@ -54,6 +66,8 @@ export function resolveOptions(opts: Partial<MinerOptions> = {}): MinerOptions {
   check(Number.isInteger(o.maxChildren) && o.maxChildren >= 2, "maxChildren must be an integer >= 2");
   check(Number.isInteger(o.maxClusters) && o.maxClusters >= 1, "maxClusters must be an integer >= 1");
   check(Number.isInteger(o.maxExamples) && o.maxExamples >= 0, "maxExamples must be an integer >= 0");
+  check(Number.isInteger(o.constantEvidence) && o.constantEvidence >= 1, "constantEvidence must be an integer >= 1");
+  check(Number.isInteger(o.wordVariety) && o.wordVariety >= 2, "wordVariety must be an integer >= 2");
   check(Number.isInteger(o.maxLineLength) && o.maxLineLength >= 1, "maxLineLength must be an integer >= 1");
   return o;
 }

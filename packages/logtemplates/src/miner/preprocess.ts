@@ -17,8 +17,18 @@ export interface PreprocessOptions {
   maxLineLength: number;
 }
 
+function startsWithBrace(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 123) return true;
+    if (c !== 32 && c !== 9) return false;
+  }
+  return false;
+}
+
 /** Returns the message text of a JSON object line, or undefined if it is not one. */
 export function extractJsonMessage(line: string, keys: readonly string[]): string | undefined {
+  if (keys.length === 0 || !startsWithBrace(line)) return undefined; // cheap gate
   const t = line.trim();
   if (keys.length === 0 || t[0] !== "{" || t[t.length - 1] !== "}") return undefined;
   let obj: unknown;
@@ -40,6 +50,8 @@ export function extractJsonMessage(line: string, keys: readonly string[]): strin
 const KLOG_HEADER = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d{6}\s+\d+ [^\s\]]+:\d+\] ?/;
 
 export function stripKlog(line: string): string {
+  const c = line.charCodeAt(1);
+  if (!"IWEF".includes(line[0] ?? "") || c < 48 || c > 57) return line; // cheap gate for the regex
   return line.replace(KLOG_HEADER, "");
 }
 
@@ -58,6 +70,9 @@ export function stripSyslog(line: string): string {
 
 /** Like stripSyslog, also telling whether a header was found (then the text starts with the tag). */
 function stripSyslogTagged(line: string): { text: string; tagged: boolean } {
+  // Cheap gate: a header starts with "<", a month name (capital) or a year (digit).
+  const c = line.charCodeAt(0);
+  if (!(c === 60 || (c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return { text: line, tagged: false };
   const rest = line.replace(SYSLOG_HEADER, "");
   if (rest === line) return { text: line, tagged: false };
   return { text: rest.replace(KERNEL_UPTIME, "kernel: "), tagged: true };
@@ -74,6 +89,7 @@ const ACCESS_LOG =
  * left to the masks (IP, timestamp, path, numbers), so the template still shows the line's shape.
  */
 export function normaliseAccessLog(line: string): string | undefined {
+  if (!line.includes('] "')) return undefined; // cheap gate for the regex
   const m = ACCESS_LOG.exec(line);
   if (!m) return undefined;
   const [, host, ident, user, time, method, target, proto, status, bytes, referer, agent, rest] = m;
@@ -96,7 +112,7 @@ export interface Preprocessed {
 /** The full preprocessing step. */
 export function preprocessMessage(line: string, opts: PreprocessOptions): Preprocessed {
   let msg = line.length > opts.maxLineLength ? line.slice(0, opts.maxLineLength) : line;
-  msg = msg.replace(/\r$/, "");
+  if (msg.endsWith("\r")) msg = msg.slice(0, -1);
   const fromJson = extractJsonMessage(msg, opts.jsonMessageKeys);
   if (fromJson !== undefined) msg = fromJson;
   if (opts.stripKlogHeader) msg = stripKlog(msg);
@@ -115,6 +131,25 @@ export function preprocess(line: string, opts: PreprocessOptions): string {
 export function tokenize(text: string, extraDelimiters: readonly string[] = []): string[] {
   let t = text;
   for (const d of extraDelimiters) t = t.split(d).join(" ");
+  // Fast path: one scan splitting on ASCII whitespace; the regex split only for other Unicode spaces.
+  const out: string[] = [];
+  let from = -1;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (from >= 0) out.push(t.slice(from, i));
+      from = -1;
+    } else if (c > 127 && UNICODE_SPACE.test(t[i] as string)) {
+      return splitRegex(t);
+    } else if (from < 0) from = i;
+  }
+  if (from >= 0) out.push(t.slice(from));
+  return out;
+}
+
+const UNICODE_SPACE = /\s/;
+
+function splitRegex(t: string): string[] {
   const out = t.split(/\s+/);
   // split leaves "" at the ends when the text starts/ends with whitespace
   if (out.length > 0 && out[0] === "") out.shift();

@@ -2,6 +2,7 @@
 // Layer 1 is keyed by token count, the next (depth - 3) layers by the first tokens, and leaves hold
 // candidate clusters. Fixed depth bounds the work per message regardless of how many clusters exist.
 import { WILDCARD } from "./masks.js";
+import { constantLetters } from "./shape.js";
 
 export interface TreeNode {
   children: Map<string, TreeNode>;
@@ -13,6 +14,8 @@ export interface TreeNode {
 /** What the tree needs to know about a cluster. */
 export interface ClusterRef {
   tokens: string[];
+  /** Lines merged so far (how long the template's constant positions have held). */
+  count: number;
   /** Extra leading routing layers (1 for syslog-tagged messages, see Preprocessed.tagged). */
   extraLayers: number;
   leaf: TreeNode | undefined;
@@ -22,7 +25,7 @@ export function newNode(parent?: TreeNode, key = ""): TreeNode {
   return { children: new Map(), clusters: [], parent, key };
 }
 
-const hasDigit = (t: string): boolean => /\d/.test(t);
+const hasDigit = (t: string): boolean => /\d/.test(t) || t.includes(WILDCARD);
 
 export interface TreeParams {
   depth: number;
@@ -35,15 +38,19 @@ export interface TreeParams {
  * token-count layer and the leaf layer in `depth`, so depth 4 routes on the first token only; the
  * last token is never used for routing (it is left to the similarity check).
  */
-const prefixLayers = (p: TreeParams, tokenCount: number, extra: number): number =>
+export const prefixLayers = (p: TreeParams, tokenCount: number, extra: number): number =>
   Math.max(0, Math.min(p.depth - 3 + extra, tokenCount - 1));
 
-/** Walk to the leaf a message would belong to, without creating nodes. */
-export function findLeaf(root: TreeNode, tokens: readonly string[], p: TreeParams, extra = 0): TreeNode | undefined {
+/**
+ * Walk to the leaf a message would belong to, without creating nodes. With `viaWildcard` the walk
+ * takes the wildcard child wherever there is one: the home of templates whose routing token was
+ * generalised after they were created (miner.ts varietyMerge).
+ */
+export function findLeaf(root: TreeNode, tokens: readonly string[], p: TreeParams, extra = 0, viaWildcard = false): TreeNode | undefined {
   let node = root.children.get(String(tokens.length));
   for (let i = 0; node && i < prefixLayers(p, tokens.length, extra); i++) {
     const tok = tokens[i] as string;
-    node = node.children.get(tok) ?? node.children.get(WILDCARD);
+    node = viaWildcard ? (node.children.get(WILDCARD) ?? node.children.get(tok)) : (node.children.get(tok) ?? node.children.get(WILDCARD));
   }
   return node;
 }
@@ -106,10 +113,67 @@ export function similarity(template: readonly string[], tokens: readonly string[
   if (template.length === 0) return 1;
   let same = 0;
   for (let i = 0; i < template.length; i++) {
-    const t = template[i];
+    const t = template[i] as string;
     if (t === tokens[i]) same++;
+    // Slightly less than an exact token, so "user=root" beats "user=<*>" for a root line.
+    else if (keyMatches(t, tokens[i] as string)) same += 1 - 1e-6;
   }
   return same / template.length;
+}
+
+/** A generalised pair "key=<*>" / "key:<*>" matches any value of that key, the empty one too. */
+export function keyMatches(template: string, token: string): boolean {
+  if (!template.endsWith(WILDCARD) || template.length <= WILDCARD.length + 1) return false;
+  const sep = template.charCodeAt(template.length - WILDCARD.length - 1);
+  if (sep !== 61 /* = */ && sep !== 58 /* : */) return false;
+  const key = template.slice(0, template.length - WILDCARD.length);
+  return token.startsWith(key);
+}
+
+/** Key of a key=value / key:value token ("rhost=" of "rhost=10.0.0.1"), or "" if none. */
+function keyOf(token: string): string {
+  const m = /^[A-Za-z_][\w.-]*[=:]/.exec(token);
+  return m ? m[0] : "";
+}
+
+/**
+ * Whether a cluster must not absorb the message although similar: at some position its template
+ * still holds a word that has been constant for `evidence` lines or more, and the message has a
+ * different word there. A variable position shows a second value early (if a value repeated n
+ * times in a row by chance, a variable with k values would do so with probability k^-(n-1)); a
+ * word that held for many lines is a constant, and another word there is another event
+ * ("HTTPS" x 954 vs "SOCKS5" x 2). Values that are not words (numbers, hosts, ids) never block.
+ */
+/** A run of symbols used as a marker ("****", "==>"): a constant like a word. */
+const SYMBOLS = /^[^\w\s<>]{2,}$/;
+
+export function blocksMerge(c: ClusterRef, tokens: readonly string[], evidence: number): boolean {
+  if (c.count < evidence) return false;
+  const t = c.tokens;
+  for (let i = 0; i < t.length; i++) {
+    const a = t[i] as string;
+    const b = tokens[i] as string;
+    if (a !== b && a !== WILDCARD && !keyMatches(a, b)) {
+      const letters = constantLetters(a);
+      if (letters !== "" ? letters !== constantLetters(b) : SYMBOLS.test(a)) return true;
+    }
+  }
+  return false;
+}
+
+/** True when every constant of `general` equals the token of `specific` at that position. */
+export function subsumes(general: readonly string[], specific: readonly string[]): boolean {
+  for (let i = 0; i < general.length; i++) {
+    const g = general[i] as string;
+    if (g !== WILDCARD && g !== specific[i] && !keyMatches(g, specific[i] as string)) return false;
+  }
+  return true;
+}
+
+function wildcards(tokens: readonly string[]): number {
+  let n = 0;
+  for (const t of tokens) if (t === WILDCARD) n++;
+  return n;
 }
 
 /** Best cluster in a leaf at or above the threshold; ties go to the more general template. */
@@ -117,18 +181,25 @@ export function bestMatch<C extends ClusterRef>(
   candidates: readonly C[],
   tokens: readonly string[],
   threshold: number,
+  evidence = Infinity,
 ): C | undefined {
   let best: C | undefined;
   let bestSim = -1;
   let bestParams = -1;
   for (const c of candidates) {
     const sim = similarity(c.tokens, tokens);
-    if (sim < threshold) continue;
-    const params = c.tokens.reduce((n, t) => (t === WILDCARD ? n + 1 : n), 0);
-    if (sim > bestSim || (sim === bestSim && params > bestParams)) {
+    if (sim < threshold || (sim < 1 - 1e-9 * tokens.length && blocksMerge(c, tokens, evidence))) continue;
+    if (sim > bestSim) {
       best = c;
       bestSim = sim;
-      bestParams = params;
+      bestParams = -1; // counted only if a tie needs it
+    } else if (sim === bestSim && best) {
+      if (bestParams < 0) bestParams = wildcards(best.tokens);
+      const params = wildcards(c.tokens);
+      if (params > bestParams) {
+        best = c;
+        bestParams = params;
+      }
     }
   }
   return best;
@@ -138,10 +209,13 @@ export function bestMatch<C extends ClusterRef>(
 export function mergeInto(template: string[], tokens: readonly string[]): boolean {
   let changed = false;
   for (let i = 0; i < template.length; i++) {
-    if (template[i] !== tokens[i] && template[i] !== WILDCARD) {
-      template[i] = WILDCARD;
-      changed = true;
-    }
+    const t = template[i] as string;
+    const w = tokens[i] as string;
+    if (t === w || t === WILDCARD || keyMatches(t, w)) continue;
+    // Two values of one key keep the key: "tty=NODEVssh" + "tty=:0" -> "tty=<*>".
+    const key = keyOf(t);
+    template[i] = key !== "" && key === keyOf(w) ? key + WILDCARD : WILDCARD;
+    changed = true;
   }
   return changed;
 }
