@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CommonConfig } from './config.js';
 import type { Bus } from './bus/interface.js';
 import { KafkaBus } from './bus/kafka-bus.js';
+import { parseTopicRetention } from './bus/topic-settings.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import type { Store } from './store/interface.js';
 import { ElasticsearchStore } from './store/elasticsearch-store.js';
@@ -35,6 +36,7 @@ export function createBus(config: CommonConfig, clientSuffix: string, logger?: L
     sasl,
     partitions: config.KAFKA_PARTITIONS,
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    topicSettings: { minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS, retention: parseTopicRetention(config.KAFKA_RETENTION), maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES },
     logger,
   });
 }

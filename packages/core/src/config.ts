@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { parseTopicRetention } from './bus/topic-settings.js';
 import { durationMs, parsePerFamily } from './store/storage-settings.js';
 
 /**
@@ -92,6 +93,9 @@ export const commonConfigShape = {
   KAFKA_SASL_PASSWORD: env.secret().describe('Kafka SASL password (or KAFKA_SASL_PASSWORD_FILE).'),
   KAFKA_PARTITIONS: env.int(6, 1).describe('Partitions for topics rollwatch creates.'),
   KAFKA_REPLICATION_FACTOR: env.int(1, 1).describe('Replication factor for topics rollwatch creates (3 in production).'),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).optional().describe('`min.insync.replicas` of the topics rollwatch creates. Unset: 2 when the replication factor is 3 or more, else RF-1 (at least 1).'),
+  KAFKA_RETENTION: z.string().default('events=7d,actions=30d,dlq=30d').superRefine(checked(parseTopicRetention)).describe('Per topic `retention.ms` as `topic=duration` (events, actions, dlq; verdicts are compacted and kept).'),
+  KAFKA_MAX_MESSAGE_BYTES: env.int(1_048_576, 1024).describe('`max.message.bytes` of the topics rollwatch creates.'),
   ELASTICSEARCH_URL: env.url().describe('Elasticsearch URL. Unset: embedded in-memory store.'),
   ELASTICSEARCH_USERNAME: z.string().optional().describe('Elasticsearch basic-auth user.'),
   ELASTICSEARCH_PASSWORD: env.secret().describe('Elasticsearch password (or ELASTICSEARCH_PASSWORD_FILE).'),

@@ -11,6 +11,7 @@ export type * from './bus/interface.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { KafkaBus, type KafkaBusOptions } from './bus/kafka-bus.js';
 export { partitionFor } from './bus/partition.js';
+export * from './bus/topic-settings.js';
 export type * from './store/interface.js';
 export { MemoryStore, matches } from './store/memory-store.js';
 export { ElasticsearchStore, toEsQuery, type ElasticsearchStoreOptions } from './store/elasticsearch-store.js';
