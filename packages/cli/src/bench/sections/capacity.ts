@@ -8,6 +8,8 @@
 //   regular index (how rollwatch stored events before data streams). Also the stored bytes per event
 //   after a force-merge, for the disk-per-day column.
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { RollwatchEvent, StoreDoc } from '@rollwatch/core';
 import { ElasticsearchStore, INDICES } from '@rollwatch/core';
 import { createEngine } from '@rollwatch/analysis';
@@ -23,9 +25,9 @@ export interface FleetResult {
   engineEventsPerSecond: number;
   /** Events per CPU-second of this process: the per-core figure, independent of other load. */
   engineEventsPerCpuSecond: number;
-  /** Baseline: JSON.parse of the same events, events/s. */
+  /** Baseline: JSON.parse of the same events, events per CPU-second. */
   jsonParseEventsPerSecond: number;
-  /** engineEventsPerSecond / jsonParseEventsPerSecond. */
+  /** engineEventsPerCpuSecond / jsonParseEventsPerSecond. */
   ratioToJsonParse: number;
   /** One full tick: every tracked rollout evaluated once. */
   evaluateSeconds: number;
@@ -52,6 +54,8 @@ export interface EsBulkResult {
   /** Primary store bytes per event after a force-merge to one segment. */
   storedBytesPerEvent: number;
   jsonBytesPerEvent: number;
+  /** Where the log events' messages came from (real Loghub lines when the shared data set is there). */
+  messages: string;
   lifecycle: string;
 }
 
@@ -87,10 +91,10 @@ export function measureFleet(rollouts: number, startMs = Date.now() - 3_600_000)
   // Baseline first, on a sample (the same generator, serialized as they travel on Kafka).
   const sample = Array.from({ length: Math.min(rollouts, 5_000) }, (_, r) => fleetRollout(r, startMs).map((e) => JSON.stringify(e)));
   const sampleEvents = sample.reduce((n, s) => n + s.length, 0);
-  const p0 = process.hrtime.bigint();
+  const p0 = cpuSeconds();
   let sink = 0;
   for (const lines of sample) for (const line of lines) sink += (JSON.parse(line) as { value?: number }).value ?? 0;
-  const parseSeconds = Number(process.hrtime.bigint() - p0) / 1e9;
+  const parseSeconds = cpuSeconds() - p0;
   if (sink < 0) throw new Error('unreachable');
   sample.length = 0;
 
@@ -123,15 +127,16 @@ export function measureFleet(rollouts: number, startMs = Date.now() - 3_600_000)
   const delta = full.heapUsed - empty.heapUsed;
   const engineEventsPerSecond = events / ingestSeconds;
   const jsonParseEventsPerSecond = sampleEvents / parseSeconds;
+  const engineEventsPerCpuSecond = events / ingestCpu;
   return {
     rollouts,
     eventsPerRollout: events / rollouts,
     events,
     ingestSeconds: round(ingestSeconds, 2),
     engineEventsPerSecond: Math.round(engineEventsPerSecond),
-    engineEventsPerCpuSecond: Math.round(events / ingestCpu),
+    engineEventsPerCpuSecond: Math.round(engineEventsPerCpuSecond),
     jsonParseEventsPerSecond: Math.round(jsonParseEventsPerSecond),
-    ratioToJsonParse: round(engineEventsPerSecond / jsonParseEventsPerSecond, 3),
+    ratioToJsonParse: round(engineEventsPerCpuSecond / jsonParseEventsPerSecond, 3),
     evaluateSeconds: round(evaluateSeconds, 2),
     evaluationsPerSecond: Math.round(rollouts / evaluateSeconds),
     evaluationsPerCpuSecond: Math.round(rollouts / evaluateCpu),
@@ -140,6 +145,40 @@ export function measureFleet(rollouts: number, startMs = Date.now() - 3_600_000)
     rolloutsPerGb: Math.round(1024 ** 3 / (delta / rollouts)),
     gcForced: empty.gcForced && full.gcForced,
   };
+}
+
+/** Message column of the Loghub 2k CSVs (quoted fields may hold commas). */
+function loghubMessages(): string[] {
+  const dir = [process.env.ROLLWATCH_LOGHUB_DIR, path.resolve('../shared/data/loghub-2k'), '/work/shared/data/loghub-2k'].find((d) => d && existsSync(d));
+  if (!dir) return [];
+  const out: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('_structured.csv'))) {
+    const [header, ...lines] = readFileSync(path.join(dir, file), 'utf8').split('\n');
+    const column = header!.split(',').indexOf('Content');
+    for (const line of lines) {
+      const fields = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)?.map((f) => f.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"')) ?? [];
+      if (fields[column]) out.push(fields[column]!);
+    }
+  }
+  return out;
+}
+
+/**
+ * Bulk documents as the detector stores them: the fleet's events, and as many log events (real
+ * Loghub lines when available) as metric events, since logs dominate a real event stream's bytes.
+ */
+function benchDocuments(documents: number, startMs: number): { docs: StoreDoc[]; messages: string } {
+  const lines = loghubMessages();
+  const docs: StoreDoc[] = [];
+  for (let r = 0; docs.length < documents; r++) {
+    for (const e of fleetRollout(r, startMs)) {
+      docs.push(e as unknown as StoreDoc);
+      const message = lines.length ? lines[docs.length % lines.length]! : `request ${r}-${docs.length} failed: upstream connect error or disconnect/reset before headers (code ${docs.length % 7})`;
+      docs.push({ id: `${e.id}-log`, rollout: e.rollout, service: e.service, time: e.time, group: e.group, instance: e.instance, type: 'log', level: docs.length % 5 ? 'info' : 'error', message, receivedAt: e.time } as unknown as StoreDoc);
+    }
+  }
+  docs.length = documents;
+  return { docs, messages: lines.length ? `Loghub 2k (${lines.length.toLocaleString('en-US')} real lines, cycled)` : 'synthetic' };
 }
 
 function cpuSeconds(): number {
@@ -170,10 +209,7 @@ export async function measureEsBulk(url: string, documents: number, bulkSize = 1
   const plain = `${prefix}plain-events`;
   try {
     await store.ensureIndices();
-    const startMs = Date.now() - 3_600_000;
-    const docs: StoreDoc[] = [];
-    for (let r = 0; docs.length < documents; r++) for (const e of fleetRollout(r, startMs)) docs.push({ ...e, id: `${e.id}` } as unknown as StoreDoc);
-    docs.length = documents;
+    const { docs, messages } = benchDocuments(documents, Date.now() - 3_600_000);
     const template = (await store.client.indices.getIndexTemplate({ name: `${prefix}${INDICES.events}` })).index_templates[0]!.index_template.template!;
     await store.client.indices.create({ index: plain, settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: template.mappings });
     // Warm-up (JIT, connections), then baseline and the data stream alternately.
@@ -202,6 +238,7 @@ export async function measureEsBulk(url: string, documents: number, bulkSize = 1
       ratio: round(streamRate / plainRate, 3),
       storedBytesPerEvent: Math.round((primaries.store?.size_in_bytes ?? 0) / (primaries.docs?.count ?? 1)),
       jsonBytesPerEvent: Math.round(docs.reduce((n, d) => n + Buffer.byteLength(JSON.stringify(d)), 0) / docs.length),
+      messages,
       lifecycle: await store.resolveLifecycle(),
     };
   } finally {
@@ -229,8 +266,8 @@ export function capacityMarkdown(c: CapacityResult): string[] {
     '',
     '| Figure | This run | Baseline | Ratio |',
     '|---|---|---|---|',
-    `| Events/s ingested by the engine (wall) | ${f.engineEventsPerSecond.toLocaleString('en-US')} | JSON.parse ${f.jsonParseEventsPerSecond.toLocaleString('en-US')} ev/s | ${f.ratioToJsonParse}× |`,
-    `| Events per CPU-second (per core) | ${f.engineEventsPerCpuSecond.toLocaleString('en-US')} | — | — |`,
+    `| Events per CPU-second (per core) | ${f.engineEventsPerCpuSecond.toLocaleString('en-US')} | JSON.parse ${f.jsonParseEventsPerSecond.toLocaleString('en-US')} ev per CPU-s | ${f.ratioToJsonParse}× |`,
+    `| Events/s ingested by the engine (wall, shared machine) | ${f.engineEventsPerSecond.toLocaleString('en-US')} | — | — |`,
     `| Evaluations/s (one tick over the fleet: ${f.evaluateSeconds} s wall) | ${f.evaluationsPerSecond.toLocaleString('en-US')}; per CPU-second ${f.evaluationsPerCpuSecond.toLocaleString('en-US')} | — | — |`,
     `| Heap for the fleet | ${f.heapDeltaMb} MB (${f.bytesPerRollout.toLocaleString('en-US')} B per rollout, ${f.rolloutsPerGb.toLocaleString('en-US')} rollouts per GB) | — | — |`,
   ];
@@ -239,7 +276,7 @@ export function capacityMarkdown(c: CapacityResult): string[] {
   else if (e) {
     lines.push(
       '',
-      `Elasticsearch bulk indexing on one node (${e.documents.toLocaleString('en-US')} events, ${e.bulkSize} per bulk, ${e.concurrency} in flight; lifecycle ${e.lifecycle}): data stream ${e.dataStreamDocsPerSecond.toLocaleString('en-US')} docs/s (${e.dataStreamDocsPerEsCpuSecond.toLocaleString('en-US')} per Elasticsearch CPU-second) vs plain index ${e.plainIndexDocsPerSecond.toLocaleString('en-US')} docs/s (${e.plainIndexDocsPerEsCpuSecond.toLocaleString('en-US')} per CPU-second; baseline) = **${e.ratio}×**; ${e.storedBytesPerEvent} stored bytes per event after a force-merge (${e.jsonBytesPerEvent} bytes as JSON).`,
+      `Elasticsearch bulk indexing on one node (${e.documents.toLocaleString('en-US')} events, ${e.bulkSize} per bulk, ${e.concurrency} in flight; lifecycle ${e.lifecycle}): data stream ${e.dataStreamDocsPerSecond.toLocaleString('en-US')} docs/s (${e.dataStreamDocsPerEsCpuSecond.toLocaleString('en-US')} per Elasticsearch CPU-second) vs plain index ${e.plainIndexDocsPerSecond.toLocaleString('en-US')} docs/s (${e.plainIndexDocsPerEsCpuSecond.toLocaleString('en-US')} per CPU-second; baseline) = **${e.ratio}×**; ${e.storedBytesPerEvent} stored bytes per event after a force-merge (${e.jsonBytesPerEvent} bytes as JSON; half the events are logs, messages: ${e.messages}).`,
     );
   }
   return lines;
