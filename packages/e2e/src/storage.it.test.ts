@@ -86,6 +86,20 @@ describe('Elasticsearch storage: data streams on the test kit cluster', () => {
     assert.deepEqual(await store.search(INDICES.events, {}), { total: 1, hits: [event('r1', 1)] });
   });
 
+  it('labels and host attributes are flattened: thousands of distinct keys stay one field each and stay searchable', async () => {
+    const { store, prefix } = newStore();
+    await store.ensureIndices();
+    const docs = Array.from({ length: 1_500 }, (_, i) => ({ ...event('flat', i), labels: { [`team-${i}`]: `t${i % 7}` }, hostAttributes: { kernel: i % 2 ? '4.4.0-98' : '4.4.0-103', [`attr-${i}`]: 'x' } }));
+    await store.put(INDICES.events, docs);
+    assert.equal(await store.count(INDICES.events, { filters: { 'labels.team-1234': 't2' } }), 1);
+    assert.equal(await store.count(INDICES.events, { filters: { 'hostAttributes.kernel': '4.4.0-98' } }), 750);
+    assert.deepEqual(await store.terms(INDICES.events, 'hostAttributes.kernel'), [{ key: '4.4.0-103', count: 750 }, { key: '4.4.0-98', count: 750 }]);
+    const mapping = await store.client.indices.getMapping({ index: `${prefix}${INDICES.events}` });
+    const properties = Object.values(mapping)[0]!.mappings.properties!;
+    assert.equal((properties.labels as { type?: string }).type, 'flattened');
+    assert.ok(Object.keys(properties).length < 40, 'no field per label key');
+  });
+
   it('rolls over at tiny thresholds, reads across backing indices, and retention deletes only the old backing index', async () => {
     const { store, prefix } = newStore({ rollover: { maxAge: '30d', maxPrimaryShardSize: '50gb', maxPrimaryShardDocs: 3 }, retention: '1h' });
     await store.ensureIndices();

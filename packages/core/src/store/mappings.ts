@@ -23,8 +23,10 @@ export const MAPPINGS: Record<FamilyName, Record<string, unknown>> = {
     metric: { type: 'keyword' },
     value: { type: 'double' },
     templateId: { type: 'keyword' },
-    hostAttributes: { type: 'object', dynamic: true },
-    labels: { type: 'object', dynamic: true },
+    // Free-form maps (Kubernetes labels, node attributes): one `flattened` field each, so a fleet's
+    // thousands of label keys never hit the index's field limit (which would reject events).
+    hostAttributes: { type: 'flattened', ignore_above: 1024 },
+    labels: { type: 'flattened', ignore_above: 1024 },
   },
   anomalies: {
     id: { type: 'keyword' },
