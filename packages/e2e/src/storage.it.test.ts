@@ -67,7 +67,10 @@ describe('Elasticsearch storage: data streams on the test kit cluster', () => {
     const { store, prefix } = newStore({ shards: { events: 2, anomalies: 1, actions: 1, verdicts: 3, rollouts: 1, silences: 1 }, replicas: { ...zero(), anomalies: 1 } });
     await store.ensureIndices();
     await store.put(INDICES.events, [event('r1', 1)]);
-    await store.put(INDICES.anomalies, [{ id: 'a1', rollout: 'r1', signal: 'oom', detectedAt: new Date().toISOString() }]);
+    await store.put(INDICES.anomalies, [{ id: 'a1', rollout: 'r1', signal: 'oom', detectedAt: new Date().toISOString(), canary: 1 }]);
+    await store.put(INDICES.anomalies, [{ id: 'a1', rollout: 'r1', signal: 'oom', detectedAt: new Date().toISOString(), canary: 3 }]);
+    assert.equal((await store.get(INDICES.anomalies, 'a1'))?.canary, 3, 'an anomaly is upserted: its latest figures');
+    assert.equal(await rawCount(store, `${prefix}${INDICES.anomalies}`, 'a1'), 1);
     const events = await backing(store, `${prefix}${INDICES.events}`);
     assert.equal(events.length, 1, 'events is a data stream with one backing index');
     assert.match(events[0]!, /^\.ds-/);

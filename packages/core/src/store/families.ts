@@ -34,8 +34,10 @@ export type KnownFamily = IndexFamily & { family: FamilyName };
 
 export const FAMILIES: Record<FamilyName, KnownFamily> = {
   events: { family: 'events', index: INDICES.events, kind: 'data-stream', write: 'create', timestampFields: ['time', 'receivedAt'] },
-  anomalies: { family: 'anomalies', index: INDICES.anomalies, kind: 'data-stream', write: 'create', timestampFields: ['detectedAt', 'time'] },
-  // Action documents change status (in-progress -> succeeded/failed/dead), so they are upserted.
+  // An anomaly keeps its id while it persists across verdicts, with its latest figures (as before data
+  // streams); action documents change status (in-progress -> succeeded/failed/dead). Both are few
+  // (one per verdict change / action), so the real-time lookup of an upsert costs little.
+  anomalies: { family: 'anomalies', index: INDICES.anomalies, kind: 'data-stream', write: 'upsert', timestampFields: ['detectedAt', 'time'] },
   actions: { family: 'actions', index: INDICES.actions, kind: 'data-stream', write: 'upsert', timestampFields: ['at', 'startedAt'] },
   verdicts: { family: 'verdicts', index: INDICES.verdicts, kind: 'index', write: 'index' },
   rollouts: { family: 'rollouts', index: INDICES.rollouts, kind: 'index', write: 'index' },

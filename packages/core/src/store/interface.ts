@@ -26,7 +26,7 @@ export interface Store {
   ensureIndices(): Promise<void>;
   /**
    * Writes by id: writing the same id twice stores one document (idempotent replays). In
-   * Elasticsearch the time series (events, anomalies) keep the first write, and a replay landing
+   * Elasticsearch the events keep the first write, and a replay landing
    * after a rollover is a second copy that every read below collapses on `id` (docs/storage.md).
    */
   put(index: string, docs: StoreDoc[]): Promise<void>;
