@@ -150,7 +150,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 async function main() {
   const t0 = Date.now();
-  const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+  // The test Elasticsearch is one node: no replicas (production defaults to 1, see docs/storage.md).
+  const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ELASTICSEARCH_REPLICAS: process.env.ELASTICSEARCH_REPLICAS ?? '0' };
   let failed = false;
   const problems = [];
 

@@ -56,7 +56,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
   const detectorConfig = loadConfig(detectorConfigSchema, { env, overrides: { DETECTOR_PORT: options.ports?.detector } });
   const alertsConfig = loadConfig(alertsConfigSchema, { env, overrides: { ALERTS_PORT: options.ports?.alerts } });
   const bus = ingestConfig.KAFKA_BROKERS.length ? createBus(ingestConfig, 'embedded', logger) : new MemoryBus();
-  const store = ingestConfig.ELASTICSEARCH_URL ? createStore(ingestConfig) : new MemoryStore();
+  const store = ingestConfig.ELASTICSEARCH_URL ? createStore(ingestConfig, logger) : new MemoryStore();
   await store.ensureIndices();
 
   const started: { name: ServiceName; stop: () => Promise<void>; server?: Server }[] = [];

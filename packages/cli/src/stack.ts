@@ -41,7 +41,8 @@ export async function stackCommand(argv: string[], io: CliIo): Promise<number> {
     progress.stop();
   }
   say(`  KAFKA_BROKERS=${kafka.bootstrap}\n  ELASTICSEARCH_URL=${es.url}`);
-  const env = { ...process.env, KAFKA_BROKERS: kafka.bootstrap, ELASTICSEARCH_URL: es.url };
+  // One local node each: no Elasticsearch replicas (they could never be assigned; production uses 1).
+  const env = { ...process.env, KAFKA_BROKERS: kafka.bootstrap, ELASTICSEARCH_URL: es.url, ELASTICSEARCH_REPLICAS: process.env.ELASTICSEARCH_REPLICAS ?? '0' };
   let stack;
   try {
     stack = await startServices({ env });

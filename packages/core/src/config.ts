@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { parseTopicRetention } from './bus/topic-settings.js';
+import { durationMs, parsePerFamily } from './store/storage-settings.js';
 
 /**
  * 12-factor config: each service declares one zod object whose keys are env var names, each with
@@ -56,6 +58,29 @@ export const env = {
   secret: () => z.string().min(1).optional(),
 };
 
+function checked(parse: (value: string) => unknown) {
+  return (value: string, ctx: z.RefinementCtx<string>) => {
+    try {
+      parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  };
+}
+
+/** Elasticsearch storage: data stream lifecycle, retention, shards and replicas (docs/capacity.md sizes them). */
+function storageConfigShape() {
+  return {
+    ROLLWATCH_RETENTION_DAYS: z.coerce.number().positive().default(14).describe('Days events, anomalies and the actions audit are kept (a backing index is deleted this long after its rollover).'),
+    ELASTICSEARCH_LIFECYCLE: z.enum(['auto', 'ilm', 'data-stream-lifecycle', 'rollwatch', 'none']).default('auto').describe('Who rolls over and deletes the data streams: `ilm` policy, Elasticsearch\'s `data-stream-lifecycle`, `rollwatch` itself (clusters with neither), `none`; `auto` picks the first the cluster has.'),
+    ELASTICSEARCH_ROLLOVER_MAX_AGE: z.string().default('1d').superRefine(checked(durationMs)).describe('Roll a data stream over after this age (ILM and `rollwatch` lifecycles).'),
+    ELASTICSEARCH_ROLLOVER_MAX_SIZE: z.string().regex(/^\d+(b|kb|mb|gb|tb)$/, 'an Elasticsearch byte size like 50gb').default('50gb').describe('Roll a data stream over when a primary shard reaches this size (ILM and `rollwatch` lifecycles).'),
+    ELASTICSEARCH_LIFECYCLE_POLL: z.string().default('5m').superRefine(checked(durationMs)).describe('How often the `rollwatch` lifecycle checks rollover and retention.'),
+    ELASTICSEARCH_SHARDS: z.string().default('1').superRefine(checked((v) => parsePerFamily(v, 1))).describe('Primary shards per index family: `N` or `events=6,anomalies=2` (families: events, anomalies, actions, verdicts, rollouts, silences).'),
+    ELASTICSEARCH_REPLICAS: z.string().default('1').superRefine(checked((v) => parsePerFamily(v, 1))).describe('Replicas per index family, same syntax (0 on a single node: the compose stack, `npm run stack`, tests).'),
+  };
+}
+
 /** Settings every service shares: backends, auth, logging. */
 export const commonConfigShape = {
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('Log level (JSON logs on stdout).'),
@@ -68,11 +93,15 @@ export const commonConfigShape = {
   KAFKA_SASL_PASSWORD: env.secret().describe('Kafka SASL password (or KAFKA_SASL_PASSWORD_FILE).'),
   KAFKA_PARTITIONS: env.int(6, 1).describe('Partitions for topics rollwatch creates.'),
   KAFKA_REPLICATION_FACTOR: env.int(1, 1).describe('Replication factor for topics rollwatch creates (3 in production).'),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).optional().describe('`min.insync.replicas` of the topics rollwatch creates. Unset: 2 when the replication factor is 3 or more, else RF-1 (at least 1).'),
+  KAFKA_RETENTION: z.string().default('events=7d,actions=30d,dlq=30d').superRefine(checked(parseTopicRetention)).describe('Per topic `retention.ms` as `topic=duration` (events, actions, dlq; verdicts are compacted and kept).'),
+  KAFKA_MAX_MESSAGE_BYTES: env.int(1_048_576, 1024).describe('`max.message.bytes` of the topics rollwatch creates.'),
   ELASTICSEARCH_URL: env.url().describe('Elasticsearch URL. Unset: embedded in-memory store.'),
   ELASTICSEARCH_USERNAME: z.string().optional().describe('Elasticsearch basic-auth user.'),
   ELASTICSEARCH_PASSWORD: env.secret().describe('Elasticsearch password (or ELASTICSEARCH_PASSWORD_FILE).'),
   ELASTICSEARCH_API_KEY: env.secret().describe('Elasticsearch API key (or ELASTICSEARCH_API_KEY_FILE).'),
   ELASTICSEARCH_CA_FILE: z.string().optional().describe('PEM CA bundle for Elasticsearch TLS.'),
+  ...storageConfigShape(),
   ROLLWATCH_API_TOKEN: env.secret().describe('Bearer token for every API call (read and write). Unset: no auth.'),
   ROLLWATCH_READ_TOKEN: env.secret().describe('Extra bearer token that may only read (GET).'),
 };

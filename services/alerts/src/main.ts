@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger('alerts', config.LOG_LEVEL);
   const registry = createRegistry('alerts');
   const bus = createBus(config, 'alerts', logger);
-  const store = createStore(config);
+  const store = createStore(config, logger);
   let service;
   try {
     service = createAlerts({ config, bus, store, logger, registry });

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger('detector', config.LOG_LEVEL);
   const registry = createRegistry('detector');
   const bus = createBus(config, 'detector', logger);
-  const store = createStore(config);
+  const store = createStore(config, logger);
   const detector = createDetector({ config, bus, store, logger, registry });
   // Listen first so /healthz answers (and /readyz says "rebuilding") while state is restored.
   const { server, port } = await listen(detector.app, config.DETECTOR_PORT, config.DETECTOR_HOST);

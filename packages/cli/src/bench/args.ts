@@ -1,6 +1,6 @@
 // `rollwatch bench` flags. Pure: argv in, a validated plan out (or a BenchUsageError naming the flag).
 
-export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'ingest', 'latency'] as const;
+export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'ingest', 'latency', 'capacity'] as const;
 export type Section = (typeof SECTIONS)[number];
 export const STORE_KINDS = ['memory', 'elasticsearch'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -33,6 +33,9 @@ export interface BenchPlan {
   seed: number;
   /** Hard limit for the whole run, seconds; sections past it are skipped with a reason. */
   budgetSeconds: number;
+  /** Capacity: concurrent rollouts one detector engine tracks (and events bulk-indexed into Elasticsearch). */
+  fleetRollouts: number;
+  esBulkDocuments: number;
 }
 
 export class BenchUsageError extends Error {
@@ -64,6 +67,7 @@ export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdo
   --suite <n>             quality: labelled rollouts (>= 20)
   --seed <n>              quality: suite seed
   --budget <s>            hard time limit for the run
+  --fleet <n>             capacity: concurrent rollouts tracked by one detector engine
 `;
 
 const QUICK = {
@@ -77,6 +81,8 @@ const QUICK = {
   concurrentRollouts: 2_000,
   suiteSize: 200,
   budgetSeconds: 240,
+  fleetRollouts: 20_000,
+  esBulkDocuments: 20_000,
 };
 
 const FULL = {
@@ -90,6 +96,8 @@ const FULL = {
   concurrentRollouts: 10_000,
   suiteSize: 400,
   budgetSeconds: 900,
+  fleetRollouts: 100_000,
+  esBulkDocuments: 100_000,
 };
 
 function int(field: string, raw: string | undefined, min: number, max: number): number {
@@ -171,6 +179,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
         break;
       case '--seed':
         plan.seed = int('--seed', value(), 0, 2 ** 31 - 1);
+        break;
+      case '--fleet':
+        plan.fleetRollouts = int('--fleet', value(), 1, 2_000_000);
         break;
       case '--budget':
         plan.budgetSeconds = int('--budget', value(), 10, 7_200);

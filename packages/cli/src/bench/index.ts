@@ -8,6 +8,7 @@ import { loadAverage, machineInfo, type MachineInfo } from './machine.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSummary, targetChecks, type TargetCheck } from './report.js';
 import { measureEngineMemory, type EngineMemoryResult } from './sections/engine-memory.js';
+import type { CapacityResult } from './sections/capacity.js';
 import type { IngestResult } from './sections/ingest.js';
 import { measureJudgeCost, type JudgeCostRow } from './sections/judge-cost.js';
 import type { LatencyResult } from './sections/latency.js';
@@ -39,6 +40,7 @@ export interface BenchResults {
     quality?: Outcome<QualityResult>;
     ingest?: Outcome<IngestResult>;
     latency?: Outcome<LatencyResult>;
+    capacity?: Outcome<CapacityResult>;
   };
   backends: { kafka?: string; kafkaSource?: string; elasticsearch?: string; elasticsearchSource?: string };
   targets: TargetCheck[];
@@ -77,6 +79,8 @@ function estimateSeconds(section: Section, plan: BenchPlan): number {
       return 30 + (plan.ingestEvents * (plan.quick ? 2 : 4)) / 10_000 + (plan.dockerContainers > 0 ? 20 + plan.dockerContainers * 0.2 : 0);
     case 'latency':
       return 40 + plan.rollouts * 0.5;
+    case 'capacity':
+      return 50 + plan.fleetRollouts / 2_000 + plan.esBulkDocuments / 2_000;
     default: {
       const unreachable: never = section;
       throw new Error(`unknown section ${String(unreachable)}`);
@@ -169,6 +173,16 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
         esUrl = es.url;
       }
       return measureLatency(k.brokers, esUrl, plan.rollouts, deadline);
+    });
+    await runSection('capacity', async () => {
+      const { measureCapacity } = await import('./sections/capacity.js');
+      log('starting/attaching Elasticsearch for the bulk figures (@rollwatch/testkit ensureElasticsearch)');
+      const { ensureElasticsearch } = await import('@rollwatch/testkit');
+      const es = await ensureElasticsearch();
+      stops.push(() => es.stop());
+      backends.elasticsearch = es.url;
+      backends.elasticsearchSource = es.source;
+      return measureCapacity(plan.fleetRollouts, es.url, plan.esBulkDocuments);
     });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stopping a backend failed: ${(error as Error).message}`));

@@ -3,6 +3,7 @@
 // object, so the page can only say what that run measured.
 import type { BenchResults } from './index.js';
 import { SECTIONS, type Section } from './args.js';
+import { capacityMarkdown } from './sections/capacity.js';
 
 type Results = BenchResults['results'];
 type IngestOutcome = Exclude<NonNullable<Results['ingest']>, { error: string } | { skipped: true }>;
@@ -275,6 +276,7 @@ const SECTION_TITLES: Record<Section, string> = {
   quality: 'Detection quality on the labelled suite (`quality`)',
   ingest: 'Ingest throughput: HTTP push → acked in Kafka (`ingest`)',
   latency: 'End-to-end latency: OOM event → rollback webhook (`latency`)',
+  capacity: 'Capacity per core: one detector engine over a fleet, Elasticsearch bulk per node (`capacity`)',
 };
 
 function sectionBody(r: BenchResults, section: Section): string[] {
@@ -291,6 +293,8 @@ function sectionBody(r: BenchResults, section: Section): string[] {
       return ingest(r);
     case 'latency':
       return latency(r);
+    case 'capacity':
+      return r.results.capacity && 'fleet' in r.results.capacity ? capacityMarkdown(r.results.capacity) : [];
     default: {
       const unreachable: never = section;
       throw new Error(`unknown section ${String(unreachable)}`);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, CompressionTypes, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
-import { TOPICS } from '../topics.js';
+import { ensureTopicSettings, topicSpecs, type TopicSettingsOptions } from './topic-settings.js';
 import type { Bus, BusMessage, ConsumedMessage, HealthStatus, SubscribeOptions, Subscription } from './interface.js';
 
 export interface KafkaBusOptions {
@@ -14,6 +14,8 @@ export interface KafkaBusOptions {
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
   partitions?: number;
   replicationFactor?: number;
+  /** Retention, min.insync.replicas, max message size of the topics (see topic-settings.ts). */
+  topicSettings?: Omit<TopicSettingsOptions, 'partitions' | 'replicationFactor'>;
   logger?: Logger;
   /** How long publish() may wait for acks before failing with a retriable error. */
   requestTimeoutMs?: number;
@@ -42,7 +44,7 @@ export class KafkaBus implements Bus {
     this.kafka = new Kafka(config);
   }
 
-  /** Creates rollwatch's topics if missing (verdicts compacted). Safe to call concurrently. */
+  /** Creates rollwatch's topics if missing, with explicit settings; warns naming any drift. Safe to call concurrently. */
   ensureTopics(): Promise<void> {
     this.topicsEnsured ??= this.createTopics().catch((error: unknown) => {
       this.topicsEnsured = undefined;
@@ -55,16 +57,8 @@ export class KafkaBus implements Bus {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const numPartitions = this.options.partitions ?? 6;
-      const replicationFactor = this.options.replicationFactor ?? 1;
-      const wanted = [
-        { topic: TOPICS.events, numPartitions, replicationFactor },
-        { topic: TOPICS.verdicts, numPartitions, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-        { topic: TOPICS.actions, numPartitions, replicationFactor },
-        { topic: TOPICS.dlq, numPartitions: 1, replicationFactor },
-      ].filter((t) => !existing.has(t.topic));
-      if (wanted.length > 0) await admin.createTopics({ topics: wanted, waitForLeaders: true });
+      const specs = topicSpecs({ partitions: this.options.partitions ?? 6, replicationFactor: this.options.replicationFactor ?? 1, ...this.options.topicSettings });
+      await ensureTopicSettings(admin, specs, this.options.logger);
     } finally {
       await admin.disconnect();
     }

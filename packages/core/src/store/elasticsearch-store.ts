@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Client, errors as esErrors } from '@elastic/elasticsearch';
 
 type ClientOptions = ConstructorParameters<typeof Client>[0];
+import type { Logger } from 'pino';
 import type { HealthStatus } from '../bus/interface.js';
 import { RollwatchError, UnavailableError } from '../errors.js';
+import { backingIndices, detectLifecycle, verifyLifecycle, migratePlainIndex, runRollwatchLifecycle, type LifecycleReport } from './es-lifecycle.js';
+import { FAMILIES, familyOf, legacyIndexName, timestampOf } from './families.js';
 import type { SearchResult, Store, StoreDoc, StoreQuery } from './interface.js';
-import { INDEX_TEMPLATES } from './mappings.js';
+import { ilmPolicy, ilmPolicyName, indexTemplate, storageSettings, type ResolvedLifecycle, type StorageSettings } from './storage-settings.js';
 
 export interface ElasticsearchStoreOptions {
   url: string;
@@ -17,7 +20,13 @@ export interface ElasticsearchStoreOptions {
   prefix?: string;
   /** Make writes visible to search before put() resolves (tests, read-your-writes APIs). */
   refreshOnWrite?: boolean;
+  /** Shards, replicas, retention, rollover and lifecycle (defaults: production, see DEFAULT_STORAGE). */
+  storage?: Partial<StorageSettings>;
+  logger?: Logger;
 }
+
+/** Up to this many distinct ids a cardinality count is exact in practice (Elasticsearch's maximum precision). */
+const EXACT_DISTINCT = 40_000;
 
 const TEXT_FIELDS = ['message', 'reason', 'template', 'example'];
 
@@ -50,10 +59,24 @@ function wrap(error: unknown, what: string): Error {
   return new UnavailableError(`elasticsearch ${what} failed: ${(error as Error).message}`, { cause: error });
 }
 
+function withoutTimestamp(doc: StoreDoc | undefined): StoreDoc | undefined {
+  if (!doc || !('@timestamp' in doc)) return doc;
+  const { '@timestamp': _, ...rest } = doc;
+  return rest as StoreDoc;
+}
+
+function distinctTotal(total: number, aggregations: unknown): number {
+  const distinct = (aggregations as { distinct?: { value?: number } } | undefined)?.distinct?.value;
+  return distinct !== undefined && total <= EXACT_DISTINCT ? distinct : total;
+}
+
 export class ElasticsearchStore implements Store {
   readonly kind = 'elasticsearch' as const;
   readonly client: Client;
   private readonly prefix: string;
+  readonly storage: StorageSettings;
+  private detected: Promise<ResolvedLifecycle> | undefined;
+  private lifecycleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ElasticsearchStoreOptions) {
     const clientOptions: ClientOptions = { node: options.url, requestTimeout: 10_000, maxRetries: 1 };
@@ -62,22 +85,39 @@ export class ElasticsearchStore implements Store {
     if (options.caFile) clientOptions.tls = { ca: readFileSync(options.caFile, 'utf8') };
     this.client = new Client(clientOptions);
     this.prefix = options.prefix ?? '';
+    this.storage = storageSettings(options.storage);
+  }
+
+  /** What readers search: a data stream plus the legacy index a migration may have left. */
+  private readName(index: string): string {
+    const name = this.name(index);
+    return familyOf(index).kind === 'data-stream' ? `${name},${legacyIndexName(name)}` : name;
   }
 
   private name(index: string): string {
     return `${this.prefix}${index}`;
   }
 
+  /**
+   * Templates (data streams for the time series, regular indices for the rest), the lifecycle
+   * (ILM policy, data stream lifecycle or rollwatch's own timer), the migration of plain indices
+   * left by older versions, and the regular indices themselves. Idempotent.
+   */
   async ensureIndices(): Promise<void> {
     try {
-      for (const [index, template] of Object.entries(INDEX_TEMPLATES)) {
-        const name = this.name(index);
-        await this.client.indices.putIndexTemplate({
-          name,
-          index_patterns: [`${name}*`],
-          template: template.template,
-          priority: 100,
-        });
+      const lifecycle = await this.resolveLifecycle();
+      await verifyLifecycle(this.client, lifecycle);
+      for (const family of Object.values(FAMILIES)) {
+        const name = this.name(family.index);
+        if (family.kind === 'data-stream' && lifecycle === 'ilm') {
+          await this.client.ilm.putLifecycle({ name: ilmPolicyName(name), policy: ilmPolicy(this.storage) as never });
+        }
+        const body = indexTemplate(family, name, this.storage, lifecycle);
+        await this.client.indices.putIndexTemplate({ name, ...(body as object) });
+        if (family.kind === 'data-stream') {
+          if (await migratePlainIndex(this.client, name)) this.options.logger?.warn({ index: name, legacy: legacyIndexName(name) }, 'migrated a plain index to a data stream (the old documents stay readable in the legacy index)');
+          continue;
+        }
         const exists = await this.client.indices.exists({ index: name });
         if (!exists) {
           await this.client.indices.create({ index: name }).catch((error: unknown) => {
@@ -85,34 +125,104 @@ export class ElasticsearchStore implements Store {
           });
         }
       }
+      if (lifecycle === 'rollwatch') this.startLifecycleTimer();
     } catch (error) {
+      if (error instanceof RollwatchError) throw error;
       throw wrap(error, 'ensureIndices');
     }
   }
 
+  /** The lifecycle in force (`auto` is resolved against the cluster once). */
+  async resolveLifecycle(): Promise<ResolvedLifecycle> {
+    if (this.storage.lifecycle !== 'auto') return this.storage.lifecycle;
+    this.detected ??= detectLifecycle(this.client).catch((error: unknown) => {
+      this.detected = undefined;
+      throw error;
+    });
+    return this.detected;
+  }
+
+  /** One pass of rollwatch's own lifecycle (rollover + retention) over the data streams. */
+  async runLifecycle(now = Date.now()): Promise<LifecycleReport> {
+    const dataStreams = Object.values(FAMILIES).filter((f) => f.kind === 'data-stream').map((f) => this.name(f.index));
+    return runRollwatchLifecycle(this.client, dataStreams, this.storage, now);
+  }
+
+  private startLifecycleTimer(): void {
+    if (this.lifecycleTimer) return;
+    this.lifecycleTimer = setInterval(() => {
+      this.runLifecycle().then(
+        (report) => {
+          if (report.rolledOver.length + report.deleted.length > 0) this.options.logger?.info(report, 'elasticsearch lifecycle: rolled over / deleted backing indices');
+        },
+        (error: unknown) => this.options.logger?.warn({ err: (error as Error).message }, 'elasticsearch lifecycle pass failed; next pass retries'),
+      );
+    }, this.storage.lifecyclePollMs);
+    this.lifecycleTimer.unref();
+  }
+
   async put(index: string, docs: StoreDoc[]): Promise<void> {
     if (docs.length === 0) return;
+    const family = familyOf(index);
     const name = this.name(index);
+    let operations: unknown[];
+    try {
+      if (family.write === 'index') {
+        operations = docs.flatMap((doc) => [{ index: { _index: name, _id: doc.id } }, doc]);
+      } else if (family.write === 'create') {
+        operations = docs.flatMap((doc) => [{ create: { _index: name, _id: doc.id } }, { ...doc, '@timestamp': timestampOf(family, doc) }]);
+      } else {
+        // Upsert: overwrite where the id already lives (any backing index), else create in the write index.
+        const found = await this.locate(index, docs.map((d) => d.id));
+        operations = docs.flatMap((doc): unknown[] => {
+          const at = found.get(doc.id);
+          const source = { ...doc, '@timestamp': timestampOf(family, doc) };
+          return at && !at.legacy
+            ? [{ index: { _index: at.index, _id: doc.id, if_seq_no: at.seqNo, if_primary_term: at.primaryTerm } }, source]
+            : [{ create: { _index: name, _id: doc.id } }, source];
+        });
+      }
+    } catch (error) {
+      throw wrap(error, 'bulk');
+    }
     let response;
     try {
-      response = await this.client.bulk({
-        refresh: this.options.refreshOnWrite ? 'wait_for' : false,
-        operations: docs.flatMap((doc) => [{ index: { _index: name, _id: doc.id } }, doc]),
-      });
+      response = await this.client.bulk({ refresh: this.options.refreshOnWrite ? 'wait_for' : false, operations });
     } catch (error) {
       throw wrap(error, 'bulk');
     }
     if (!response.errors) return;
-    const failed = response.items.map((item) => item.index).filter((r) => r?.error);
-    const retriable = failed.some((r) => r!.status === 429 || r!.status >= 500);
+    const results = response.items.map((item) => item.index ?? item.create);
+    // A create conflict is "already stored" (idempotent replay); an upsert's conflict lost a race: retry.
+    const failed = results.filter((r) => r?.error && !(family.write === 'create' && r.status === 409));
+    if (failed.length === 0) return;
+    const retriable = failed.some((r) => r!.status === 409 || r!.status === 429 || r!.status >= 500 || r!.error?.type === 'cluster_block_exception');
     const first = failed[0];
     const message = `elasticsearch bulk: ${failed.length}/${docs.length} failed; first: ${first?.status} ${first?.error?.type}: ${first?.error?.reason}`;
     // Writes are by id, so retrying a partially failed bulk is safe (no duplicates).
     throw retriable ? new UnavailableError(message) : new RollwatchError(message, { retriable: false, code: 'REJECTED' });
   }
 
+  /**
+   * Where each id lives in a data stream, by a real-time multi-get over its backing indices (newest
+   * first, then the legacy index): the newest copy wins.
+   */
+  private async locate(index: string, ids: string[]): Promise<Map<string, { index: string; seqNo: number; primaryTerm: number; source: StoreDoc; legacy: boolean }>> {
+    const name = this.name(index);
+    const legacy = legacyIndexName(name);
+    const indices = [...(await backingIndices(this.client, name)).reverse(), legacy];
+    const found = new Map<string, { index: string; seqNo: number; primaryTerm: number; source: StoreDoc; legacy: boolean }>();
+    const response = await this.client.mget<StoreDoc>({ docs: indices.flatMap((i) => ids.map((id) => ({ _index: i, _id: id }))) });
+    for (const doc of response.docs) {
+      if (!('found' in doc) || !doc.found || found.has(doc._id)) continue;
+      found.set(doc._id, { index: doc._index, seqNo: doc._seq_no!, primaryTerm: doc._primary_term!, source: doc._source!, legacy: doc._index === legacy });
+    }
+    return found;
+  }
+
   async get(index: string, id: string): Promise<StoreDoc | undefined> {
     try {
+      if (familyOf(index).kind === 'data-stream') return withoutTimestamp((await this.locate(index, [id])).get(id)?.source);
       const response = await this.client.get<StoreDoc>({ index: this.name(index), id }, { ignore: [404] });
       return response.found ? response._source : undefined;
     } catch (error) {
@@ -121,19 +231,26 @@ export class ElasticsearchStore implements Store {
     }
   }
 
+  /**
+   * Data streams: one hit per `id` (collapse), so a duplicate written after a rollover is never seen
+   * twice; `total` counts distinct ids (exact up to 40,000, then the document count).
+   */
   async search(index: string, query: StoreQuery = {}): Promise<SearchResult> {
+    const dataStream = familyOf(index).kind === 'data-stream';
     try {
       const response = await this.client.search<StoreDoc>({
-        index: this.name(index),
+        index: this.readName(index),
         query: toEsQuery(query),
         from: query.from ?? 0,
         size: query.size ?? 100,
         sort: (query.sort ?? []).map((s) => ({ [s.field]: { order: s.order, unmapped_type: 'keyword' } })),
         track_total_hits: true,
         ignore_unavailable: true,
+        ...(dataStream ? { collapse: { field: 'id' }, aggs: { distinct: { cardinality: { field: 'id', precision_threshold: EXACT_DISTINCT } } } } : {}),
       });
       const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
-      return { total, hits: response.hits.hits.map((h) => h._source!).filter(Boolean) };
+      const hits = response.hits.hits.map((h) => withoutTimestamp(h._source)).filter((h): h is StoreDoc => h !== undefined);
+      return { total: dataStream ? distinctTotal(total, response.aggregations) : total, hits };
     } catch (error) {
       throw wrap(error, 'search');
     }
@@ -141,6 +258,18 @@ export class ElasticsearchStore implements Store {
 
   async count(index: string, query: StoreQuery = {}): Promise<number> {
     try {
+      if (familyOf(index).kind === 'data-stream') {
+        const response = await this.client.search({
+          index: this.readName(index),
+          size: 0,
+          query: toEsQuery(query),
+          track_total_hits: true,
+          ignore_unavailable: true,
+          aggs: { distinct: { cardinality: { field: 'id', precision_threshold: EXACT_DISTINCT } } },
+        });
+        const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
+        return distinctTotal(total, response.aggregations);
+      }
       const response = await this.client.count({ index: this.name(index), query: toEsQuery(query), ignore_unavailable: true });
       return response.count;
     } catch (error) {
@@ -148,17 +277,20 @@ export class ElasticsearchStore implements Store {
     }
   }
 
+  /** Data streams count distinct ids per value, so cross-rollover duplicates do not inflate a bucket. */
   async terms(index: string, field: string, query: StoreQuery = {}, size = 20): Promise<{ key: string; count: number }[]> {
+    const dataStream = familyOf(index).kind === 'data-stream';
     try {
       const response = await this.client.search({
-        index: this.name(index),
+        index: this.readName(index),
         size: 0,
         query: toEsQuery(query),
-        aggs: { values: { terms: { field, size } } },
+        aggs: { values: { terms: { field, size }, ...(dataStream ? { aggs: { distinct: { cardinality: { field: 'id', precision_threshold: EXACT_DISTINCT } } } } : {}) } },
         ignore_unavailable: true,
       });
-      const buckets = (response.aggregations?.values as { buckets?: { key: string | number; doc_count: number }[] } | undefined)?.buckets ?? [];
-      return buckets.map((b) => ({ key: String(b.key), count: b.doc_count }));
+      type Bucket = { key: string | number; doc_count: number; distinct?: { value: number } };
+      const buckets = (response.aggregations?.values as { buckets?: Bucket[] } | undefined)?.buckets ?? [];
+      return buckets.map((b) => ({ key: String(b.key), count: b.distinct && b.doc_count <= EXACT_DISTINCT ? b.distinct.value : b.doc_count }));
     } catch (error) {
       throw wrap(error, 'terms');
     }
@@ -179,6 +311,8 @@ export class ElasticsearchStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.lifecycleTimer) clearInterval(this.lifecycleTimer);
+    this.lifecycleTimer = undefined;
     await this.client.close();
   }
 }

@@ -24,7 +24,11 @@ export interface Store {
   readonly kind: 'elasticsearch' | 'memory';
   /** Creates index templates and indices. Idempotent. */
   ensureIndices(): Promise<void>;
-  /** Writes by id: writing the same id twice stores one document (idempotent replays). */
+  /**
+   * Writes by id: writing the same id twice stores one document (idempotent replays). In
+   * Elasticsearch the events keep the first write, and a replay landing
+   * after a rollover is a second copy that every read below collapses on `id` (docs/storage.md).
+   */
   put(index: string, docs: StoreDoc[]): Promise<void>;
   get(index: string, id: string): Promise<StoreDoc | undefined>;
   search(index: string, query?: StoreQuery): Promise<SearchResult>;

@@ -1,21 +1,11 @@
-import { INDICES } from '../topics.js';
+import type { FamilyName } from './families.js';
 
-const keywordStrings = [{ strings_as_keywords: { match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } }];
-
-/** One index template: a single shard (rollwatch's indices are small and many), explicit mappings. */
-function indexTemplate(index: string, properties: Record<string, unknown>, settings: Record<string, unknown> = {}) {
-  return {
-    index_patterns: [`${index}*`],
-    template: {
-      settings: { number_of_shards: 1, number_of_replicas: 0, ...settings },
-      mappings: { dynamic_templates: keywordStrings, properties },
-    },
-  };
-}
-
-/** Index templates with explicit mappings: a public contract for Kibana and users' queries. */
-export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; template: Record<string, unknown> }> = {
-  [INDICES.events]: indexTemplate(INDICES.events, {
+/**
+ * Explicit mappings per index family: a public contract for Kibana and users' queries. Settings
+ * (shards, replicas, lifecycle) and the data stream `@timestamp` are added by `indexTemplate()`.
+ */
+export const MAPPINGS: Record<FamilyName, Record<string, unknown>> = {
+  events: {
     id: { type: 'keyword' },
     time: { type: 'date' },
     receivedAt: { type: 'date' },
@@ -33,10 +23,12 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     metric: { type: 'keyword' },
     value: { type: 'double' },
     templateId: { type: 'keyword' },
-    hostAttributes: { type: 'object', dynamic: true },
-    labels: { type: 'object', dynamic: true },
-  }, { refresh_interval: '1s' }),
-  [INDICES.anomalies]: indexTemplate(INDICES.anomalies, {
+    // Free-form maps (Kubernetes labels, node attributes): one `flattened` field each, so a fleet's
+    // thousands of label keys never hit the index's field limit (which would reject events).
+    hostAttributes: { type: 'flattened', ignore_above: 1024 },
+    labels: { type: 'flattened', ignore_above: 1024 },
+  },
+  anomalies: {
     id: { type: 'keyword' },
     rollout: { type: 'keyword' },
     service: { type: 'keyword' },
@@ -53,8 +45,8 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     cause: { type: 'keyword' },
     template: { type: 'text' },
     example: { type: 'text' },
-  }),
-  [INDICES.verdicts]: indexTemplate(INDICES.verdicts, {
+  },
+  verdicts: {
     id: { type: 'keyword' },
     rollout: { type: 'keyword' },
     service: { type: 'keyword' },
@@ -66,8 +58,8 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     cause: { type: 'keyword' },
     // Reasons are shown, not searched: keep them out of the mapping.
     reasons: { type: 'object', enabled: false },
-  }),
-  [INDICES.actions]: indexTemplate(INDICES.actions, {
+  },
+  actions: {
     id: { type: 'keyword' },
     rollout: { type: 'keyword' },
     kind: { type: 'keyword' },
@@ -81,21 +73,21 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     responseCode: { type: 'integer' },
     error: { type: 'text' },
     by: { type: 'keyword' },
-  }),
-  [INDICES.rollouts]: indexTemplate(INDICES.rollouts, {
+  },
+  rollouts: {
     id: { type: 'keyword' },
     service: { type: 'keyword' },
     registeredAt: { type: 'date' },
     // Inline policies and labels are returned as written, not searched.
     policy: { type: 'object', enabled: false },
     spec: { type: 'object', enabled: false },
-  }),
-  [INDICES.silences]: indexTemplate(INDICES.silences, {
+  },
+  silences: {
     id: { type: 'keyword' },
     createdBy: { type: 'keyword' },
     startsAt: { type: 'date' },
     endsAt: { type: 'date' },
     comment: { type: 'text' },
     matchers: { type: 'object', enabled: false },
-  }),
+  },
 };

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INDEX_TEMPLATES, INDICES } from '@rollwatch/core';
+import { INDEX_TEMPLATES, INDICES, legacyIndexName } from '@rollwatch/core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const RULES = path.join(ROOT, 'deploy/prometheus/rollwatch-rules.yml');
@@ -102,12 +102,14 @@ test('the Kibana saved objects parse, cover the three indices with real time fie
   });
   const byKey = new Map(objects.map((o) => [`${o.type}:${o.id}`, o]));
   const fieldsOf = (pattern: string): Record<string, unknown> => {
-    const template = Object.entries(INDEX_TEMPLATES).find(([, t]) => t.index_patterns.includes(pattern));
+    // A data view names the data stream first (then the read-only legacy index a migration leaves).
+    const template = Object.entries(INDEX_TEMPLATES).find(([, t]) => t.index_patterns.includes(pattern.split(',')[0]!));
     assert.ok(template, `${pattern} matches one of core's index templates`);
     return (template[1].template as { mappings: { properties: Record<string, unknown> } }).mappings.properties;
   };
   const views = objects.filter((o) => o.type === 'index-pattern');
-  assert.deepEqual(views.map((v) => v.attributes.title).sort(), [`${INDICES.actions}*`, `${INDICES.anomalies}*`, `${INDICES.events}*`]);
+  assert.deepEqual(views.map((v) => v.attributes.title).sort(), [INDICES.actions, INDICES.anomalies, INDICES.events].map((ds) => `${ds},${legacyIndexName(ds)}`));
+  for (const view of views) assert.ok(INDEX_TEMPLATES[String(view.attributes.title).split(',')[0]!]!.data_stream, `${String(view.attributes.title)} is a data stream`);
   for (const view of views) {
     const fields = fieldsOf(String(view.attributes.title));
     assert.equal((fields[String(view.attributes.timeFieldName)] as { type?: string } | undefined)?.type, 'date', `${String(view.attributes.title)}: time field is a mapped date`);
