@@ -28,3 +28,6 @@ export { generateScenario, SCENARIO_KINDS, DEFAULT_START, type Scenario, type Sc
 export { generateSuite, GOOD_KINDS, BAD_KINDS, type Suite, type SuiteOptions } from './scenarios/suite.js';
 export { FIXTURE_SET, fixtureFile, scenarioToNdjson, type FixtureEntry } from './scenarios/fixtures.js';
 export { Rng } from './scenarios/rng.js';
+// The judge-independent corpus (issue 15): fault sizes drawn from a spec, rollouts in arrival order.
+export { corpusEvents, corpusLabels, corpusNdjson, corpusPlan, corpusRollout, corpusRollouts, DEFAULT_CORPUS_COUNT, type CorpusLabel, type CorpusOptions, type CorpusPlanEntry, type CorpusRollout } from './scenarios/corpus.js';
+export { CORPUS_SPEC, CORPUS_KINDS, CORPUS_BAD_KINDS, CORPUS_GOOD_KINDS, type CorpusKind, type CorpusBadKind } from './scenarios/corpus-spec.js';

@@ -33,6 +33,10 @@ export interface BenchPlan {
   seed: number;
   /** Hard limit for the whole run, seconds; sections past it are skipped with a reason. */
   budgetSeconds: number;
+  /** Judge-independent corpus (issue 15): labelled rollouts generated from the fault-size spec. */
+  corpusSize: number;
+  /** Write the corpus (corpus.ndjson + labels.json) into this directory and stop; unset = run the bench. */
+  writeCorpus?: string;
 }
 
 export class BenchUsageError extends Error {
@@ -64,6 +68,9 @@ export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdo
   --suite <n>             quality: labelled rollouts (>= 20)
   --seed <n>              quality: suite seed
   --budget <s>            hard time limit for the run
+  --corpus <n>            corpus: rollouts generated from the fault-size spec (>= 14; default 420)
+  --write-corpus <dir>    write that corpus (corpus.ndjson in arrival order + labels.json) into <dir>
+                          with --seed, and stop: \`rollwatch analyze <dir>/corpus.ndjson\` replays it
 `;
 
 const QUICK = {
@@ -77,6 +84,7 @@ const QUICK = {
   concurrentRollouts: 2_000,
   suiteSize: 200,
   budgetSeconds: 240,
+  corpusSize: 420,
 };
 
 const FULL = {
@@ -90,6 +98,7 @@ const FULL = {
   concurrentRollouts: 10_000,
   suiteSize: 400,
   budgetSeconds: 900,
+  corpusSize: 420,
 };
 
 function int(field: string, raw: string | undefined, min: number, max: number): number {
@@ -175,6 +184,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
       case '--budget':
         plan.budgetSeconds = int('--budget', value(), 10, 7_200);
         break;
+      case '--corpus':
+        plan.corpusSize = int('--corpus', value(), 14, 1_000_000);
+        break;
+      case '--write-corpus': {
+        const v = value();
+        if (!v || v.startsWith('--')) throw new BenchUsageError('--write-corpus', 'expects a directory');
+        plan.writeCorpus = v;
+        break;
+      }
       default:
         throw new BenchUsageError(flag, 'unknown option');
     }

@@ -92,6 +92,12 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
     }
     throw error;
   }
+  if (plan.writeCorpus !== undefined) {
+    const { writeCorpus } = await import('./corpus-file.js');
+    const files = await writeCorpus(plan.writeCorpus, { seed: plan.seed, count: plan.corpusSize });
+    io.stderr.write(`corpus: ${plan.corpusSize} rollouts, ${files.lines} events (${(files.bytes / 1e6).toFixed(1)} MB) in ${files.events}; labels in ${files.labels}\n`);
+    return 0;
+  }
   const started = Date.now();
   const loadAtStart = loadAverage();
   const deadline = started + plan.budgetSeconds * 1000;
