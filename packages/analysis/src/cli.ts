@@ -1,9 +1,11 @@
-// `rollwatch analyze <events.ndjson> [--policy <file>] [--json]`: replays a recorded event stream
-// and prints one verdict per rollout. The I/O is injected (the CLI package passes node:fs), so this
-// module stays testable and free of side effects.
-import { createInterface } from 'node:readline';
-import { parseEvent, type RollwatchEvent } from '@rollwatch/core';
-import { analyzeEvents, type AnalyzeResult } from './replay.js';
+// `rollwatch analyze <events.ndjson|->... [--policy <file>] [--json]`: replays recorded event streams
+// and prints one verdict per rollout. Input is streamed in bounded memory (see replay.ts for the
+// bound); progress goes to stderr only when stderr is a terminal and the output is not --json. The
+// I/O is injected (the CLI package passes node:fs), so this module stays testable and free of side
+// effects.
+import { parseReplayEvent } from './replay-input.js';
+import { DEFAULT_IDLE_EVENTS, Replay, type AnalyzeResult } from './replay.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { parsePolicy } from './policy/parse.js';
 import type { Policy } from './policy/schema.js';
 
@@ -12,19 +14,22 @@ export interface AnalyzeIo {
   open(path: string): NodeJS.ReadableStream;
   readFile(path: string): Promise<string>;
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** Wall clock (ms) for progress; default Date.now. */
+  now?: () => number;
 }
 
-export const ANALYZE_USAGE = 'usage: rollwatch analyze <events.ndjson> [--policy <policy.yaml>] [--json]\n';
+export const ANALYZE_USAGE = 'usage: rollwatch analyze <events.ndjson|->... [--policy <policy.yaml>] [--json]\n';
 
 export interface AnalyzeArgs {
-  file: string;
+  /** One or more files, "-" for stdin; read one after the other into one replay. */
+  files: string[];
   policy?: string;
   json: boolean;
 }
 
 export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | { error: string } {
-  let file: string | undefined;
+  const files: string[] = [];
   let policy: string | undefined;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -36,14 +41,16 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | { error
       policy = v;
     } else if (a.startsWith('--policy=')) policy = a.slice('--policy='.length);
     else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
-    else if (file === undefined) file = a;
-    else return { error: `unexpected argument ${a}` };
+    else files.push(a);
   }
-  if (file === undefined) return { error: 'missing events file' };
-  return policy !== undefined ? { file, policy, json } : { file, json };
+  if (files.length === 0) return { error: 'missing events file' };
+  if (files.filter((f) => f === '-').length > 1) return { error: 'stdin (-) can be read only once' };
+  return policy !== undefined ? { files, policy, json } : { files, json };
 }
 
-/** Runs the command; resolves to the exit code (0 ok, 2 bad usage, policy or input lines). */
+const PROGRESS_EVERY_MS = 1_000;
+
+/** Runs the command; resolves to the exit code (0 ok, 2 bad usage, policy, input lines or order). */
 export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Promise<number> {
   const args = parseAnalyzeArgs(argv);
   if ('error' in args) {
@@ -67,38 +74,72 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
     policy = parsed.policy;
   }
 
-  const events: RollwatchEvent[] = [];
+  const replay = new Replay(policy ? { policy } : {});
+  const clock = io.now ?? Date.now;
+  const progress = io.stderr.isTTY === true && !args.json;
+  const started = clock();
+  let lastProgress = started;
+  let total = 0;
   let bad = 0;
-  let lineNo = 0;
-  try {
-    const lines = createInterface({ input: io.open(args.file), crlfDelay: Infinity });
-    for await (const line of lines) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        bad++;
-        io.stderr.write(`${args.file}:${lineNo}: not JSON: ${(error as Error).message}\n`);
-        continue;
-      }
-      const r = parseEvent(json);
-      if (r.ok) events.push(r.event);
-      else {
-        bad++;
-        io.stderr.write(`${args.file}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
-      }
-    }
-  } catch (error) {
-    io.stderr.write(`rollwatch analyze: cannot read ${args.file}: ${(error as Error).message}\n`);
-    return 2;
-  }
+  const nowMs = Date.now();
+  const showProgress = (final: boolean): void => {
+    const t = clock();
+    if (!final && t - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = t;
+    const rate = total / Math.max(0.001, (t - started) / 1000);
+    io.stderr.write(final ? '\r\x1b[K' : `\r\x1b[K${total.toLocaleString('en-US')} lines, ${Math.round(rate).toLocaleString('en-US')} lines/s, ${replay.stats.rollouts.toLocaleString('en-US')} rollouts`);
+  };
 
-  const results = await analyzeEvents(events, policy ? { policy } : {});
+  for (const file of args.files) {
+    const name = file === '-' ? '(stdin)' : file;
+    const splitter = new LineSplitter(
+      (line, lineNo) => {
+        total++;
+        if ((total & 0x3fff) === 0 && progress) showProgress(false);
+        if (line.length === 0 || line.trim() === '') return;
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch (error) {
+          bad++;
+          io.stderr.write(`${name}:${lineNo}: not JSON: ${(error as Error).message}\n`);
+          return;
+        }
+        const r = parseReplayEvent(json, nowMs);
+        if (r.ok) replay.push(r.event);
+        else {
+          bad++;
+          io.stderr.write(`${name}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
+        }
+      },
+      (lineNo, bytes) => {
+        total++;
+        bad++;
+        io.stderr.write(`${name}:${lineNo}: line longer than ${DEFAULT_MAX_LINE_BYTES} bytes (${bytes}+ bytes): skipped; an event is one JSON object per line\n`);
+      },
+    );
+    try {
+      for await (const chunk of io.open(file)) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      splitter.end();
+    } catch (error) {
+      if (progress) showProgress(true);
+      io.stderr.write(`rollwatch analyze: cannot read ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  if (progress) showProgress(true);
+
+  const results = replay.finish();
   for (const r of results) io.stdout.write(args.json ? `${JSON.stringify(publicShape(r))}\n` : humanLine(r));
+  const s = replay.stats;
   if (bad > 0) io.stderr.write(`rollwatch analyze: ${bad} invalid line(s) skipped\n`);
-  return bad > 0 ? 2 : 0;
+  if (s.beyondReorder > 0) {
+    io.stderr.write(`rollwatch analyze: ${s.beyondReorder} event(s) were further out of event-time order than their rollout's allowed lateness and were judged as late events (as the live detector would); sort the input or raise analysis.lateness in --policy\n`);
+  }
+  if (s.afterFinish > 0) {
+    io.stderr.write(`rollwatch analyze: ${s.afterFinish} event(s) arrived for rollouts already finished (no event for them in the previous ${DEFAULT_IDLE_EVENTS.toLocaleString('en-US')} lines) and were skipped\n`);
+  }
+  return bad > 0 || s.afterFinish > 0 ? 2 : 0;
 }
 
 function publicShape(r: AnalyzeResult): Record<string, unknown> {

@@ -80,6 +80,13 @@ export class Engine implements AnalysisEngine {
     return [...touched].sort();
   }
 
+  /** One event, already in order (the replay's hot path: no batch array, no sort). True when applied. */
+  ingestOne(event: RollwatchEvent): boolean {
+    const state = this.stateFor(event.rollout);
+    const policy = this.policyFor(state, event.service);
+    return applyEvent(state, event, policy, (s, group, instance, e) => this.tracker.record(s, group, instance, e)) === 'applied';
+  }
+
   /** Samples from a MetricProvider (e.g. Prometheus via the detector), judged like event samples. */
   ingestSamples(rollout: string, batches: ProviderSamples[]): number {
     const state = this.stateFor(rollout);

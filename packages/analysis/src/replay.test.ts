@@ -2,21 +2,64 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { analyzeCommand, parseAnalyzeArgs } from './cli.js';
-import { analyzeEvents, analyzeEventsSync } from './replay.js';
+import type { RollwatchEvent } from '@rollwatch/core';
+import { analyzeEvents, analyzeEventsSync, Replay } from './replay.js';
+import { Rng } from './scenarios/rng.js';
 import { generateScenario } from './scenarios/kinds.js';
 import { ev, MIN, SEC, shuffled, steady, T0 } from './test-helpers.js';
 
-test('replay is deterministic and independent of input order', async () => {
+/** Arrival order: each event delayed by up to `maxDelayMs` after its event time. */
+function arrivalOrder(events: readonly RollwatchEvent[], maxDelayMs: number, seed: number): RollwatchEvent[] {
+  const rng = new Rng(seed);
+  return events
+    .map((e) => ({ e, at: Date.parse(e.time) + rng.uniform(0, maxDelayMs) }))
+    .sort((x, y) => x.at - y.at)
+    .map((x) => x.e);
+}
+
+async function* stream(events: readonly RollwatchEvent[]): AsyncGenerator<RollwatchEvent> {
+  yield* events;
+}
+
+test('replay is deterministic: an array in any order, a stream out of order within the lateness', async () => {
   const events = [...generateScenario('latency-shift', { seed: 5 }).events, ...generateScenario('good', { seed: 6 }).events];
   const a = await analyzeEvents(events);
   const b = await analyzeEvents(shuffled(events, 42));
-  async function* stream() {
-    yield* shuffled(events, 7);
-  }
-  const c = await analyzeEvents(stream());
+  const arrived = arrivalOrder(events, 25 * SEC, 7);
+  assert.ok(arrived.some((e, i) => i > 0 && e.time < arrived[i - 1]!.time), 'the stream really is out of order');
+  const c = await analyzeEvents(stream(arrived));
+  // Two files one after the other (each in order, overlapping in time): the window is per rollout.
+  const d = await analyzeEvents(stream([...generateScenario('good', { seed: 6 }).events, ...generateScenario('latency-shift', { seed: 5 }).events]));
   assert.deepEqual(b, a);
   assert.deepEqual(c, a);
+  assert.deepEqual(d, a);
   assert.deepEqual(a.map((r) => [r.rollout, r.decision]), [['good-6', 'go'], ['latency-shift-5', 'no-go']]);
+});
+
+test('streaming replay: bounded buffers, disorder beyond the window counted, idle rollouts finished', () => {
+  const events = arrivalOrder(generateScenario('good', { seed: 8 }).events, 20 * SEC, 3);
+  const replay = new Replay();
+  for (const e of events) replay.push(e);
+  assert.ok(replay.stats.reordered > 0 && replay.stats.beyondReorder === 0);
+  // Only the events inside the 30 s window are held, never the whole input.
+  assert.ok(replay.stats.peakBuffered < events.length / 10, `peak ${replay.stats.peakBuffered} of ${events.length}`);
+  assert.equal(replay.finish()[0]!.decision, 'go');
+
+  const late = new Replay();
+  const sorted = [...events].sort((x, y) => Date.parse(x.time) - Date.parse(y.time));
+  const moved = sorted.splice(100, 1)[0]!; // goes 5 minutes late
+  const at = sorted.findIndex((e) => Date.parse(e.time) > Date.parse(moved.time) + 5 * MIN);
+  sorted.splice(at, 0, moved);
+  for (const e of sorted) late.push(e);
+  assert.equal(late.stats.beyondReorder, 1);
+
+  const idle = new Replay({ idleEvents: 100 });
+  const two = [...generateScenario('good', { seed: 9, rollout: 'first' }).events, ...generateScenario('good', { seed: 9, rollout: 'second' }).events];
+  for (const e of two) idle.push(e);
+  idle.push({ ...two[0]!, id: 'again' });
+  assert.equal(idle.stats.afterFinish, 1);
+  assert.equal(idle.stats.peakOpen, 2);
+  assert.deepEqual(idle.finish().map((r) => r.rollout), ['first', 'second']);
 });
 
 test('noGoAt is the event time of the critical event, not the next window', () => {
