@@ -4,7 +4,9 @@
 // I/O is injected (the CLI package passes node:fs), so this module stays testable and free of side
 // effects.
 import { parseReplayEvent } from './replay-input.js';
-import { DEFAULT_IDLE_EVENTS, Replay, type AnalyzeResult } from './replay.js';
+import type { RollwatchEvent } from '@rollwatch/core';
+import { DEFAULT_IDLE_EVENTS, Replay, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
+import { mergeRuns, RunWriter, type ScratchIo } from './external-sort.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { parsePolicy } from './policy/parse.js';
 import type { Policy } from './policy/schema.js';
@@ -17,6 +19,8 @@ export interface AnalyzeIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   /** Wall clock (ms) for progress; default Date.now. */
   now?: () => number;
+  /** Temporary files for the on-disk sort of input out of order beyond the lateness (files only). */
+  scratch?: ScratchIo;
 }
 
 export const ANALYZE_USAGE = 'usage: rollwatch analyze <events.ndjson|->... [--policy <policy.yaml>] [--json]\n';
@@ -74,57 +78,105 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
     policy = parsed.policy;
   }
 
-  const replay = new Replay(policy ? { policy } : {});
   const clock = io.now ?? Date.now;
   const progress = io.stderr.isTTY === true && !args.json;
+  const nowMs = Date.now();
   const started = clock();
   let lastProgress = started;
   let total = 0;
   let bad = 0;
-  const nowMs = Date.now();
+  let rollouts = (): number => 0;
   const showProgress = (final: boolean): void => {
     const t = clock();
     if (!final && t - lastProgress < PROGRESS_EVERY_MS) return;
     lastProgress = t;
     const rate = total / Math.max(0.001, (t - started) / 1000);
-    io.stderr.write(final ? '\r\x1b[K' : `\r\x1b[K${total.toLocaleString('en-US')} lines, ${Math.round(rate).toLocaleString('en-US')} lines/s, ${replay.stats.rollouts.toLocaleString('en-US')} rollouts`);
+    io.stderr.write(final ? '\r\x1b[K' : `\r\x1b[K${total.toLocaleString('en-US')} lines, ${Math.round(rate).toLocaleString('en-US')} lines/s, ${rollouts().toLocaleString('en-US')} rollouts`);
+  };
+  // Bad lines are reported once: the second (sorting) pass stays quiet up to where the first stopped.
+  let reportedUpTo = { file: -1, line: 0 };
+
+  /** Reads every input in order; `onEvent` returns false to stop early. Resolves to false on a read error. */
+  const readAll = async (onEvent: (event: RollwatchEvent) => boolean | Promise<boolean>): Promise<'done' | 'stopped' | 'failed'> => {
+    for (const [index, file] of args.files.entries()) {
+      const name = file === '-' ? '(stdin)' : file;
+      const quiet = (lineNo: number): boolean => index < reportedUpTo.file || (index === reportedUpTo.file && lineNo <= reportedUpTo.line);
+      const pending: RollwatchEvent[] = [];
+      const splitter = new LineSplitter(
+        (line, lineNo) => {
+          total++;
+          if ((total & 0x3fff) === 0 && progress) showProgress(false);
+          if (line.length === 0 || line.trim() === '') return;
+          let json: unknown;
+          try {
+            json = JSON.parse(line);
+          } catch (error) {
+            if (quiet(lineNo)) return;
+            bad++;
+            io.stderr.write(`${name}:${lineNo}: not JSON: ${(error as Error).message}\n`);
+            return;
+          }
+          const r = parseReplayEvent(json, nowMs);
+          if (r.ok) pending.push(r.event);
+          else if (!quiet(lineNo)) {
+            bad++;
+            io.stderr.write(`${name}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
+          }
+        },
+        (lineNo, bytes) => {
+          total++;
+          if (quiet(lineNo)) return;
+          bad++;
+          io.stderr.write(`${name}:${lineNo}: line longer than ${DEFAULT_MAX_LINE_BYTES} bytes (${bytes}+ bytes): skipped; an event is one JSON object per line\n`);
+        },
+      );
+      try {
+        for await (const chunk of io.open(file)) {
+          splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+          for (const event of pending) {
+            if (!(await onEvent(event))) {
+              reportedUpTo = { file: index, line: splitter.lines };
+              return 'stopped';
+            }
+          }
+          pending.length = 0;
+        }
+        splitter.end();
+        for (const event of pending) if (!(await onEvent(event))) return 'stopped';
+      } catch (error) {
+        if (progress) showProgress(true);
+        io.stderr.write(`rollwatch analyze: cannot read ${name}: ${(error as Error).message}\n`);
+        return 'failed';
+      }
+      reportedUpTo = { file: index, line: splitter.lines };
+    }
+    return 'done';
   };
 
-  for (const file of args.files) {
-    const name = file === '-' ? '(stdin)' : file;
-    const splitter = new LineSplitter(
-      (line, lineNo) => {
-        total++;
-        if ((total & 0x3fff) === 0 && progress) showProgress(false);
-        if (line.length === 0 || line.trim() === '') return;
-        let json: unknown;
-        try {
-          json = JSON.parse(line);
-        } catch (error) {
-          bad++;
-          io.stderr.write(`${name}:${lineNo}: not JSON: ${(error as Error).message}\n`);
-          return;
-        }
-        const r = parseReplayEvent(json, nowMs);
-        if (r.ok) replay.push(r.event);
-        else {
-          bad++;
-          io.stderr.write(`${name}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
-        }
-      },
-      (lineNo, bytes) => {
-        total++;
-        bad++;
-        io.stderr.write(`${name}:${lineNo}: line longer than ${DEFAULT_MAX_LINE_BYTES} bytes (${bytes}+ bytes): skipped; an event is one JSON object per line\n`);
-      },
-    );
+  const options: AnalyzeOptions = policy ? { policy } : {};
+  // Only files can be read twice: with stdin, disorder beyond the window is judged as late events.
+  const canResort = io.scratch !== undefined && !args.files.includes('-');
+  let replay = new Replay(options);
+  rollouts = () => replay.stats.rollouts;
+  const first = await readAll((event) => {
+    replay.push(event);
+    return !(canResort && replay.stats.beyondReorder > 0);
+  });
+  if (first === 'failed') return 2;
+  let sorted = false;
+  if (first === 'stopped') {
+    // Out of order beyond the reorder window: sort on disk, then replay in exact (time, id) order.
+    const scratch = io.scratch!;
     try {
-      for await (const chunk of io.open(file)) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-      splitter.end();
-    } catch (error) {
-      if (progress) showProgress(true);
-      io.stderr.write(`rollwatch analyze: cannot read ${name}: ${(error as Error).message}\n`);
-      return 2;
+      const writer = new RunWriter(scratch);
+      total = 0;
+      if ((await readAll(async (event) => (await writer.add(event, Date.parse(event.time)), true))) === 'failed') return 2;
+      await writer.flush();
+      replay = new Replay({ ...options, reorderMs: 0 });
+      await mergeRuns(scratch, writer.runs, (event, t) => replay.push(event, t));
+      sorted = true;
+    } finally {
+      await scratch.cleanup();
     }
   }
   if (progress) showProgress(true);
@@ -133,11 +185,12 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
   for (const r of results) io.stdout.write(args.json ? `${JSON.stringify(publicShape(r))}\n` : humanLine(r));
   const s = replay.stats;
   if (bad > 0) io.stderr.write(`rollwatch analyze: ${bad} invalid line(s) skipped\n`);
+  if (sorted && !args.json) io.stderr.write('rollwatch analyze: the input was out of event-time order beyond the allowed lateness: replayed through an on-disk sort\n');
   if (s.beyondReorder > 0) {
-    io.stderr.write(`rollwatch analyze: ${s.beyondReorder} event(s) were further out of event-time order than their rollout's allowed lateness and were judged as late events (as the live detector would); sort the input or raise analysis.lateness in --policy\n`);
+    io.stderr.write(`rollwatch analyze: ${s.beyondReorder} event(s) on stdin were further out of event-time order than the allowed lateness and were judged as late events (as the live detector would); pass a file to have it sorted, or raise analysis.lateness in --policy\n`);
   }
   if (s.afterFinish > 0) {
-    io.stderr.write(`rollwatch analyze: ${s.afterFinish} event(s) arrived for rollouts already finished (no event for them in the previous ${DEFAULT_IDLE_EVENTS.toLocaleString('en-US')} lines) and were skipped\n`);
+    io.stderr.write(`rollwatch analyze: ${s.afterFinish} event(s) arrived for rollouts already finished (no event for them in the previous ${DEFAULT_IDLE_EVENTS.toLocaleString('en-US')} events) and were skipped\n`);
   }
   return bad > 0 || s.afterFinish > 0 ? 2 : 0;
 }

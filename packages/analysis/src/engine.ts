@@ -61,6 +61,11 @@ export class Engine implements AnalysisEngine {
     this.tracker = new TemplateTracker((state) => this.policyFor(state).logTemplates.maxTemplates);
   }
 
+  /** The policy of rollouts that name none (the engine's `policy` option over the defaults). */
+  defaultPolicy(): Policy {
+    return this.basePolicy;
+  }
+
   /** Names a RolloutSpec may use as `policy`. */
   policyNames(): string[] {
     return [...this.named.keys()].sort();

@@ -32,3 +32,4 @@ export { Rng } from './scenarios/rng.js';
 export { corpusEvents, corpusLabels, corpusNdjson, corpusPlan, corpusRollout, corpusRollouts, DEFAULT_CORPUS_COUNT, type CorpusLabel, type CorpusOptions, type CorpusPlanEntry, type CorpusRollout } from './scenarios/corpus.js';
 export { CORPUS_SPEC, CORPUS_KINDS, CORPUS_BAD_KINDS, CORPUS_GOOD_KINDS, type CorpusKind, type CorpusBadKind } from './scenarios/corpus-spec.js';
 export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+export { RunWriter, mergeRuns, RUN_EVENTS, type ScratchIo, type ScratchFile } from './external-sort.js';

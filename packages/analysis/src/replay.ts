@@ -1,17 +1,19 @@
 // Replay: the verdicts the live detector would have reached on a recorded event stream, in bounded
-// memory. Events are fed to the same engine one at a time in event-time order per rollout; a
-// rollout is evaluated whenever its watermark crosses a window boundary and right after every
-// lifecycle event that can be critical, so noGoAt is the event time at which the live service would
-// have said no-go. No-go is final (the live service would have acted on it), as the detector's are.
+// memory. Events are fed to the same engine one at a time in (event time, id) order; a rollout is
+// evaluated whenever its watermark crosses a window boundary and right after every lifecycle event
+// that can be critical, so noGoAt is the event time at which the live service would have said
+// no-go. No-go is final (the live service would have acted on it), as the detector's verdicts are.
 //
 // The bound (docs/analysis.md, "Replay"): the input may be out of event-time order by up to
-// `reorderMs` per rollout (default: the rollout's allowed lateness, the same disorder the live
-// detector absorbs). A per-rollout min-heap holds only the events within that window of the
-// rollout's newest event. An event older than what was already released is fed as it is (the
-// engine then treats it exactly as the live detector treats a late event) and counted. A rollout
-// with no event in the last `idleEvents` input events is finished: judged, and its state dropped.
-// Memory is therefore O(open rollouts x their window aggregates + events inside the reorder
-// windows), independent of the input's length.
+// `reorderMs` (default: the base policy's allowed lateness). A min-heap holds only the events
+// within that window of the newest event time seen and releases the rest in (time, id) order, so a
+// stream ordered within the window gives exactly the verdicts of a full sort. An event older than
+// what was already released is fed as it is (the engine treats it as the live detector treats a
+// late event) and counted in stats.beyondReorder: callers that can re-read their input (the CLI
+// with files) then replay it through an on-disk sort instead. A rollout with no event among the
+// next `idleEvents` released events is finished: judged, and its state dropped. Memory is
+// therefore O(open rollouts x their window aggregates + events inside the reorder window),
+// independent of the input's length.
 import type { Reason, RollwatchEvent } from '@rollwatch/core';
 import type { EvaluationResult } from './engine-api.js';
 import { createEngine, type Engine, type EngineOptions } from './engine.js';
@@ -45,7 +47,7 @@ export interface AnalyzeResult {
 
 export interface ReplayStats {
   events: number;
-  /** Events that arrived before an event of their rollout with a later time (within the bound). */
+  /** Events that arrived after an event with a later time (within the bound). */
   reordered: number;
   /** Events further out of order than the reorder window: fed as late events, as the live detector would. */
   beyondReorder: number;
@@ -53,7 +55,7 @@ export interface ReplayStats {
   afterFinish: number;
   /** Most events held in reorder buffers at once. */
   peakBuffered: number;
-  /** Most rollouts open at once. */
+  /** Most rollouts open at once (judged but not finished). */
   peakOpen: number;
   rollouts: number;
 }
@@ -63,35 +65,36 @@ const CRITICAL_TYPES = new Set(['oom_killed', 'container_exit', 'container_resta
 const IDLE_SCAN_EVERY = 16_384;
 
 interface OpenRollout {
-  heap: EventHeap;
-  /** Newest event time pushed / released. */
-  maxPushed: number;
-  released: number;
   lastWindow: number | null;
   evaluations: number;
   firstNoGo?: EvaluationResult;
   lastSeq: number;
-  reorderMs: number;
 }
 
 /** A streaming replay: push events in arrival order, then finish() for the verdicts. */
 export class Replay {
   readonly stats: ReplayStats = { events: 0, reordered: 0, beyondReorder: 0, afterFinish: 0, peakBuffered: 0, peakOpen: 0, rollouts: 0 };
   private readonly engine: Engine;
+  private readonly heap = new EventHeap();
   private readonly open = new Map<string, OpenRollout>();
   private readonly finished = new Set<string>();
   private readonly results: AnalyzeResult[] = [];
-  private buffered = 0;
-  private seq = 0;
+  private readonly reorderMs: number;
   private readonly idleEvents: number;
   /** Idle rollouts are looked for this often (a scan of the open rollouts). */
   private readonly scanEvery: number;
+  private maxPushed = -Infinity;
+  /** (time, id) of the last event released to the engine. */
+  private releasedT = -Infinity;
+  private releasedId = '';
+  private seq = 0;
 
   constructor(private readonly options: AnalyzeOptions = {}) {
     const engineOptions: EngineOptions = {};
     if (options.policy !== undefined) engineOptions.policy = options.policy;
     if (options.policies !== undefined) engineOptions.policies = options.policies;
     this.engine = createEngine(engineOptions);
+    this.reorderMs = options.reorderMs ?? this.engine.defaultPolicy().analysis.lateness;
     this.idleEvents = options.idleEvents ?? DEFAULT_IDLE_EVENTS;
     this.scanEvery = Math.max(1, Math.min(IDLE_SCAN_EVERY, Math.floor(this.idleEvents / 4)));
   }
@@ -99,59 +102,60 @@ export class Replay {
   /** Adds one event (arrival order). `timeMs` saves a Date.parse when the caller has it. */
   push(event: RollwatchEvent, timeMs: number = Date.parse(event.time)): void {
     this.stats.events++;
-    const seq = ++this.seq;
-    let r = this.open.get(event.rollout);
-    if (!r) {
-      if (this.finished.has(event.rollout)) {
-        this.stats.afterFinish++;
-        return;
-      }
-      const reorderMs = this.options.reorderMs ?? this.engine.policyOf(event.rollout).analysis.lateness;
-      r = { heap: new EventHeap(), maxPushed: -Infinity, released: -Infinity, lastWindow: null, evaluations: 0, lastSeq: seq, reorderMs };
-      this.open.set(event.rollout, r);
-      this.stats.rollouts++;
-      if (this.open.size > this.stats.peakOpen) this.stats.peakOpen = this.open.size;
-    }
-    r.lastSeq = seq;
-    if (timeMs < r.released) {
-      // Beyond the bound: the events it should have preceded are already judged.
+    if (timeMs < this.releasedT || (timeMs === this.releasedT && event.id < this.releasedId)) {
+      // Beyond the bound: events it should have preceded are already judged.
       this.stats.beyondReorder++;
-      this.feed(event.rollout, r, event, timeMs);
-    } else {
-      if (timeMs < r.maxPushed) this.stats.reordered++;
-      else r.maxPushed = timeMs;
-      if (r.reorderMs <= 0 && r.heap.size === 0) this.release(event.rollout, r, event, timeMs);
-      else {
-        r.heap.push(event, timeMs);
-        this.buffered++;
-        if (this.buffered > this.stats.peakBuffered) this.stats.peakBuffered = this.buffered;
-        const until = r.maxPushed - r.reorderMs;
-        while (r.heap.size > 0 && r.heap.peekTime() <= until) {
-          const t = r.heap.peekTime();
-          this.buffered--;
-          this.release(event.rollout, r, r.heap.pop(), t);
-        }
-      }
+      this.feed(event, timeMs);
+      return;
     }
-    if (seq % this.scanEvery === 0) this.finishIdle(seq);
+    if (timeMs < this.maxPushed) this.stats.reordered++;
+    else this.maxPushed = timeMs;
+    if (this.reorderMs <= 0 && this.heap.size === 0) {
+      this.release(event, timeMs);
+      return;
+    }
+    this.heap.push(event, timeMs);
+    if (this.heap.size > this.stats.peakBuffered) this.stats.peakBuffered = this.heap.size;
+    // Strictly older than the window: nothing that can still arrive sorts before it.
+    const until = this.maxPushed - this.reorderMs;
+    while (this.heap.size > 0 && this.heap.peekTime() < until) {
+      const t = this.heap.peekTime();
+      this.release(this.heap.pop(), t);
+    }
   }
 
   /** Judges every rollout still open; returns all verdicts, sorted by rollout. */
   finish(): AnalyzeResult[] {
+    while (this.heap.size > 0) {
+      const t = this.heap.peekTime();
+      this.release(this.heap.pop(), t);
+    }
     for (const id of [...this.open.keys()]) this.close(id);
     return [...this.results].sort((a, b) => (a.rollout < b.rollout ? -1 : a.rollout > b.rollout ? 1 : 0));
   }
 
-  private finishIdle(seq: number): void {
-    for (const [id, r] of this.open) if (seq - r.lastSeq >= this.idleEvents) this.close(id);
+  private release(event: RollwatchEvent, t: number): void {
+    this.releasedT = t;
+    this.releasedId = event.id;
+    this.feed(event, t);
   }
 
-  private release(rollout: string, r: OpenRollout, event: RollwatchEvent, t: number): void {
-    if (t > r.released) r.released = t;
-    this.feed(rollout, r, event, t);
-  }
-
-  private feed(rollout: string, r: OpenRollout, event: RollwatchEvent, t: number): void {
+  private feed(event: RollwatchEvent, t: number): void {
+    const rollout = event.rollout;
+    let r = this.open.get(rollout);
+    if (!r) {
+      if (this.finished.has(rollout)) {
+        this.stats.afterFinish++;
+        return;
+      }
+      r = { lastWindow: null, evaluations: 0, lastSeq: 0 };
+      this.open.set(rollout, r);
+      this.stats.rollouts++;
+      if (this.open.size > this.stats.peakOpen) this.stats.peakOpen = this.open.size;
+    }
+    const seq = ++this.seq;
+    r.lastSeq = seq;
+    if (seq % this.scanEvery === 0) this.finishIdle(seq);
     if (!this.engine.ingestOne(event)) return;
     // After a no-go the answer is fixed; only the final evaluation (for score and reasons) remains.
     if (r.firstNoGo) return;
@@ -170,13 +174,12 @@ export class Replay {
     return result;
   }
 
+  private finishIdle(seq: number): void {
+    for (const [id, r] of this.open) if (seq - r.lastSeq >= this.idleEvents) this.close(id);
+  }
+
   private close(rollout: string): void {
     const r = this.open.get(rollout)!;
-    while (r.heap.size > 0) {
-      const t = r.heap.peekTime();
-      this.buffered--;
-      this.release(rollout, r, r.heap.pop(), t);
-    }
     this.open.delete(rollout);
     this.finished.add(rollout);
     const last = this.engine.lastEventMs(rollout);
