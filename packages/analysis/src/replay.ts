@@ -156,7 +156,7 @@ export class Replay {
     const seq = ++this.seq;
     r.lastSeq = seq;
     if (seq % this.scanEvery === 0) this.finishIdle(seq);
-    if (!this.engine.ingestOne(event)) return;
+    if (!this.engine.ingestOne(event, t)) return;
     // After a no-go the answer is fixed; only the final evaluation (for score and reasons) remains.
     if (r.firstNoGo) return;
     const policy = this.engine.policyOf(rollout);
