@@ -38,9 +38,10 @@ export class RunWriter {
     private readonly runEvents = RUN_EVENTS,
   ) {}
 
-  async add(event: RollwatchEvent, t: number): Promise<void> {
+  /** Adds one event; true when a run is full and flush() is due. */
+  add(event: RollwatchEvent, t: number): boolean {
     this.buffer.push({ event, t });
-    if (this.buffer.length >= this.runEvents) await this.flush();
+    return this.buffer.length >= this.runEvents;
   }
 
   async flush(): Promise<void> {
