@@ -4,6 +4,7 @@ import { ANALYZE_USAGE, analyzeCommand } from '@rollwatch/analysis';
 import { templatesCommand } from '@rollwatch/logtemplates';
 import { cliVersion, EXIT, parseCommand, UsageError, wantsHelp, wantsVersion, type CommandArgs } from './args.js';
 import { ALL_SERVICES, PortInUseError, startServices, type ServiceName } from './embedded.js';
+import { fsScratch } from './analyze-scratch.js';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -21,7 +22,7 @@ Usage:
   rollwatch gate <rollout> [--wait] [--timeout 15m] [--json]
                                                         go/no-go for CI: exit 0 go, 1 no-go, 3 undecided
   rollwatch push <file|-> [--url U] [--batch N] [--json] send NDJSON events to an ingest
-  rollwatch analyze <events.ndjson|-> [--policy <file>] [--json]
+  rollwatch analyze <events.ndjson|->... [--policy <file>] [--json]
                                                         replay recorded events through the judge
   rollwatch templates <file|-> [--json]                 mine log templates
   rollwatch templates diff <baseline> <canary> [--json] what is new in the canary's logs
@@ -154,6 +155,7 @@ const COMMANDS: Record<string, Command> = {
         readFile: (path) => readFile(path, 'utf8'),
         stdout: io.stdout,
         stderr: io.stderr,
+        scratch: fsScratch(),
       }),
   },
   // The templates command parses its own flags and answers --help itself.

@@ -1,6 +1,6 @@
 // `rollwatch bench` flags. Pure: argv in, a validated plan out (or a BenchUsageError naming the flag).
 
-export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'ingest', 'latency', 'capacity'] as const;
+export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'corpus', 'ingest', 'latency', 'capacity', 'replay'] as const;
 export type Section = (typeof SECTIONS)[number];
 export const STORE_KINDS = ['memory', 'elasticsearch'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -36,6 +36,12 @@ export interface BenchPlan {
   /** Capacity: concurrent rollouts one detector engine tracks (and events bulk-indexed into Elasticsearch). */
   fleetRollouts: number;
   esBulkDocuments: number;
+  /** Judge-independent corpus (issue 15): labelled rollouts generated from the fault-size spec. */
+  corpusSize: number;
+  /** Replay at scale: events in the generated file `rollwatch analyze` reads (the 2 GB run: 5,000,000+). */
+  replayEvents: number;
+  /** Write the corpus (corpus.ndjson + labels.json) into this directory and stop; unset = run the bench. */
+  writeCorpus?: string;
 }
 
 export class BenchUsageError extends Error {
@@ -50,7 +56,9 @@ export class BenchUsageError extends Error {
 
 export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdout and in the results file, summary on stderr
 
-  --quick                 ~2-minute run (smaller sizes); default is the full run (<= ~15 min)
+  --quick                 ~2-minute run (smaller sizes); default is the full run (<= ~15 min; the
+                          2 GB replay runs last and is skipped when the budget is spent: give it
+                          its own run with --only replay)
   --out <file>            results file (default bench-results/latest.json)
   --markdown <file>       also render this run's results as Markdown (e.g. BENCHMARKS.md)
   --only <a,b>            sections: ${SECTIONS.join(',')}
@@ -68,6 +76,11 @@ export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdo
   --seed <n>              quality: suite seed
   --budget <s>            hard time limit for the run
   --fleet <n>             capacity: concurrent rollouts tracked by one detector engine
+  --corpus <n>            corpus: rollouts generated from the fault-size spec (>= 14; default 420)
+  --replay-events <n>     replay: events in the generated NDJSON file \`rollwatch analyze\` reads
+                          (full run: 5,000,000, about 2 GB in a temp dir, deleted afterwards)
+  --write-corpus <dir>    write that corpus (corpus.ndjson in arrival order + labels.json) into <dir>
+                          with --seed, and stop: \`rollwatch analyze <dir>/corpus.ndjson\` replays it
 `;
 
 const QUICK = {
@@ -83,6 +96,8 @@ const QUICK = {
   budgetSeconds: 240,
   fleetRollouts: 20_000,
   esBulkDocuments: 20_000,
+  corpusSize: 420,
+  replayEvents: 500_000,
 };
 
 const FULL = {
@@ -98,6 +113,8 @@ const FULL = {
   budgetSeconds: 900,
   fleetRollouts: 100_000,
   esBulkDocuments: 100_000,
+  corpusSize: 420,
+  replayEvents: 5_000_000,
 };
 
 function int(field: string, raw: string | undefined, min: number, max: number): number {
@@ -186,6 +203,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
       case '--budget':
         plan.budgetSeconds = int('--budget', value(), 10, 7_200);
         break;
+      case '--corpus':
+        plan.corpusSize = int('--corpus', value(), 14, 1_000_000);
+        break;
+      case '--replay-events':
+        plan.replayEvents = int('--replay-events', value(), 1_000, 100_000_000);
+        break;
+      case '--write-corpus': {
+        const v = value();
+        if (!v || v.startsWith('--')) throw new BenchUsageError('--write-corpus', 'expects a directory');
+        plan.writeCorpus = v;
+        break;
+      }
       default:
         throw new BenchUsageError(flag, 'unknown option');
     }
