@@ -5,7 +5,7 @@ type ClientOptions = ConstructorParameters<typeof Client>[0];
 import type { Logger } from 'pino';
 import type { HealthStatus } from '../bus/interface.js';
 import { RollwatchError, UnavailableError } from '../errors.js';
-import { backingIndices, detectLifecycle, verifyLifecycle, migratePlainIndex, runRollwatchLifecycle, type LifecycleReport } from './es-lifecycle.js';
+import { backingIndices, detectLifecycle, ensureDataStream, verifyLifecycle, migratePlainIndex, runRollwatchLifecycle, type LifecycleReport } from './es-lifecycle.js';
 import { FAMILIES, familyOf, legacyIndexName, timestampOf } from './families.js';
 import type { SearchResult, Store, StoreDoc, StoreQuery } from './interface.js';
 import { ilmPolicy, ilmPolicyName, indexTemplate, storageSettings, type ResolvedLifecycle, type StorageSettings } from './storage-settings.js';
@@ -27,6 +27,8 @@ export interface ElasticsearchStoreOptions {
 
 /** Up to this many distinct ids a cardinality count is exact in practice (Elasticsearch's maximum precision). */
 const EXACT_DISTINCT = 40_000;
+/** How long a data stream's list of backing indices is reused (see `backing()`). */
+const BACKING_TTL_MS = 5_000;
 
 const TEXT_FIELDS = ['message', 'reason', 'template', 'example'];
 
@@ -77,6 +79,7 @@ export class ElasticsearchStore implements Store {
   readonly storage: StorageSettings;
   private detected: Promise<ResolvedLifecycle> | undefined;
   private lifecycleTimer: NodeJS.Timeout | undefined;
+  private readonly backingCache = new Map<string, { at: number; indices: string[] }>();
 
   constructor(private readonly options: ElasticsearchStoreOptions) {
     const clientOptions: ClientOptions = { node: options.url, requestTimeout: 10_000, maxRetries: 1 };
@@ -116,6 +119,7 @@ export class ElasticsearchStore implements Store {
         await this.client.indices.putIndexTemplate({ name, ...(body as object) });
         if (family.kind === 'data-stream') {
           if (await migratePlainIndex(this.client, name)) this.options.logger?.warn({ index: name, legacy: legacyIndexName(name) }, 'migrated a plain index to a data stream (the old documents stay readable in the legacy index)');
+          await ensureDataStream(this.client, name);
           continue;
         }
         const exists = await this.client.indices.exists({ index: name });
@@ -145,7 +149,11 @@ export class ElasticsearchStore implements Store {
   /** One pass of rollwatch's own lifecycle (rollover + retention) over the data streams. */
   async runLifecycle(now = Date.now()): Promise<LifecycleReport> {
     const dataStreams = Object.values(FAMILIES).filter((f) => f.kind === 'data-stream').map((f) => this.name(f.index));
-    return runRollwatchLifecycle(this.client, dataStreams, this.storage, now);
+    try {
+      return await runRollwatchLifecycle(this.client, dataStreams, this.storage, now);
+    } finally {
+      this.backingCache.clear();
+    }
   }
 
   private startLifecycleTimer(): void {
@@ -196,6 +204,7 @@ export class ElasticsearchStore implements Store {
     // A create conflict is "already stored" (idempotent replay); an upsert's conflict lost a race: retry.
     const failed = results.filter((r) => r?.error && !(family.write === 'create' && r.status === 409));
     if (failed.length === 0) return;
+    if (family.write === 'upsert' && failed.some((r) => r!.status === 409)) this.backingCache.delete(name);
     const retriable = failed.some((r) => r!.status === 409 || r!.status === 429 || r!.status >= 500 || r!.error?.type === 'cluster_block_exception');
     const first = failed[0];
     const message = `elasticsearch bulk: ${failed.length}/${docs.length} failed; first: ${first?.status} ${first?.error?.type}: ${first?.error?.reason}`;
@@ -207,10 +216,10 @@ export class ElasticsearchStore implements Store {
    * Where each id lives in a data stream, by a real-time multi-get over its backing indices (newest
    * first, then the legacy index): the newest copy wins.
    */
-  private async locate(index: string, ids: string[]): Promise<Map<string, { index: string; seqNo: number; primaryTerm: number; source: StoreDoc; legacy: boolean }>> {
+  private async locate(index: string, ids: string[], fresh = false): Promise<Map<string, { index: string; seqNo: number; primaryTerm: number; source: StoreDoc; legacy: boolean }>> {
     const name = this.name(index);
     const legacy = legacyIndexName(name);
-    const indices = [...(await backingIndices(this.client, name)).reverse(), legacy];
+    const indices = [...(await this.backing(name, fresh)).reverse(), legacy];
     const found = new Map<string, { index: string; seqNo: number; primaryTerm: number; source: StoreDoc; legacy: boolean }>();
     const response = await this.client.mget<StoreDoc>({ docs: indices.flatMap((i) => ids.map((id) => ({ _index: i, _id: id }))) });
     for (const doc of response.docs) {
@@ -220,9 +229,23 @@ export class ElasticsearchStore implements Store {
     return found;
   }
 
+  /**
+   * A data stream's backing indices, cached for BACKING_TTL_MS for upserts: the list only changes at
+   * a rollover (this store's own lifecycle pass clears the cache), and an upsert that missed a newer
+   * backing index creates into the write index, gets a 409, clears the cache and is retried. `get`
+   * always resolves afresh: a stale miss there could make the alerts' exactly-once act twice.
+   */
+  private async backing(dataStream: string, fresh = false): Promise<string[]> {
+    const cached = this.backingCache.get(dataStream);
+    if (!fresh && cached && Date.now() - cached.at < BACKING_TTL_MS) return cached.indices;
+    const indices = await backingIndices(this.client, dataStream);
+    if (indices.length > 0) this.backingCache.set(dataStream, { at: Date.now(), indices });
+    return indices;
+  }
+
   async get(index: string, id: string): Promise<StoreDoc | undefined> {
     try {
-      if (familyOf(index).kind === 'data-stream') return withoutTimestamp((await this.locate(index, [id])).get(id)?.source);
+      if (familyOf(index).kind === 'data-stream') return withoutTimestamp((await this.locate(index, [id], true)).get(id)?.source);
       const response = await this.client.get<StoreDoc>({ index: this.name(index), id }, { ignore: [404] });
       return response.found ? response._source : undefined;
     } catch (error) {

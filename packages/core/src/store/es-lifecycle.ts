@@ -122,3 +122,22 @@ export async function migratePlainIndex(client: Client, name: string): Promise<b
   await client.indices.delete({ index: name }, { ignore: [404] });
   return true;
 }
+
+/**
+ * Creates a data stream up front (as `ensureIndices` always created the plain indices), so the first
+ * write of a service does not pay for it. `PUT _data_stream/<name>` where the cluster has that API;
+ * otherwise (the integ-test distribution) a write of a document without `@timestamp`: Elasticsearch
+ * auto-creates the data stream, then rejects the document, so nothing is stored.
+ */
+export async function ensureDataStream(client: Client, name: string): Promise<void> {
+  if ((await backingIndices(client, name)).length > 0) return;
+  try {
+    await client.indices.createDataStream({ name });
+    return;
+  } catch (error) {
+    if (error instanceof esErrors.ResponseError && error.body?.error?.type === 'resource_already_exists_exception') return;
+    if (!(error instanceof esErrors.ResponseError && (error.statusCode === 400 || error.statusCode === 404 || error.statusCode === 405))) throw error;
+  }
+  await client.bulk({ operations: [{ create: { _index: name } }, { 'rollwatch.create': 'data stream' }] });
+  if ((await backingIndices(client, name)).length === 0) throw new Error(`could not create the data stream ${name}`);
+}
