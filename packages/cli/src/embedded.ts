@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { closeServer, createLogger, createRegistry, listen, loadConfig, MemoryBus, MemoryStore, createBus, createStore, type Bus, type Logger, type Store } from '@rollwatch/core';
+import { authTokensFrom, closeServer, createLogger, guardExposure, createRegistry, listen, loadConfig, MemoryBus, MemoryStore, createBus, createStore, type Bus, type Logger, type Store } from '@rollwatch/core';
 import { createIngest, ingestConfigSchema } from '@rollwatch/ingest';
 import { createDetector, detectorConfigSchema } from '@rollwatch/detector';
 import { createAlerts, alertsConfigSchema } from '@rollwatch/alerts';
@@ -36,6 +36,8 @@ export async function startServices(options: StartOptions = {}): Promise<Running
   const ingestConfig = loadConfig(ingestConfigSchema, { env, overrides: { INGEST_PORT: options.ports?.ingest } });
   const detectorConfig = loadConfig(detectorConfigSchema, { env, overrides: { DETECTOR_PORT: options.ports?.detector } });
   const alertsConfig = loadConfig(alertsConfigSchema, { env, overrides: { ALERTS_PORT: options.ports?.alerts } });
+  // The alerts service checks its own listener in start(); detector and ingest listen here.
+  const stopInsecureWarning = guardExposure({ service: 'rollwatch', host, tokens: authTokensFrom(ingestConfig), insecure: ingestConfig.ROLLWATCH_INSECURE, logger });
   const bus = ingestConfig.KAFKA_BROKERS.length ? createBus(ingestConfig, 'embedded', logger) : new MemoryBus();
   const store = ingestConfig.ELASTICSEARCH_URL ? createStore(ingestConfig) : new MemoryStore();
   await store.ensureIndices();
@@ -68,6 +70,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
       ports.ingest = port;
     }
   } catch (error) {
+    stopInsecureWarning();
     for (const s of started.reverse()) await (s.server ? closeServer(s.server) : Promise.resolve()).then(s.stop).catch(() => undefined);
     throw error;
   }
@@ -76,6 +79,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
     bus,
     store,
     stop: async () => {
+      stopInsecureWarning();
       // Producers first, then consumers, then the shared backends.
       for (const s of [...started].reverse()) {
         if (s.server) await closeServer(s.server);

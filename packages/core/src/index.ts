@@ -17,4 +17,5 @@ export { ElasticsearchStore, toEsQuery, type ElasticsearchStoreOptions } from '.
 export { INDEX_TEMPLATES } from './store/mappings.js';
 export * from './http/app.js';
 export * from './http/auth.js';
+export * from './http/exposure.js';
 export * from './lifecycle.js';

@@ -26,8 +26,22 @@ test('docker-compose.yml passes `docker compose config`', (t) => {
     return;
   }
   const [bin, ...args] = command;
-  const result = spawnSync(bin!, [...args, '-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8' });
+  const env = { ...process.env, ROLLWATCH_API_TOKEN: 'compose-test-token' };
+  const result = spawnSync(bin!, [...args, '-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8', env });
   assert.equal(result.status, 0, `${command.join(' ')} config failed:\n${result.stderr}`);
+  // Secure by default: without the token the stack does not even render.
+  const { ROLLWATCH_API_TOKEN: _unset, ...noToken } = process.env;
+  const refused = spawnSync(bin!, [...args, '-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8', env: noToken });
+  assert.notEqual(refused.status, 0, 'docker compose config must fail without ROLLWATCH_API_TOKEN');
+  assert.match(refused.stderr, /ROLLWATCH_API_TOKEN/);
+});
+
+test('the compose stack requires a token and publishes ports on 127.0.0.1 unless ROLLWATCH_BIND says otherwise', () => {
+  const compose = parse(readFileSync(composeFile, 'utf8')) as { 'x-rollwatch-env': Record<string, string>; services: Record<string, { ports?: string[] }> };
+  assert.match(compose['x-rollwatch-env'].ROLLWATCH_API_TOKEN!, /^\$\{ROLLWATCH_API_TOKEN:\?/);
+  const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p] as const));
+  assert.ok(published.length >= 3);
+  for (const [name, port] of published) assert.match(port, /^\$\{ROLLWATCH_BIND:-127\.0\.0\.1\}:/, `${name} publishes ${port}`);
 });
 
 test('the compose stack configures the services only with variables they read', () => {

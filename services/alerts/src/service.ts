@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import {
+  authTokensFrom,
   closeServer,
+  guardExposure,
   createServiceApp,
   errorHandler,
   INDICES,
@@ -160,7 +162,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   app.use(
     '/api/v1',
     alertsRouter({
-      tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+      tokens: authTokensFrom(config),
       store,
       silences,
       replay: (filter) => replayDeadLetters({ store, executor, lock, states, logger }, filter),
@@ -176,11 +178,14 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   let server: Server | undefined;
   let subscription: Subscription | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let stopInsecureWarning = (): void => undefined;
 
   return {
     app,
     handleVerdict: (verdict) => processor.handleVerdict(verdict),
     async start() {
+      // Refuse before touching anything: an open alerts API can silence alerts and roll back workloads.
+      stopInsecureWarning = guardExposure({ service: 'alerts', host: config.ALERTS_HOST, tokens: authTokensFrom(config), insecure: config.ROLLWATCH_INSECURE, logger });
       await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000 });
       await silences.refresh();
       refreshDlqGauge();
@@ -199,6 +204,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     },
     async stop() {
       for (const t of timers) clearInterval(t);
+      stopInsecureWarning();
       shutdown.abort();
       if (server) await closeServer(server);
       await subscription?.stop();

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import {
+  authTokensFrom,
   createServiceApp,
   errorHandler,
   errorMessage,
@@ -95,7 +96,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   app.use(
     ingestRoutes({
       pipeline,
-      tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+      tokens: authTokensFrom(config),
       bodyLimit: config.INGEST_BODY_LIMIT,
       rateLimit: config.INGEST_RATE_LIMIT,
       rateWindowMs: config.INGEST_RATE_WINDOW_MS,

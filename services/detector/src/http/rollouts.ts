@@ -71,7 +71,7 @@ function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | und
 export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const router = Router();
   const read = requireAuth(tokens, 'read');
-  const write = requireAuth(tokens, 'write');
+  const write = requireAuth(tokens, 'operate');
 
   router.get('/rollouts', read, (_req, res) => {
     const items = port.engine

@@ -59,7 +59,7 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
           },
         })
       : (_req, _res, next) => next();
-  const write = requireAuth(options.tokens, 'write');
+  const write = requireAuth(options.tokens, 'push');
   const signed = requireSignature(options.hmacSecret);
 
   router.post('/api/v1/events', limiter, write, raw, async (req: Request, res: Response) => {
