@@ -19,6 +19,7 @@ import {
   type Verdict,
 } from '@rollwatch/core';
 import { createActuator } from './actuators/factory.js';
+import { parseTargetAllowlist } from './policy/target-allowlist.js';
 import { alertsRouter, type OverrideRequest } from './api/router.js';
 import type { AlertsConfig } from './config.js';
 import { actionId, AuditLog, newDoc, type ActionDoc } from './exactly-once/audit.js';
@@ -68,6 +69,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   const metrics = createAlertsMetrics(registry);
   const notifiers = createNotifiers(config);
   const actuator = createActuator(config);
+  const targets = parseTargetAllowlist(config.ALERTS_ACTUATION_TARGETS);
   const routes = loadRoutes({ file: config.ALERTS_ROUTES_FILE, json: config.ALERTS_ROUTES }, { configuredNotifiers: [...notifiers.keys()], actuator: config.ALERTS_ACTUATOR, onNoGo: config.ALERTS_ON_NO_GO });
   const audit = new AuditLog(store, bus);
   const states = new RolloutStateStore(store);
@@ -89,6 +91,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     audit,
     notifiers,
     actuator,
+    targets: () => targets,
     links,
     retry: {
       maxAttempts: config.ALERTS_RETRY_MAX_ATTEMPTS,
@@ -108,6 +111,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     dryRun: config.ALERTS_DRY_RUN,
     cooldownSeconds: config.ALERTS_COOLDOWN_SECONDS,
     defaultNamespace: config.ALERTS_K8S_NAMESPACE,
+    targets,
   });
   const processor = new VerdictProcessor({ bus, executor, states, lock, context, metrics, logger, signal: shutdown.signal });
 
@@ -199,7 +203,8 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
       });
       const bound = await listen(app, config.ALERTS_PORT, config.ALERTS_HOST);
       server = bound.server;
-      logger.info({ port: bound.port, routes: routes.map((r) => r.name), notifiers: [...notifiers.keys()], actuator: actuator?.name ?? 'none', dryRun: config.ALERTS_DRY_RUN }, 'alerts started');
+      logger.info({ port: bound.port, routes: routes.map((r) => r.name), notifiers: [...notifiers.keys()], actuator: actuator?.name ?? 'none', actuationTargets: targets.entries, dryRun: config.ALERTS_DRY_RUN }, 'alerts started');
+      if (actuator && targets.entries.length === 0) logger.warn({ actuator: actuator.name, setting: 'ALERTS_ACTUATION_TARGETS' }, 'an actuator is configured but no actuation target is allowed: rollwatch only notifies until ALERTS_ACTUATION_TARGETS lists the workloads it may pause or roll back');
       return { port: bound.port };
     },
     async stop() {

@@ -68,6 +68,7 @@ describe('security: auth, signatures, rate limits, secrets hygiene', { timeout: 
       ROLLWATCH_API_TOKEN: SECRETS.write,
       ALERTS_ACTUATOR: 'webhook',
       ALERTS_ACTUATOR_URL: `${receiver.url}/actuate`,
+      ALERTS_ACTUATION_TARGETS: '*/*',
       ALERTS_WEBHOOK_URL: `${receiver.url}/notify`,
       ALERTS_WEBHOOK_SECRET: WEBHOOK_SECRET,
       ALERTS_SLACK_WEBHOOK_URL: `${receiver.url}/services/${SECRETS.slackPath}`,
