@@ -7,6 +7,7 @@ import { kubernetesEventExporterToEvents } from '../receivers/kubernetes-event-e
 import type { SourceStatus } from '../sources/interface.js';
 import { MAX_LISTED_ERRORS, parseEventsBody, type BodyFormat } from './body.js';
 import { requireSignature } from './hmac.js';
+import { LimitExceededError } from '../limits/abuse-caps.js';
 
 export interface IngestRoutesOptions {
   pipeline: Pipeline;
@@ -38,6 +39,17 @@ function rawBody(req: Request): Buffer {
   return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
 
+function clientOf(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+/** A cap exceeded: 429 naming the setting, with Retry-After. Anything else goes to the error handler. */
+function limitResponse(error: unknown, res: Response): boolean {
+  if (!(error instanceof LimitExceededError)) return false;
+  res.status(429).set('Retry-After', String(error.retryAfterSeconds)).json({ error: error.message, field: error.limit, limit: error.limit });
+  return true;
+}
+
 /** POST /api/v1/events, the receivers and GET /api/v1/sources. */
 export function ingestRoutes(options: IngestRoutesOptions): Router {
   const router = Router();
@@ -63,22 +75,36 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
   const signed = requireSignature(options.hmacSecret);
 
   router.post('/api/v1/events', limiter, write, raw, async (req: Request, res: Response) => {
+    try {
+      await pushEvents(req, res);
+    } catch (error) {
+      if (!limitResponse(error, res)) throw error;
+    }
+  });
+  async function pushEvents(req: Request, res: Response): Promise<void> {
     const parsed = parseEventsBody(rawBody(req), req.get('content-type'), req.headers);
     if (!parsed.ok) {
       res.status(400).json(invalidBody(parsed.errors, `${parsed.message}; nothing was accepted`));
       return;
     }
-    const result = await pipeline.ingest(parsed.items, { channel: channelFor(parsed.format), invalid: 'reject', rejectUnmapped: true });
+    const result = await pipeline.ingest(parsed.items, { channel: channelFor(parsed.format), invalid: 'reject', rejectUnmapped: true, client: clientOf(req) });
     if (!result.ok) {
       const bad = new Set(result.errors.map((e) => e.index)).size;
       res.status(400).json(invalidBody(result.errors, `${bad} of ${parsed.items.length} event(s) are invalid; nothing was accepted`));
       return;
     }
     res.status(202).json({ accepted: result.accepted });
-  });
+  }
 
   const receiver = (channel: string, convert: (body: unknown) => ConversionResult) =>
     async (req: Request, res: Response): Promise<void> => {
+      try {
+        await receive(channel, convert, req, res);
+      } catch (error) {
+        if (!limitResponse(error, res)) throw error;
+      }
+    };
+  const receive = async (channel: string, convert: (body: unknown) => ConversionResult, req: Request, res: Response): Promise<void> => {
       let body: unknown;
       try {
         body = JSON.parse(rawBody(req).toString('utf8'));
@@ -93,7 +119,7 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
       }
       const items: IntakeItem[] = converted.events.map((value, index) => ({ value, index }));
       // Senders cannot fix individual events: invalid or unmapped ones are counted and dropped.
-      const result = await pipeline.ingest(items, { channel, invalid: 'drop', rejectUnmapped: false });
+      const result = await pipeline.ingest(items, { channel, invalid: 'drop', rejectUnmapped: false, client: clientOf(req) });
       if (!result.ok) throw new Error('unreachable: drop mode never rejects');
       res.status(202).json({ accepted: result.accepted, dropped: result.dropped, skipped: converted.skipped });
     };
