@@ -144,6 +144,8 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
   let built = false;
   router.use((req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api/')) return next();
+    // Source maps (from a debugging build) are never served: they are the source, not the app.
+    if (req.path.endsWith('.map')) return next();
     dashboardAuth(req, res, () => {
       built ||= dashboardBuilt(staticDir);
       if (!built) {
