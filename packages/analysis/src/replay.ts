@@ -33,7 +33,7 @@ const CRITICAL_TYPES = new Set(['oom_killed', 'container_exit', 'container_resta
 
 export async function analyzeEvents(events: RollwatchEvent[] | AsyncIterable<RollwatchEvent>, options: AnalyzeOptions = {}): Promise<AnalyzeResult[]> {
   const all: RollwatchEvent[] = [];
-  if (Array.isArray(events)) all.push(...events);
+  if (Array.isArray(events)) for (const e of events) all.push(e);
   else for await (const e of events) all.push(e);
   return analyzeSorted(all, options);
 }

@@ -159,6 +159,8 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
 
   const app = createServiceApp({
     service: 'alerts',
+    tokens: authTokensFrom(config),
+    insecure: config.ROLLWATCH_INSECURE,
     registry,
     logger,
     readiness: { bus: () => bus.health(), store: () => store.health() },

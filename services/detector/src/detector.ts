@@ -149,6 +149,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const { app, closeStreams } = createDetectorApp({
     port,
     tokens: authTokensFrom(config),
+    insecure: config.ROLLWATCH_INSECURE,
     alerts: () => ({ url: config.DETECTOR_ALERTS_URL, timeoutMs: config.DETECTOR_ALERTS_TIMEOUT_MS }),
     registry,
     logger,

@@ -99,7 +99,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     };
   };
 
-  const app = createServiceApp({ service: 'ingest', registry, logger, readiness: { bus: busCheck, spool: spoolCheck } });
+  const app = createServiceApp({ service: 'ingest', registry, logger, readiness: { bus: busCheck, spool: spoolCheck }, tokens: authTokensFrom(config), insecure: config.ROLLWATCH_INSECURE });
   app.use(
     ingestRoutes({
       pipeline,

@@ -40,7 +40,10 @@ export interface IntakeOptions {
   client?: string;
 }
 
-export type IntakeResult = { ok: true; accepted: number; dropped: number } | { ok: false; errors: EventError[] };
+/** At most this many errors are kept per request (a body of 200k bad labels must not build a 200k-entry list). */
+export const MAX_COLLECTED_ERRORS = 1000;
+
+export type IntakeResult = { ok: true; accepted: number; dropped: number } | { ok: false; errors: EventError[]; errorCount: number; invalidEvents: number };
 
 /** Where accepted messages go (the Delivery); resolves once they are durable. */
 export interface MessageSubmitter {
@@ -77,6 +80,8 @@ export class Pipeline {
     const messages: BusMessage[] = [];
     const accepted: RollwatchEvent[] = [];
     let dropped = 0;
+    let errorCount = 0;
+    let invalidEvents = 0;
     // Counted per type, then added once per type: a labelled inc per event is measurable at 20k+ events/s.
     const receivedByType = new Map<string, number>();
     for (const item of items) {
@@ -95,7 +100,12 @@ export class Pipeline {
       }
       if (outcome.unmapped) metrics.unmapped.inc({ source: intake.channel, type, action: intake.invalid === 'reject' ? 'rejected' : 'dropped' });
       if (intake.invalid === 'reject') {
-        for (const e of outcome.errors) errors.push(e);
+        invalidEvents++;
+        errorCount += outcome.errors.length;
+        for (const e of outcome.errors) {
+          if (errors.length >= MAX_COLLECTED_ERRORS) break;
+          errors.push(e);
+        }
       } else {
         metrics.failed.inc({ source: intake.channel, type, reason: 'invalid' });
         logger.warn({ channel: intake.channel, index: item.index, errors: outcome.errors }, 'dropping an invalid event');
@@ -106,7 +116,7 @@ export class Pipeline {
     if (errors.length > 0) {
       // Whole request refused: count every event of it, valid ones included, as not accepted.
       for (const item of items) metrics.failed.inc({ source: intake.channel, type: typeLabel(item.value), reason: 'invalid' });
-      return { ok: false, errors };
+      return { ok: false, errors, errorCount, invalidEvents };
     }
     if (this.options.caps && intake.client !== undefined) {
       try {

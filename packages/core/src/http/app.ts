@@ -6,6 +6,8 @@ import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { HealthStatus } from '../bus/interface.js';
 import { BackpressureError, RollwatchError, ValidationError } from '../errors.js';
+import type { AuthTokens } from './auth.js';
+import { browserGuard } from './browser-guard.js';
 
 export type ReadinessCheck = () => Promise<HealthStatus>;
 
@@ -14,6 +16,10 @@ export interface ServiceAppOptions {
   registry: Registry;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** The service's tokens: enables the Origin/Host checks of `browserGuard` (every service passes them). */
+  tokens?: AuthTokens;
+  /** ROLLWATCH_INSECURE: any Host is accepted even without tokens. */
+  insecure?: boolean;
 }
 
 /**
@@ -47,6 +53,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.set(SECURITY_HEADERS);
     next();
   });
+  if (options.tokens) app.use(browserGuard(options.tokens, { anyHost: options.insecure === true }));
   app.use((req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, errors as esErrors } from '@elastic/elasticsearch';
 
@@ -6,6 +7,19 @@ import type { HealthStatus } from '../bus/interface.js';
 import { RollwatchError, UnavailableError } from '../errors.js';
 import type { SearchResult, Store, StoreDoc, StoreQuery } from './interface.js';
 import { INDEX_TEMPLATES } from './mappings.js';
+
+/** Elasticsearch refuses `_id`s over 512 bytes. */
+export const MAX_DOCUMENT_ID_BYTES = 512;
+
+/**
+ * The `_id` a document is stored under: its own id when that fits, else a hash of it (the `id`
+ * field keeps the original). Ids are built from producer-chosen names (`<rollout>:<sequence>`), so
+ * without this a long non-ASCII rollout id made every write of its verdicts fail for ever.
+ */
+export function storeDocumentId(id: string): string {
+  if (Buffer.byteLength(id, 'utf8') <= MAX_DOCUMENT_ID_BYTES) return id;
+  return `sha256-${createHash('sha256').update(id).digest('hex')}`;
+}
 
 export interface ElasticsearchStoreOptions {
   url: string;
@@ -97,7 +111,7 @@ export class ElasticsearchStore implements Store {
     try {
       response = await this.client.bulk({
         refresh: this.options.refreshOnWrite ? 'wait_for' : false,
-        operations: docs.flatMap((doc) => [{ index: { _index: name, _id: doc.id } }, doc]),
+        operations: docs.flatMap((doc) => [{ index: { _index: name, _id: storeDocumentId(doc.id) } }, doc]),
       });
     } catch (error) {
       throw wrap(error, 'bulk');
@@ -113,7 +127,7 @@ export class ElasticsearchStore implements Store {
 
   async get(index: string, id: string): Promise<StoreDoc | undefined> {
     try {
-      const response = await this.client.get<StoreDoc>({ index: this.name(index), id }, { ignore: [404] });
+      const response = await this.client.get<StoreDoc>({ index: this.name(index), id: storeDocumentId(id) }, { ignore: [404] });
       return response.found ? response._source : undefined;
     } catch (error) {
       if (error instanceof esErrors.ResponseError && error.statusCode === 404) return undefined;

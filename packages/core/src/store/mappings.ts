@@ -34,7 +34,9 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     value: { type: 'double' },
     templateId: { type: 'keyword' },
     hostAttributes: { type: 'object', dynamic: true },
-    labels: { type: 'object', dynamic: true },
+    // One field for every label (producer-chosen keys): no mapping explosion, no `app` vs
+    // `app.kubernetes.io/name` object/keyword clash; values are searchable as keywords.
+    labels: { type: 'flattened' },
   }, { refresh_interval: '1s' }),
   [INDICES.anomalies]: indexTemplate(INDICES.anomalies, {
     id: { type: 'keyword' },

@@ -1,4 +1,4 @@
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { requireAuth, type AuthTokens } from '@rollwatch/core';
 import type { EventError, IntakeItem, Pipeline } from '../pipeline.js';
@@ -22,12 +22,12 @@ export interface IngestRoutesOptions {
 }
 
 /** 400 body: every problem (capped) with index/line/field, and the first field at the top level. */
-export function invalidBody(errors: EventError[], message: string): Record<string, unknown> {
+export function invalidBody(errors: EventError[], message: string, errorCount = errors.length): Record<string, unknown> {
   return {
     error: message,
     field: errors[0]?.field ?? 'body',
     errors: errors.slice(0, MAX_LISTED_ERRORS).map((e) => (e.index < 0 ? { field: e.field, message: e.message } : e)),
-    errorCount: errors.length,
+    errorCount,
   };
 }
 
@@ -38,6 +38,18 @@ function channelFor(format: BodyFormat): string {
 function rawBody(req: Request): Buffer {
   return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
+
+/** What the push endpoints and receivers accept (415 for anything else, or no Content-Type). */
+export const ACCEPTED_CONTENT_TYPES: ReadonlySet<string> = new Set([
+  'application/json',
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/json-lines',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+]);
 
 function clientOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -57,6 +69,13 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
   // Raw bytes for every push endpoint: NDJSON is not JSON, and HMACs are over the exact bytes.
   // body-parser inflates gzip/deflate bodies and answers 413 above the limit (via errorHandler).
   const raw = express.raw({ type: () => true, limit: options.bodyLimit });
+  // JSON, NDJSON and CloudEvents only: text/plain, forms and untyped bodies are what a web page can
+  // send cross-site without a CORS preflight, so they are refused before anything is read.
+  const jsonTypes = (req: Request, res: Response, next: NextFunction): void => {
+    const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (ACCEPTED_CONTENT_TYPES.has(type)) return next();
+    res.status(415).json({ error: `Content-Type must be one of ${[...ACCEPTED_CONTENT_TYPES].join(', ')} (got ${type ? `"${type.slice(0, 100)}"` : 'none'})`, field: 'content-type' });
+  };
   const limiter: RequestHandler =
     options.rateLimit > 0
       ? rateLimit({
@@ -74,7 +93,7 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
   const write = requireAuth(options.tokens, 'push');
   const signed = requireSignature(options.hmacSecret);
 
-  router.post('/api/v1/events', limiter, write, raw, async (req: Request, res: Response) => {
+  router.post('/api/v1/events', limiter, write, jsonTypes, raw, async (req: Request, res: Response) => {
     try {
       await pushEvents(req, res);
     } catch (error) {
@@ -89,8 +108,7 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
     }
     const result = await pipeline.ingest(parsed.items, { channel: channelFor(parsed.format), invalid: 'reject', rejectUnmapped: true, client: clientOf(req) });
     if (!result.ok) {
-      const bad = new Set(result.errors.map((e) => e.index)).size;
-      res.status(400).json(invalidBody(result.errors, `${bad} of ${parsed.items.length} event(s) are invalid; nothing was accepted`));
+      res.status(400).json(invalidBody(result.errors, `${result.invalidEvents} of ${parsed.items.length} event(s) are invalid; nothing was accepted`, result.errorCount));
       return;
     }
     res.status(202).json({ accepted: result.accepted });
@@ -124,8 +142,8 @@ export function ingestRoutes(options: IngestRoutesOptions): Router {
       res.status(202).json({ accepted: result.accepted, dropped: result.dropped, skipped: converted.skipped });
     };
 
-  router.post('/api/v1/receivers/alertmanager', limiter, write, raw, signed, receiver('alertmanager', alertmanagerToEvents));
-  router.post('/api/v1/receivers/kubernetes-event-exporter', limiter, write, raw, signed, receiver('kubernetes-event-exporter', (b) => kubernetesEventExporterToEvents(b)));
+  router.post('/api/v1/receivers/alertmanager', limiter, write, jsonTypes, raw, signed, receiver('alertmanager', alertmanagerToEvents));
+  router.post('/api/v1/receivers/kubernetes-event-exporter', limiter, write, jsonTypes, raw, signed, receiver('kubernetes-event-exporter', (b) => kubernetesEventExporterToEvents(b)));
 
   router.get('/api/v1/sources', requireAuth(options.tokens, 'read'), (_req, res) => {
     res.json({ sources: options.sources() });
