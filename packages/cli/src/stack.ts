@@ -1,4 +1,3 @@
-import { ensureElasticsearch, ensureKafka } from '@rollwatch/testkit';
 import type { CliIo } from './cli.js';
 import { untilSignal } from './cli.js';
 import { startServices } from './embedded.js';
@@ -9,6 +8,8 @@ import { startServices } from './embedded.js';
  */
 export async function stackCommand(_argv: string[], io: CliIo): Promise<number> {
   io.stderr.write('rollwatch stack: starting Kafka and Elasticsearch (first run downloads them from Maven Central)...\n');
+  // A development tool (a dev dependency): production installs ship without testcontainers & co.
+  const { ensureElasticsearch, ensureKafka } = await import('@rollwatch/testkit');
   const kafka = await ensureKafka();
   const es = await ensureElasticsearch();
   io.stderr.write(`  KAFKA_BROKERS=${kafka.bootstrap}\n  ELASTICSEARCH_URL=${es.url}\n`);
