@@ -45,7 +45,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const touched = await stage('analyse', async () => ingest(events, stored, dead));
     for (const rollout of touched) tracker.claim(rollout);
     options.onTouched?.(touched);
-    await stage('evaluate', () => tracker.evaluate(tracker.due(touched)));
+    await stage('evaluate', () => tracker.evaluate(touched));
     if (dead.length > 0) await stage('dlq', () => retryThrowing(() => bus.publish(TOPICS.dlq, dead), retryOptions));
     metrics.eventsConsumed.inc({ result: 'stored' }, events.length);
   };

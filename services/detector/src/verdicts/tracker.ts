@@ -6,8 +6,6 @@ import { anomalyDocuments, isAnomaly, significantChange, toVerdict, verdictDocum
 
 /** Longest stretch of evaluations before yielding to the event loop. */
 const YIELD_AFTER_MS = 20;
-/** After a batch, a rollout is re-evaluated only once this many times its last evaluation time has passed. */
-const COST_FACTOR = 10;
 
 export interface VerdictTrackerOptions {
   engine: AnalysisEngine;
@@ -43,8 +41,6 @@ export class VerdictTracker {
   private readonly seeded = new Set<string>();
   /** Wall-clock ms of each rollout's last evaluation (lets the timer skip freshly evaluated ones). */
   private readonly evaluatedAt = new Map<string, number>();
-  /** How long the last evaluation of each rollout took (ms), for `due`. */
-  private readonly cost = new Map<string, number>();
   private readonly changes = new EventEmitter();
   private serial: Promise<unknown> = Promise.resolve();
   /** Decisions a person forced through the alerts service's override: they win over the engine. */
@@ -90,27 +86,12 @@ export class VerdictTracker {
     this.owned.delete(rollout);
     this.seeded.delete(rollout);
     this.evaluatedAt.delete(rollout);
-    this.cost.delete(rollout);
   }
 
   /** Rollouts not evaluated within the last `maxAgeMs` (the periodic pass needs only those). */
   stale(rollouts: Iterable<string>, maxAgeMs: number): string[] {
     const cutoff = this.now() - maxAgeMs;
     return [...rollouts].filter((r) => (this.evaluatedAt.get(r) ?? -Infinity) <= cutoff);
-  }
-
-  /**
-   * Rollouts worth re-evaluating after a batch: a rollout is skipped while less than
-   * COST_FACTOR x its last evaluation time has passed since that evaluation, so a huge rollout
-   * (20k instances) takes a bounded share of the CPU instead of re-running after every batch. Cheap
-   * rollouts (a few ms) are always due; skipped ones are picked up by the periodic evaluation.
-   */
-  due(rollouts: Iterable<string>): string[] {
-    const wall = this.now();
-    return [...rollouts].filter((r) => {
-      const last = this.evaluatedAt.get(r);
-      return last === undefined || wall - last >= COST_FACTOR * (this.cost.get(r) ?? 0);
-    });
   }
 
   onChange(listener: (verdict: Verdict) => void): () => void {
@@ -150,14 +131,12 @@ export class VerdictTracker {
   private async evaluateOne(rollout: string): Promise<Verdict | undefined> {
     const { engine, metrics } = this.options;
     const stop = metrics.evaluationDuration.startTimer();
-    const began = performance.now();
     let next;
     try {
       const wall = this.now();
       const at = this.options.evaluationTime ? this.options.evaluationTime(rollout, wall) : wall;
       next = toVerdict(engine.evaluate(rollout, at), this.options.labelsFor(rollout));
       this.evaluatedAt.set(rollout, wall);
-      this.cost.set(rollout, performance.now() - began);
     } catch (error) {
       // An engine bug on one rollout must not stall the partition: log it and keep the old verdict.
       metrics.consumerErrors.inc({ stage: 'engine-evaluate' });
