@@ -66,6 +66,7 @@ function toDistPrefix(arg) {
   if (parts.length >= 2 && (parts[0] === 'packages' || parts[0] === 'services')) {
     if (parts.length === 2) return { prefix: path.join(ROOT, parts[0], parts[1], 'dist') + path.sep, exact: false };
     if (parts[2] === 'src') parts[2] = 'dist';
+    // eslint-disable-next-line no-restricted-syntax -- bounded: the segments of one command-line path
     p = path.join(ROOT, ...parts);
   }
   if (/\.tsx?$/.test(p)) p = p.replace(/\.tsx?$/, '.js');

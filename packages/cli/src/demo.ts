@@ -71,6 +71,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ALERTS_ACTUATOR: 'webhook',
     ALERTS_ACTUATOR_URL: receiver.url,
+    // The demo's actuator is a local stub receiver: any workload may be "rolled back".
+    ALERTS_ACTUATION_TARGETS: '*/*',
     ALERTS_WEBHOOK_SECRET: secret,
     ALERTS_ACTUATOR_SECRET: secret,
   };

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { closeServer, createLogger, createRegistry, listen, loadConfig, MemoryBus, MemoryStore, createBus, createStore, type Bus, type Logger, type Store } from '@rollwatch/core';
+import { authTokensFrom, closeServer, createLogger, guardExposure, createRegistry, listen, loadConfig, MemoryBus, MemoryStore, createBus, createStore, type Bus, type Logger, type Store } from '@rollwatch/core';
 import { createIngest, ingestConfigSchema } from '@rollwatch/ingest';
 import { createDetector, detectorConfigSchema } from '@rollwatch/detector';
 import { createAlerts, alertsConfigSchema } from '@rollwatch/alerts';
@@ -55,6 +55,8 @@ export async function startServices(options: StartOptions = {}): Promise<Running
   const ingestConfig = loadConfig(ingestConfigSchema, { env, overrides: { INGEST_PORT: options.ports?.ingest } });
   const detectorConfig = loadConfig(detectorConfigSchema, { env, overrides: { DETECTOR_PORT: options.ports?.detector } });
   const alertsConfig = loadConfig(alertsConfigSchema, { env, overrides: { ALERTS_PORT: options.ports?.alerts } });
+  // The alerts service checks its own listener in start(); detector and ingest listen here.
+  const stopInsecureWarning = guardExposure({ service: 'rollwatch', host, tokens: authTokensFrom(ingestConfig), insecure: ingestConfig.ROLLWATCH_INSECURE, logger });
   const bus = ingestConfig.KAFKA_BROKERS.length ? createBus(ingestConfig, 'embedded', logger) : new MemoryBus();
   const store = ingestConfig.ELASTICSEARCH_URL ? createStore(ingestConfig, logger) : new MemoryStore();
   await store.ensureIndices();
@@ -100,6 +102,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
   } catch (error) {
     // Undo everything, the shared backends included: a failed start must leave nothing running
     // (no timers or consumers keeping the process alive with nothing listening).
+    stopInsecureWarning();
     for (const s of started.reverse()) await (s.server ? closeServer(s.server) : Promise.resolve()).then(s.stop).catch(() => undefined);
     await bus.close().catch(() => undefined);
     await store.close().catch(() => undefined);
@@ -110,6 +113,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
     bus,
     store,
     stop: async () => {
+      stopInsecureWarning();
       // Producers first, then consumers, then the shared backends.
       for (const s of [...started].reverse()) {
         if (s.server) await closeServer(s.server);

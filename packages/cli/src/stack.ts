@@ -1,4 +1,3 @@
-import { ensureElasticsearch, ensureKafka } from '@rollwatch/testkit';
 import { EXIT, parseCommand, type CommandArgs } from './args.js';
 import type { CliIo } from './cli.js';
 import { untilSignal } from './cli.js';
@@ -34,6 +33,8 @@ export async function stackCommand(argv: string[], io: CliIo): Promise<number> {
   say('rollwatch stack: starting Kafka and Elasticsearch (first run downloads them from Maven Central)...');
   // Progress only for a person watching: a TTY, and not --json.
   const progress = downloadProgress(io.stderr, { enabled: !json && (io.stderr as { isTTY?: boolean }).isTTY === true });
+  // A development tool (a dev dependency): production installs ship without testcontainers & co.
+  const { ensureElasticsearch, ensureKafka } = await import('@rollwatch/testkit');
   let kafka, es;
   try {
     [kafka, es] = await Promise.all([ensureKafka(), ensureElasticsearch()]);

@@ -102,8 +102,12 @@ export const commonConfigShape = {
   ELASTICSEARCH_API_KEY: env.secret().describe('Elasticsearch API key (or ELASTICSEARCH_API_KEY_FILE).'),
   ELASTICSEARCH_CA_FILE: z.string().optional().describe('PEM CA bundle for Elasticsearch TLS.'),
   ...storageConfigShape(),
-  ROLLWATCH_API_TOKEN: env.secret().describe('Bearer token for every API call (read and write). Unset: no auth.'),
-  ROLLWATCH_READ_TOKEN: env.secret().describe('Extra bearer token that may only read (GET).'),
+  ROLLWATCH_API_TOKEN: env.secret().describe('Bearer token with every scope (push, read, operate, admin). With no token at all, services refuse to listen beyond 127.0.0.1 unless ROLLWATCH_INSECURE=true.'),
+  ROLLWATCH_READ_TOKEN: env.secret().describe('Bearer token with the `read` scope only (verdicts, events, audit, dashboard).'),
+  ROLLWATCH_PUSH_TOKEN: env.secret().describe('Bearer token with the `push` scope only: send events to ingest (POST /api/v1/events, receivers).'),
+  ROLLWATCH_OPERATE_TOKEN: env.secret().describe('Bearer token with `operate` + `read`: overrides, silences, rollout registrations.'),
+  ROLLWATCH_ADMIN_TOKEN: env.secret().describe('Bearer token with `admin` + `operate` + `read`: DLQ replay, actuation targets (ALERTS_ACTUATION_TARGETS).'),
+  ROLLWATCH_INSECURE: env.bool(false).describe('Allow listening beyond 127.0.0.1 with no token (no auth at all); logged as a warning at start and every hour.'),
 };
 
 export type CommonConfig = z.output<z.ZodObject<typeof commonConfigShape>>;

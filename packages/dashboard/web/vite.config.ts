@@ -11,7 +11,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/public', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // No source maps in what the detector serves (set DASHBOARD_SOURCEMAP=true for a debugging build).
+    sourcemap: process.env.DASHBOARD_SOURCEMAP === 'true',
     chunkSizeWarningLimit: 300,
   },
   server: {

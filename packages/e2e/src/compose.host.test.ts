@@ -18,6 +18,12 @@ test('docker-compose.yml passes `docker compose config`', () => {
   const command = composeCommand();
   assert.ok(command, 'no docker compose client found; `node scripts/provision.mjs` (run by `npm test`) installs docker-compose');
   const [bin, ...args] = command;
-  const result = spawnSync(bin!, [...args, '-f', `${root}docker-compose.yml`, 'config', '-q'], { cwd: root, encoding: 'utf8' });
+  const env = { ...process.env, ROLLWATCH_API_TOKEN: 'compose-test-token' };
+  const result = spawnSync(bin!, [...args, '-f', `${root}docker-compose.yml`, 'config', '-q'], { cwd: root, encoding: 'utf8', env });
   assert.equal(result.status, 0, `${command.join(' ')} config failed:\n${result.stderr}`);
+  // Secure by default: without the token the stack does not even render.
+  const { ROLLWATCH_API_TOKEN: _unset, ...noToken } = process.env;
+  const refused = spawnSync(bin!, [...args, '-f', `${root}docker-compose.yml`, 'config', '-q'], { cwd: root, encoding: 'utf8', env: noToken });
+  assert.notEqual(refused.status, 0, 'docker compose config must fail without ROLLWATCH_API_TOKEN');
+  assert.match(refused.stderr, /ROLLWATCH_API_TOKEN/);
 });

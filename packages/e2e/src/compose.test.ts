@@ -11,6 +11,14 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 // `docker compose config` itself runs in compose.host.test.ts (it needs the docker-compose package).
 const composeFile = `${root}docker-compose.yml`;
 
+test('the compose stack requires a token and publishes ports on 127.0.0.1 unless ROLLWATCH_BIND says otherwise', () => {
+  const compose = parse(readFileSync(composeFile, 'utf8')) as { 'x-rollwatch-env': Record<string, string>; services: Record<string, { ports?: string[] }> };
+  assert.match(compose['x-rollwatch-env'].ROLLWATCH_API_TOKEN!, /^\$\{ROLLWATCH_API_TOKEN:\?/);
+  const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p] as const));
+  assert.ok(published.length >= 3);
+  for (const [name, port] of published) assert.match(port, /^\$\{ROLLWATCH_BIND:-127\.0\.0\.1\}:/, `${name} publishes ${port}`);
+});
+
 test('the compose stack configures the services only with variables they read', () => {
   const compose = parse(readFileSync(composeFile, 'utf8')) as { services: Record<string, { environment?: Record<string, unknown>; build?: unknown }> };
   const schemas = { ingest: ingestConfigSchema, detector: detectorConfigSchema, alerts: alertsConfigSchema };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonConfigShape, env } from '@rollwatch/core';
+import { AllowlistError, parseTargetAllowlist } from './policy/target-allowlist.js';
 
 export const ACTUATOR_KINDS = ['none', 'webhook', 'argo-rollouts', 'kubernetes-deployment', 'docker-swarm'] as const;
 export type ActuatorKind = (typeof ACTUATOR_KINDS)[number];
@@ -60,6 +61,20 @@ export const alertsConfigSchema = z.object({
     .string()
     .default('/var/run/secrets/kubernetes.io/serviceaccount/ca.crt')
     .describe('PEM CA bundle of the API server (ignored when the file does not exist).'),
+  ALERTS_ACTUATION_TARGETS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      try {
+        parseTargetAllowlist(value);
+      } catch (error) {
+        if (!(error instanceof AllowlistError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
+    })
+    .describe(
+      'Workloads rollwatch may pause/roll back, as `namespace/name` globs separated by commas (e.g. `payments/checkout-*,shop/*`; docker-swarm and webhook targets use ALERTS_K8S_NAMESPACE as namespace). Labels and registrations only select among these; anything else is refused, audited and dead-lettered. Unset: no actuation (notify only).',
+    ),
   ALERTS_K8S_NAMESPACE: z.string().min(1).optional().describe('Namespace for actuation targets when neither the route nor the verdict labels name one. Unset: such an actuation is refused, audited and dead-lettered with the reason (never a guessed namespace).'),
   ALERTS_HTTP_TIMEOUT_MS: env.int(5000, 100).describe('Timeout of one outgoing HTTP call (notifier or actuator).'),
   ALERTS_RETRY_MAX_ATTEMPTS: env.int(6, 1).describe('Attempts per action, including the first, before it is dead-lettered.'),

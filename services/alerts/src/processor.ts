@@ -60,7 +60,7 @@ export class VerdictProcessor {
       logger.info({ rollout: verdict.rollout, sequence: verdict.sequence, transition: plan.transition, actions: plan.actions.map(describe) }, 'rollout transition');
       const outcomes = await this.runAll(plan.actions);
       const followUps = planFollowUps(state, outcomes, ctx.routes);
-      outcomes.push(...(await this.runAll(followUps)));
+      for (const outcome of await this.runAll(followUps)) outcomes.push(outcome);
       await states.save(applyOutcomes(state, verdict, outcomes, ctx.now));
       return outcomes;
     });

@@ -29,6 +29,7 @@ async function harness(overrides: Record<string, unknown> = {}, hooks?: Paramete
     ALERTS_SLACK_WEBHOOK_URL: `${slack.url}/services/T/B/X`,
     ALERTS_ACTUATOR: 'webhook',
     ALERTS_ACTUATOR_URL: `${actuatorHook.url}/rollback`,
+    ALERTS_ACTUATION_TARGETS: 'default/*',
     ALERTS_WEBHOOK_SECRET: TEST_SECRET,
     ALERTS_RETRY_INITIAL_DELAY_MS: 5,
     ALERTS_RETRY_MAX_DELAY_MS: 20,
@@ -169,6 +170,36 @@ describe('alerts service (embedded bus and store)', () => {
     assert.match(actuatorHook.requests[0]!.path, /\/namespaces\/prod\/rollouts\/checkout/);
   });
 
+  it('labels cannot choose the target: kube-system/coredns is refused, audited and dead-lettered; replay keeps refusing', async () => {
+    const h = await harness({ ALERTS_ACTUATION_TARGETS: 'default/checkout*' });
+    const evil = verdict({ rollout: 'evil-target', sequence: 1, labels: { 'rollwatch.io/namespace': 'kube-system', 'rollwatch.io/target': 'coredns' } });
+    await publish(h, evil);
+    await eventually('refusal audited', async () => (await docs(h, 'evil-target')).find((d) => d.kind === 'rollback')?.status === 'dead-lettered');
+    const refused = (await docs(h, 'evil-target')).find((d) => d.kind === 'rollback')!;
+    assert.match(String(refused.error), /refused: target kube-system\/coredns is not in ALERTS_ACTUATION_TARGETS/);
+    assert.equal(refused.attempts, 0);
+    await eventually('DLQ message', () => h.published(TOPICS.dlq).length === 1);
+    assert.match(JSON.parse(h.published(TOPICS.dlq)[0]!.value).error, /kube-system\/coredns/);
+    assert.equal(actuatorHook.requests.length, 0, 'the actuator was never called');
+    assert.equal(slack.requests.length, 1, 'people are still told about the no-go');
+    const replay = await call(h, 'POST', '/api/v1/dlq/replay', {});
+    assert.equal(replay.json.succeeded, 0);
+    assert.equal(actuatorHook.requests.length, 0, 'a replay re-checks the allow-list');
+    // Labels may still *select* an allowed workload.
+    await publish(h, verdict({ rollout: 'picks-allowed', sequence: 1, labels: { 'rollwatch.io/target': 'checkout-eu' } }));
+    await eventually('allowed rollback', async () => (await docs(h, 'picks-allowed')).find((d) => d.kind === 'rollback')?.status === 'succeeded');
+    assert.equal(actuatorHook.requests.length, 1);
+  });
+
+  it('no allow-list: the default route notifies and never actuates', async () => {
+    const h = await harness({ ALERTS_ACTUATION_TARGETS: undefined });
+    await publish(h, verdict({ rollout: 'r-off', sequence: 1 }));
+    await eventually('notified', async () => (await docs(h, 'r-off')).some((d) => d.kind === 'notify' && d.status === 'succeeded'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual((await docs(h, 'r-off')).map((d) => d.kind), ['notify']);
+    assert.equal(actuatorHook.requests.length, 0);
+  });
+
   it('dry run records what would be done and sends nothing', async () => {
     const h = await harness({ ALERTS_DRY_RUN: 'true' });
     await publish(h, verdict({ rollout: 'r4', sequence: 1 }));
@@ -218,6 +249,18 @@ describe('alerts API', () => {
     assert.equal((await call(h, 'POST', '/api/v1/rollouts/x/override', { decision: 'go', reason: 'r', by: 'b' }, 'r-token')).status, 403);
     assert.equal((await call(h, 'DELETE', '/api/v1/silences/x', undefined)).status, 401);
     assert.equal((await call(h, 'POST', '/api/v1/dlq/replay', {}, 'w-token')).status, 200);
+  });
+
+  it('scopes: operate may silence and override but not replay the DLQ; admin may; push may do none', async () => {
+    const h = await harness({ ROLLWATCH_PUSH_TOKEN: 'p-token', ROLLWATCH_OPERATE_TOKEN: 'o-token', ROLLWATCH_ADMIN_TOKEN: 'a-token' });
+    const silence = { matchers: { rollout: 'x' }, duration: '1h', createdBy: 'ana', comment: 'c' };
+    assert.equal((await call(h, 'POST', '/api/v1/silences', silence, 'p-token')).status, 403);
+    assert.equal((await call(h, 'GET', '/api/v1/actions', undefined, 'p-token')).status, 403);
+    assert.equal((await call(h, 'POST', '/api/v1/silences', silence, 'o-token')).status, 201);
+    assert.equal((await call(h, 'POST', '/api/v1/dlq/replay', {}, 'o-token')).status, 403);
+    assert.match((await call(h, 'POST', '/api/v1/dlq/replay', {}, 'o-token')).json.error, /"admin" scope/);
+    assert.equal((await call(h, 'POST', '/api/v1/dlq/replay', {}, 'a-token')).status, 200);
+    assert.equal((await call(h, 'POST', '/api/v1/silences', silence, 'a-token')).status, 201);
   });
 
   it('bad input is a 400 naming the field', async () => {

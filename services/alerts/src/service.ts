@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import {
+  authTokensFrom,
   closeServer,
+  guardExposure,
   createServiceApp,
   errorHandler,
   INDICES,
@@ -17,6 +19,7 @@ import {
   type Verdict,
 } from '@rollwatch/core';
 import { createActuator } from './actuators/factory.js';
+import { parseTargetAllowlist } from './policy/target-allowlist.js';
 import { alertsRouter, type OverrideRequest } from './api/router.js';
 import type { AlertsConfig } from './config.js';
 import { actionId, AuditLog, newDoc, type ActionDoc } from './exactly-once/audit.js';
@@ -67,6 +70,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   const metrics = createAlertsMetrics(registry);
   const notifiers = createNotifiers(config);
   const actuator = createActuator(config);
+  const targets = parseTargetAllowlist(config.ALERTS_ACTUATION_TARGETS);
   const routes = loadRoutes({ file: config.ALERTS_ROUTES_FILE, json: config.ALERTS_ROUTES }, { configuredNotifiers: [...notifiers.keys()], actuator: config.ALERTS_ACTUATOR, onNoGo: config.ALERTS_ON_NO_GO });
   const audit = new AuditLog(store, bus);
   // Declared before the state store, which tells it about every saved state.
@@ -90,6 +94,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     audit,
     notifiers,
     actuator,
+    targets: () => targets,
     links,
     retry: {
       maxAttempts: config.ALERTS_RETRY_MAX_ATTEMPTS,
@@ -109,6 +114,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     dryRun: config.ALERTS_DRY_RUN,
     cooldownSeconds: config.ALERTS_COOLDOWN_SECONDS,
     defaultNamespace: config.ALERTS_K8S_NAMESPACE,
+    targets,
   });
   const alertmanager = notifiers.get('alertmanager');
   if (alertmanager) resender = new AlertmanagerResender({ notifier: alertmanager, states, lock, links, logger });
@@ -158,6 +164,8 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
 
   const app = createServiceApp({
     service: 'alerts',
+    tokens: authTokensFrom(config),
+    insecure: config.ROLLWATCH_INSECURE,
     registry,
     logger,
     readiness: { bus: () => bus.health(), store: () => store.health() },
@@ -165,7 +173,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   app.use(
     '/api/v1',
     alertsRouter({
-      tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+      tokens: authTokensFrom(config),
       store,
       silences,
       replay: (filter) => replayDeadLetters({ store, executor, lock, states, logger }, filter),
@@ -181,11 +189,14 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   let server: Server | undefined;
   let subscription: Subscription | undefined;
   const timers: NodeJS.Timeout[] = [];
+  let stopInsecureWarning = (): void => undefined;
 
   return {
     app,
     handleVerdict: (verdict) => processor.handleVerdict(verdict),
     async start() {
+      // Refuse before touching anything: an open alerts API can silence alerts and roll back workloads.
+      stopInsecureWarning = guardExposure({ service: 'alerts', host: config.ALERTS_HOST, tokens: authTokensFrom(config), insecure: config.ROLLWATCH_INSECURE, logger });
       await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000 });
       await silences.refresh();
       refreshDlqGauge();
@@ -204,11 +215,13 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
       });
       const bound = await listen(app, config.ALERTS_PORT, config.ALERTS_HOST);
       server = bound.server;
-      logger.info({ port: bound.port, routes: routes.map((r) => r.name), notifiers: [...notifiers.keys()], actuator: actuator?.name ?? 'none', dryRun: config.ALERTS_DRY_RUN }, 'alerts started');
+      logger.info({ port: bound.port, routes: routes.map((r) => r.name), notifiers: [...notifiers.keys()], actuator: actuator?.name ?? 'none', actuationTargets: targets.entries, dryRun: config.ALERTS_DRY_RUN }, 'alerts started');
+      if (actuator && targets.entries.length === 0) logger.warn({ actuator: actuator.name, setting: 'ALERTS_ACTUATION_TARGETS' }, 'an actuator is configured but no actuation target is allowed: rollwatch only notifies until ALERTS_ACTUATION_TARGETS lists the workloads it may pause or roll back');
       return { port: bound.port };
     },
     async stop() {
       for (const t of timers) clearInterval(t);
+      stopInsecureWarning();
       shutdown.abort();
       if (server) await closeServer(server);
       await subscription?.stop();

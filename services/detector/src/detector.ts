@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { TOPICS, ValidationError, errorMessage, parseEvent, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
+import { TOPICS, authTokensFrom, ValidationError, errorMessage, parseEvent, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
 import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
@@ -177,7 +177,8 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   const { app, closeStreams } = createDetectorApp({
     port,
-    tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+    tokens: authTokensFrom(config),
+    insecure: config.ROLLWATCH_INSECURE,
     alerts: () => ({ url: config.DETECTOR_ALERTS_URL, timeoutMs: config.DETECTOR_ALERTS_TIMEOUT_MS }),
     registry,
     logger,

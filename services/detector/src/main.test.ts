@@ -45,4 +45,15 @@ describe('main', () => {
     assert.equal(code, 1);
     assert.match(stderr, /DETECTOR_PORT/);
   });
+
+  it('refuses to listen beyond loopback without a token unless ROLLWATCH_INSECURE=true', async () => {
+    const main = fileURLToPath(new URL('./main.js', import.meta.url));
+    const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, DETECTOR_PORT: '0', DETECTOR_HOST: '0.0.0.0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 1);
+    assert.match(stderr, /ROLLWATCH_API_TOKEN/);
+    assert.match(stderr, /ROLLWATCH_INSECURE=true/);
+  });
 });

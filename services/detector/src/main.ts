@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { closeServer, createBus, createLogger, createRegistry, createStore, errorMessage, exitOnSignals, listen, loadConfig } from '@rollwatch/core';
+import { authTokensFrom, closeServer, createBus, guardExposure, createLogger, createRegistry, createStore, errorMessage, exitOnSignals, listen, loadConfig } from '@rollwatch/core';
 import { detectorConfigSchema } from './config.js';
 import { createDetector } from './detector.js';
 
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const registry = createRegistry('detector');
   const bus = createBus(config, 'detector', logger);
   const store = createStore(config, logger);
+  const stopInsecureWarning = guardExposure({ service: 'detector', host: config.DETECTOR_HOST, tokens: authTokensFrom(config), insecure: config.ROLLWATCH_INSECURE, logger });
   const detector = createDetector({ config, bus, store, logger, registry });
   // Listen first so /healthz answers (and /readyz says "rebuilding") while state is restored.
   const { server, port } = await listen(detector.app, config.DETECTOR_PORT, config.DETECTOR_HOST);
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: 20_000,
     stop: async () => {
+      stopInsecureWarning();
       await detector.stop();
       await closeServer(server);
       await bus.close();

@@ -96,6 +96,30 @@ describe('POST /api/v1/events', () => {
     }
   });
 
+  it('415 for any Content-Type but JSON, NDJSON and CloudEvents (a web page cannot push cross-site)', async () => {
+    const h = await start();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
+      const response = await h.post('/api/v1/events', JSON.stringify(ev(1)), type ? { 'content-type': type } : {});
+      assert.equal(response.status, 415, type);
+      assert.equal((response.body as { field: string }).field, 'content-type');
+    }
+    await sleep(20);
+    assert.equal(h.received.length, 0);
+  });
+
+  it('huge invalid input is a 400 with capped errors, never a 500 (200k labels, 5000 bad events)', async () => {
+    const h = await start({ INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0' });
+    const labels = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, 'v']));
+    const one = await h.post('/api/v1/events', JSON.stringify(ev(1, { labels })));
+    assert.equal(one.status, 400);
+    assert.ok((one.body.errors as unknown[]).length <= 100);
+    const many = await h.post('/api/v1/events', JSON.stringify(Array.from({ length: 5000 }, (_, i) => ev(i, { group: 'nope' }))));
+    assert.equal(many.status, 400);
+    assert.equal(many.body.errorCount, 5000);
+    assert.match(String(many.body.error), /^5000 of 5000 event\(s\) are invalid/);
+    assert.ok((many.body.errors as unknown[]).length <= 100);
+  });
+
   it('accepts CloudEvents structured and batch mode', async () => {
     const h = await start();
     const { time: _t, ...data } = ev(1);

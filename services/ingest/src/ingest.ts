@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import {
+  authTokensFrom,
   createServiceApp,
   errorHandler,
   errorMessage,
@@ -12,6 +13,7 @@ import {
   type Registry,
 } from '@rollwatch/core';
 import type { IngestConfig } from './config.js';
+import { AbuseCaps } from './limits/abuse-caps.js';
 import { Delivery, type DeliveryState } from './delivery/delivery.js';
 import { Spool } from './delivery/spool.js';
 import { ingestRoutes } from './http/routes.js';
@@ -73,7 +75,13 @@ export function createIngest(deps: IngestDeps): Ingest {
       return delivery.submit(messages);
     },
   };
-  const pipeline = new Pipeline({ rules, unmapped: config.INGEST_UNMAPPED, delivery: submitter, metrics, logger });
+  const caps = new AbuseCaps({
+    maxInstancesPerRollout: config.INGEST_MAX_INSTANCES_PER_ROLLOUT,
+    maxHostsPerRollout: config.INGEST_MAX_HOSTS_PER_ROLLOUT,
+    maxAttributeValuesPerRollout: config.INGEST_MAX_ATTRIBUTE_VALUES_PER_ROLLOUT,
+    maxNewRolloutsPerMinute: config.INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE,
+  });
+  const pipeline = new Pipeline({ rules, unmapped: config.INGEST_UNMAPPED, delivery: submitter, metrics, logger, caps });
 
   const busCheck = async (): Promise<HealthStatus> => {
     const health = await bus.health();
@@ -91,11 +99,11 @@ export function createIngest(deps: IngestDeps): Ingest {
     };
   };
 
-  const app = createServiceApp({ service: 'ingest', registry, logger, readiness: { bus: busCheck, spool: spoolCheck } });
+  const app = createServiceApp({ service: 'ingest', registry, logger, readiness: { bus: busCheck, spool: spoolCheck }, tokens: authTokensFrom(config), insecure: config.ROLLWATCH_INSECURE });
   app.use(
     ingestRoutes({
       pipeline,
-      tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
+      tokens: authTokensFrom(config),
       bodyLimit: config.INGEST_BODY_LIMIT,
       rateLimit: config.INGEST_RATE_LIMIT,
       rateWindowMs: config.INGEST_RATE_WINDOW_MS,

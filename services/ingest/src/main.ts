@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createBus, createLogger, createRegistry, errorMessage, exitOnSignals, listen, loadConfig } from '@rollwatch/core';
+import { authTokensFrom, createBus, guardExposure, createLogger, createRegistry, errorMessage, exitOnSignals, listen, loadConfig } from '@rollwatch/core';
 import { ingestConfigSchema } from './config.js';
 import { createIngest } from './ingest.js';
 
@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfig(ingestConfigSchema);
   const logger = createLogger('ingest', config.LOG_LEVEL);
   const registry = createRegistry('ingest');
+  const stopInsecureWarning = guardExposure({ service: 'ingest', host: config.INGEST_HOST, tokens: authTokensFrom(config), insecure: config.ROLLWATCH_INSECURE, logger });
   const bus = createBus(config, 'ingest', logger);
   if (bus.kind === 'memory') logger.warn('KAFKA_BROKERS is unset: events go to an in-process bus nobody else reads (embedded mode is `rollwatch start`)');
   const ingest = createIngest({ config, bus, logger, registry });
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     // A drain that hangs must still end the process (spooled events are replayed on the next start).
     timeoutMs: config.INGEST_SHUTDOWN_TIMEOUT_MS + 10_000,
     stop: async () => {
+      stopInsecureWarning();
       await closeGracefully(server, Math.min(5000, config.INGEST_SHUTDOWN_TIMEOUT_MS));
       await ingest.stop();
       await bus.close();

@@ -1,6 +1,7 @@
 import { BackpressureError, EVENT_TYPES, errorMessage, parseEvent, type BusMessage, type Logger, type RollwatchEvent } from '@rollwatch/core';
 import { HEADER_SOURCE, HEADER_TYPE } from './delivery/delivery.js';
 import { resolveRevision, resolveRolloutAndGroup, type MappingRules } from './mapping/rules.js';
+import type { AbuseCaps } from './limits/abuse-caps.js';
 import type { IngestMetrics } from './metrics.js';
 import type { EventSink, SourceEvent } from './sources/interface.js';
 
@@ -35,9 +36,14 @@ export interface IntakeOptions {
   invalid: 'reject' | 'drop';
   /** With the `drop` unmapped policy: reject (HTTP push) instead of silently dropping. */
   rejectUnmapped: boolean;
+  /** Who sent it (HTTP: the client address): per-client caps apply when set. */
+  client?: string;
 }
 
-export type IntakeResult = { ok: true; accepted: number; dropped: number } | { ok: false; errors: EventError[] };
+/** At most this many errors are kept per request (a body of 200k bad labels must not build a 200k-entry list). */
+export const MAX_COLLECTED_ERRORS = 1000;
+
+export type IntakeResult = { ok: true; accepted: number; dropped: number } | { ok: false; errors: EventError[]; errorCount: number; invalidEvents: number };
 
 /** Where accepted messages go (the Delivery); resolves once they are durable. */
 export interface MessageSubmitter {
@@ -50,6 +56,8 @@ export interface PipelineOptions {
   delivery: MessageSubmitter;
   metrics: IngestMetrics;
   logger: Logger;
+  /** Per-rollout and per-client caps for requests with a `client` (throws LimitExceededError). */
+  caps?: AbuseCaps;
 }
 
 function typeLabel(value: unknown): string {
@@ -70,7 +78,10 @@ export class Pipeline {
     const { metrics, logger } = this.options;
     const errors: EventError[] = [];
     const messages: BusMessage[] = [];
+    const accepted: RollwatchEvent[] = [];
     let dropped = 0;
+    let errorCount = 0;
+    let invalidEvents = 0;
     // Counted per type, then added once per type: a labelled inc per event is measurable at 20k+ events/s.
     const receivedByType = new Map<string, number>();
     for (const item of items) {
@@ -79,6 +90,7 @@ export class Pipeline {
       const outcome = this.prepare(item, intake);
       if (outcome.kind === 'event') {
         messages.push(toMessage(outcome.event, intake.channel));
+        accepted.push(outcome.event);
         continue;
       }
       if (outcome.kind === 'unmapped-dropped') {
@@ -88,7 +100,12 @@ export class Pipeline {
       }
       if (outcome.unmapped) metrics.unmapped.inc({ source: intake.channel, type, action: intake.invalid === 'reject' ? 'rejected' : 'dropped' });
       if (intake.invalid === 'reject') {
-        errors.push(...outcome.errors);
+        invalidEvents++;
+        errorCount += outcome.errors.length;
+        for (const e of outcome.errors) {
+          if (errors.length >= MAX_COLLECTED_ERRORS) break;
+          errors.push(e);
+        }
       } else {
         metrics.failed.inc({ source: intake.channel, type, reason: 'invalid' });
         logger.warn({ channel: intake.channel, index: item.index, errors: outcome.errors }, 'dropping an invalid event');
@@ -99,7 +116,15 @@ export class Pipeline {
     if (errors.length > 0) {
       // Whole request refused: count every event of it, valid ones included, as not accepted.
       for (const item of items) metrics.failed.inc({ source: intake.channel, type: typeLabel(item.value), reason: 'invalid' });
-      return { ok: false, errors };
+      return { ok: false, errors, errorCount, invalidEvents };
+    }
+    if (this.options.caps && intake.client !== undefined) {
+      try {
+        this.options.caps.admit(accepted, intake.client);
+      } catch (error) {
+        for (const message of messages) metrics.failed.inc({ source: intake.channel, type: message.headers?.[HEADER_TYPE] ?? 'unknown', reason: 'limit' });
+        throw error;
+      }
     }
     try {
       await this.options.delivery.submit(messages);

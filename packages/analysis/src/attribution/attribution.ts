@@ -15,6 +15,9 @@ import { failureOf, type InstanceFailure } from './failing.js';
 /** Preferred attribute when several explain the same instances (most specific cause first). */
 export const ATTRIBUTE_PREFERENCE = ['kernel', 'runcVersion', 'containerdVersion', 'engineVersion', 'storageDriver', 'cgroupVersion', 'os'];
 
+/** Most attributes (besides host) tried per rollout: the known ones first, then alphabetical. */
+export const MAX_CANDIDATE_ATTRIBUTES = 32;
+
 export interface Attribution {
   attribute: string;
   value: string;
@@ -64,7 +67,8 @@ export function candidateAttributes(state: RolloutState, policy: Policy): string
     const i = ATTRIBUTE_PREFERENCE.indexOf(a);
     return i === -1 ? ATTRIBUTE_PREFERENCE.length : i;
   };
-  return [...[...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)), 'host'];
+  // Bounded: producers choose attribute keys, and each candidate costs one pass over the instances.
+  return [...[...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)).slice(0, MAX_CANDIDATE_ATTRIBUTES), 'host'];
 }
 
 export function attribute(state: RolloutState, policy: Policy, horizon: number): Attribution | null {
@@ -73,25 +77,42 @@ export function attribute(state: RolloutState, policy: Policy, horizon: number):
   const canaryFailing = all.filter((m) => m.group === 'canary' && m.failure !== null);
   if (canaryFailing.length === 0) return null;
   const candidates: { attribute: string; value: string; a: number; b: number; c: number; d: number; onIds: string }[] = [];
+  // One pass per attribute (never values x instances): the canary's failures must all sit on one
+  // value, so that value is the only candidate; one sweep over every instance then counts the table.
   for (const attr of candidateAttributes(state, policy)) {
-    const values = new Set<string>();
+    let value: string | undefined;
+    let single = true;
     for (const m of canaryFailing) {
       const v = attributeValue(m.inst, attr);
-      if (v !== undefined) values.add(v);
+      if (v === undefined || (value !== undefined && v !== value)) {
+        single = false;
+        break;
+      }
+      value = v;
     }
-    for (const value of values) {
-      const on = all.filter((m) => attributeValue(m.inst, attr) === value);
-      const off = all.filter((m) => attributeValue(m.inst, attr) !== value);
-      // A value every instance shares contrasts with nothing: not a candidate (and not counted in
-      // the Bonferroni correction).
-      if (off.length === 0) continue;
-      // The canary's failures must all be on this value, and the baseline must suffer there too.
-      if (canaryFailing.some((m) => attributeValue(m.inst, attr) !== value)) continue;
-      if (!on.some((m) => m.group === 'baseline' && m.failure !== null)) continue;
-      const a = on.filter((m) => m.failure !== null).length;
-      const c = off.filter((m) => m.failure !== null).length;
-      candidates.push({ attribute: attr, value, a, b: on.length - a, c, d: off.length - c, onIds: on.map((m) => m.inst.id).join(',') });
+    if (!single || value === undefined) continue;
+    let a = 0;
+    let onCount = 0;
+    let c = 0;
+    let offCount = 0;
+    let baselineSuffersOn = false;
+    const onIds: string[] = [];
+    for (const m of all) {
+      const failing = m.failure !== null;
+      if (attributeValue(m.inst, attr) === value) {
+        onCount++;
+        onIds.push(m.inst.id);
+        if (failing) a++;
+        if (failing && m.group === 'baseline') baselineSuffersOn = true;
+      } else {
+        offCount++;
+        if (failing) c++;
+      }
     }
+    // A value every instance shares contrasts with nothing: not a candidate (and not counted in
+    // the Bonferroni correction). The baseline must suffer on the value too.
+    if (offCount === 0 || !baselineSuffersOn) continue;
+    candidates.push({ attribute: attr, value, a, b: onCount - a, c, d: offCount - c, onIds: onIds.join(',') });
   }
   if (candidates.length === 0) return null;
   const tested = candidates.map((k) => ({ ...k, p: Math.min(1, fisherExact({ a: k.a, b: k.b, c: k.c, d: k.d }, 'greater').pValue * candidates.length) }));
@@ -112,7 +133,7 @@ export function attribute(state: RolloutState, policy: Policy, horizon: number):
   return {
     attribute: best.attribute,
     value: best.value,
-    at: Math.max(...failures.map((m) => m.failure!.at)),
+    at: failures.reduce((latest, m) => Math.max(latest, m.failure!.at), -Infinity),
     instances: failures.map((m) => m.inst.id),
     pValue: best.p,
     failingOn: best.a,

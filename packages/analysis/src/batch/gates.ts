@@ -84,8 +84,9 @@ export function evaluateBatchGates(state: RolloutState, policy: Policy, batch: n
     const loop = crashLoopAt({ ...inst, restartTimes: inst.restartTimes.filter((t) => t >= start), nonZeroExitTimes: inst.nonZeroExitTimes.filter((t) => t >= start) }, policy.critical.crashLoop.restarts, policy.critical.crashLoop.within, duringEnd);
     if (loop !== null) duringFails.push(critical(inst, loop, `crash loop during batch ${batch}`, 'crash_loop'));
   }
-  if (duringFails.length > 0) fails.push(...duringFails.map((t) => ({ ...t, reason: tag(t.reason) })));
-  else if (horizon < start + policy.batch.interval) {
+  if (duringFails.length > 0) {
+    for (const t of duringFails) fails.push({ ...t, reason: tag(t.reason) });
+  } else if (horizon < start + policy.batch.interval) {
     pending = true;
     reasons.push(tag({ signal: 'batch_during', severity: 'info', message: `batch ${batch} in progress: CPU, error rate and critical signals fine so far (soak ${formatDuration(policy.batch.interval)})` }));
   } else {

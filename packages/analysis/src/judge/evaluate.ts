@@ -164,7 +164,7 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   // only once every enabled signal with data has been judged.
   const pendingSignals = judgements.filter((j) => j.status === 'pending');
   if (score !== null && score < policy.scoring.marginal && failing.length > 0 && pendingSignals.length === 0) {
-    const at = Math.max(...failing.map((j) => failures[j.signal]?.at ?? lookEnd));
+    const at = failing.reduce((latest, j) => Math.max(latest, failures[j.signal]?.at ?? lookEnd), -Infinity);
     triggers.push({
       at,
       kind: 'score',
@@ -181,7 +181,7 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   let decision: EvaluationResult['decision'];
   if (fired.length > 0) {
     decision = 'no-go';
-    reasons.push(...fired.map((t) => t.reason));
+    for (const t of fired) reasons.push(t.reason);
   } else if (attributed && policy.attribution.onEnvironment === 'pending') {
     decision = 'pending';
   } else if (looks === 0 || pendingSignals.length > 0 || score === null || noData.pending.some((r) => r.severity === 'warn')) {
@@ -199,8 +199,8 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
     const mustPass = policy.signals[j.signal]?.mustPass === true;
     reasons.push(j.status === 'fail' && !mustPass ? { ...j.reason, severity: 'warn' } : j.reason);
   }
-  reasons.push(...noData.pending);
-  reasons.push(...inventoryWarnings(state, policy));
+  for (const r of noData.pending) reasons.push(r);
+  for (const r of inventoryWarnings(state, policy)) reasons.push(r);
   if (state.lateDropped > 0) {
     reasons.push({ signal: 'late_events', severity: 'info', message: `${state.lateDropped} metric/log event(s) arrived later than the allowed lateness (${policy.analysis.lateness} ms) and were not counted` });
   }

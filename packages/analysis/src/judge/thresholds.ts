@@ -95,16 +95,33 @@ export function unavailabilityTrigger(state: RolloutState, policy: Policy, horiz
   const canary = Object.values(state.instances).filter((i) => comparedGroup(i.group, hasBaseline) === 'canary');
   if (canary.length === 0) return null;
   const limit = policy.thresholds.unavailableFor;
-  // Sweep every moment where some canary instance appears or changes health.
+  // Sweep every moment where some canary instance appears or changes health, keeping a count of
+  // the canary instances up (one pass, not moments x instances: 20k OOM-killed canaries stalled it).
   const moments = new Set<number>();
+  const upDelta = new Map<number, number>();
+  const shift = (t: number, d: number): void => void upDelta.set(t, (upDelta.get(t) ?? 0) + d);
   for (const i of canary) {
     moments.add(i.firstSeen);
-    for (const [t] of i.health) moments.add(t);
+    let up = healthyAt(i, i.firstSeen);
+    if (up) shift(i.firstSeen, 1);
+    const h = i.health;
+    for (let k = 0; k < h.length; k++) {
+      const t = h[k]![0];
+      moments.add(t);
+      // Health entries are sorted by time; at equal times the last one counts (as in healthyAt).
+      if (t <= i.firstSeen || (k + 1 < h.length && h[k + 1]![0] === t)) continue;
+      if (h[k]![1] !== up) {
+        up = h[k]![1];
+        shift(t, up ? 1 : -1);
+      }
+    }
   }
   const times = [...moments].filter((t) => t <= horizon).sort((a, b) => a - b);
   let downSince: number | null = null;
+  let upCount = 0;
   for (const t of times) {
-    const up = canary.some((i) => i.firstSeen <= t && healthyAt(i, t));
+    upCount += upDelta.get(t) ?? 0;
+    const up = upCount > 0;
     if (!up && downSince === null) downSince = t;
     if (up && downSince !== null) {
       if (t - downSince > limit) return outage(downSince, limit, canary);

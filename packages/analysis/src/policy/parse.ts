@@ -51,7 +51,7 @@ export function parsePolicy(input: string | Record<string, unknown>, base: Polic
   for (const scope of ['services', 'rollouts'] as const) {
     for (const [key, partial] of Object.entries(policy.overrides[scope])) {
       const check = policySchema.safeParse(deepMerge(toInput(policy), partial));
-      if (!check.success) errors.push(...check.error.issues.map((i) => issueToError(i, `overrides.${scope}.${key}`)));
+      if (!check.success) for (const i of check.error.issues) errors.push(issueToError(i, `overrides.${scope}.${key}`));
     }
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, policy };

@@ -153,7 +153,21 @@ export function comparedGroup(group: EventGroup, hasBaseline: boolean): Compared
   return null;
 }
 
+const baselineCache = new WeakMap<RolloutState, { version: number; value: boolean }>();
+
 export function hasBaselineGroup(state: RolloutState): boolean {
-  for (const inst of Object.values(state.instances)) if (inst.group === 'baseline') return true;
-  return false;
+  // Called many times per evaluation: with 20k instances even enumerating the keys costs, so the
+  // answer is kept until the inventory changes (states built by hand, without a version, are not cached).
+  const version = state.inventoryVersion;
+  const cached = version === undefined ? undefined : baselineCache.get(state);
+  if (cached && cached.version === version) return cached.value;
+  let value = false;
+  for (const id in state.instances) {
+    if (state.instances[id]!.group === 'baseline') {
+      value = true;
+      break;
+    }
+  }
+  if (version !== undefined) baselineCache.set(state, { version, value });
+  return value;
 }

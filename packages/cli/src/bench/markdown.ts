@@ -380,8 +380,9 @@ export function renderMarkdown(r: BenchResults): string {
   SECTIONS.forEach((section, n) => {
     lines.push(`## ${n + 1}. ${SECTION_TITLES[section]}`, '');
     const why = notMeasured(r, section);
-    lines.push(...(why === null ? sectionBody(r, section) : [`Not measured: ${why}.`]), '');
+    for (const line of why === null ? sectionBody(r, section) : [`Not measured: ${why}.`]) lines.push(line);
+    lines.push('');
   });
-  lines.push(...reproduce(r));
+  for (const line of reproduce(r)) lines.push(line);
   return `${lines.join('\n')}`;
 }

@@ -16,7 +16,7 @@ export function targetChecks(r: BenchResults['results']): TargetCheck[] {
   if (r.templates && 'averageAccuracy' in r.templates) {
     out.push({ name: 'template accuracy, generated formats', target: '>= 95%', value: pct(r.templates.averageAccuracy), met: r.templates.averageAccuracy >= 0.95 });
     const l = r.templates.loghub;
-    const min = 'error' in l ? null : Math.min(...l.sets.map((s) => s.accuracy));
+    const min = 'error' in l ? null : l.sets.reduce((lo, s) => Math.min(lo, s.accuracy), Infinity);
     out.push({ name: 'template accuracy, Loghub-2k average', target: '>= 95%', value: 'error' in l ? 'n/a' : pct(l.averageAccuracy), met: 'error' in l ? null : l.averageAccuracy >= 0.95 });
     out.push({ name: 'template accuracy, Loghub-2k every set', target: '>= 90%', value: pct(min), met: min === null ? null : min >= 0.9 });
     const c = r.templates.cli;
@@ -78,7 +78,7 @@ export function renderSummary(results: BenchResults): string {
     lines.push(`  templates   miner ${pct(r.templates.averageAccuracy)} vs digit-masking ${pct(r.templates.averageBaselineAccuracy)} grouping accuracy (x${r.templates.ratioToBaseline})`);
     const l = r.templates.loghub;
     if ('error' in l) lines.push(`  templates   Loghub-2k: ${l.error}`);
-    else lines.push(`  templates   Loghub-2k: GA ${pct(l.averageAccuracy)} average (Drain published ${pct(l.averageDrainPublished)}), min ${pct(Math.min(...l.sets.map((s) => s.accuracy)))}`);
+    else lines.push(`  templates   Loghub-2k: GA ${pct(l.averageAccuracy)} average (Drain published ${pct(l.averageDrainPublished)}), min ${pct(l.sets.reduce((lo, s) => Math.min(lo, s.accuracy), Infinity))}`);
     const c = r.templates.cli;
     if ('error' in c) lines.push(`  templates   rollwatch templates --json: ${c.error}`);
     else lines.push(`  templates   rollwatch templates --json, ${num(c.lines)} lines: ${num(c.linesPerSecond)} lines/s wall, ${num(c.linesPerCpuSecond)} per CPU-second, peak RSS ${num(Math.round(c.peakRssBytes / 2 ** 20))} MB`);

@@ -40,11 +40,11 @@ export function distribution(values: readonly number[], digits = 1): Distributio
   const r = (v: number): number | null => (Number.isFinite(v) ? round(v, digits) : null);
   return {
     n: values.length,
-    min: r(values.length ? Math.min(...values) : Number.NaN),
+    min: r(values.length ? values.reduce((a, b) => Math.min(a, b), Infinity) : Number.NaN),
     p50: r(percentile(values, 50)),
     p95: r(percentile(values, 95)),
     p99: r(percentile(values, 99)),
-    max: r(values.length ? Math.max(...values) : Number.NaN),
+    max: r(values.length ? values.reduce((a, b) => Math.max(a, b), -Infinity) : Number.NaN),
     mean: r(mean(values)),
   };
 }

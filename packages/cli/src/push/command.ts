@@ -88,7 +88,7 @@ export async function pushCommand(argv: string[], io: CliIo, env: NodeJS.Process
     summary.batches++;
     summary.accepted += r.accepted;
     summary.retries += r.retries;
-    summary.rejections.push(...r.rejected);
+    for (const rejection of r.rejected) summary.rejections.push(rejection);
     progress();
   };
 

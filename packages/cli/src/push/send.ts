@@ -120,7 +120,7 @@ export async function sendBatch(o: SendOptions, lines: PushLine[]): Promise<Batc
       for (const part of [pending.slice(0, half), pending.slice(half)]) {
         const sub = await sendBatch(o, part);
         result.accepted += sub.accepted;
-        result.rejected.push(...sub.rejected);
+        for (const rejection of sub.rejected) result.rejected.push(rejection);
         result.retries += sub.retries;
       }
       return result;
@@ -137,7 +137,7 @@ export async function sendBatch(o: SendOptions, lines: PushLine[]): Promise<Batc
       for (const item of pending) result.rejected.push({ line: item.line, field: body.field ?? 'body', message: body.error ?? 'rejected' });
       return result;
     }
-    result.rejected.push(...bad.values());
+    for (const rejection of bad.values()) result.rejected.push(rejection);
     pending = pending.filter((_, i) => !bad.has(i));
   }
   return result;

@@ -104,7 +104,7 @@ export async function topicDrift(admin: Admin, specs: TopicSpec[]): Promise<Topi
     if (meta) {
       // More partitions than asked is fine for ordering per key only if set up that way: report it anyway.
       if (meta.partitions.length !== spec.numPartitions) drift.push({ topic: spec.topic, setting: 'partitions', want: String(spec.numPartitions), have: String(meta.partitions.length) });
-      const rf = Math.min(...meta.partitions.map((p) => p.replicas.length));
+      const rf = meta.partitions.reduce((lo, p) => Math.min(lo, p.replicas.length), Infinity);
       if (rf !== spec.replicationFactor) drift.push({ topic: spec.topic, setting: 'replication.factor', want: String(spec.replicationFactor), have: String(rf) });
     }
     const entries = described.resources.find((r) => r.resourceName === spec.topic)?.configEntries ?? [];

@@ -6,6 +6,8 @@ import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { HealthStatus } from '../bus/interface.js';
 import { BackpressureError, RollwatchError, ValidationError } from '../errors.js';
+import type { AuthTokens } from './auth.js';
+import { browserGuard } from './browser-guard.js';
 
 export type ReadinessCheck = () => Promise<HealthStatus>;
 
@@ -14,9 +16,28 @@ export interface ServiceAppOptions {
   registry: Registry;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** The service's tokens: enables the Origin/Host checks of `browserGuard` (every service passes them). */
+  tokens?: AuthTokens;
+  /** ROLLWATCH_INSECURE: any Host is accepted even without tokens. */
+  insecure?: boolean;
 }
 
-/** An express app with /healthz, /readyz, /metrics, request metrics and JSON errors. */
+/**
+ * Sent on every response. The detector serves the dashboard: it may not be framed (its override
+ * button could be clickjacked), scripts and data come from its own origin only, and browsers must
+ * not guess content types or leak URLs (which may name rollouts) in Referer headers.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** An express app with /healthz, /readyz, /metrics, request metrics, security headers and JSON errors. */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -28,6 +49,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [options.registry],
   });
+  app.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+  if (options.tokens) app.use(browserGuard(options.tokens, { anyHost: options.insecure === true }));
   app.use((req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {

@@ -104,3 +104,21 @@ test('revision is optional, kept as given, and may not contain the key separator
   assert.equal(bad.ok, false);
   if (!bad.ok) assert.equal(bad.errors[0]!.field, 'revision');
 });
+
+test('input contracts: byte-capped names, no control/bidi characters, <= 64 labels, finite non-negative values', () => {
+  const base = { time: new Date().toISOString(), rollout: 'r', group: 'canary', type: 'metric', instance: 'i', metric: 'http_error_rate', value: 0.1 };
+  const errorOf = (patch: Record<string, unknown>) => {
+    const result = parseEvent({ ...base, ...patch });
+    return result.ok ? undefined : result.errors[0];
+  };
+  assert.equal(errorOf({}), undefined);
+  assert.match(errorOf({ rollout: 'é'.repeat(129) })!.message, /at most 256 bytes/); // 129 characters, 258 bytes
+  assert.equal(errorOf({ rollout: 'é'.repeat(128) }), undefined);
+  for (const bad of ['a\u202eb', 'a\u0000b', 'a\nb', 'a\u2066b', 'a\u200fb', 'a\u009bb']) assert.match(errorOf({ instance: bad })!.message, /control or bidirectional/, JSON.stringify(bad));
+  assert.match(errorOf({ id: 'x\u202e' })!.field, /^id$/);
+  assert.match(errorOf({ labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) })!.message, /at most 64 keys/);
+  assert.equal(errorOf({ labels: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'v'])) }), undefined);
+  assert.match(errorOf({ value: -1 })!.field, /^value$/);
+  assert.equal(errorOf({ value: JSON.parse('1e400') })!.message, 'value must be a finite number (1e400 and larger overflow)');
+  assert.equal(errorOf({ value: undefined })!.message, 'value is required when type is "metric"');
+});

@@ -27,7 +27,18 @@ const MIN_EPOCH_MS = Date.UTC(2000, 0, 1);
 const RFC3339 =
   /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const stringMap = z.record(z.string().min(1).max(256), z.string().max(4096));
+/** Most keys in `labels` / `hostAttributes`: each becomes a field (the store's field limit) and a route/caps input. */
+export const MAX_MAP_KEYS = 64;
+/** Ids and names are capped in UTF-8 bytes: store document ids (Elasticsearch: 512 bytes) are built from them. */
+export const MAX_NAME_BYTES = 256;
+// C0/C1 controls and the Unicode bidi overrides/isolates/marks: they make an id display as another
+// (`evil\u202Egnp.exe`), break logs and terminals, and no real name needs them.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_OR_BIDI = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+const stringMap = z
+  .record(z.string().min(1).max(256), z.string().max(4096))
+  .refine((map) => Object.keys(map).length <= MAX_MAP_KEYS, { message: `must have at most ${MAX_MAP_KEYS} keys` });
 
 const time = z
   .union([z.string().regex(RFC3339, 'must be an RFC 3339 timestamp'), z.number().int()])
@@ -48,12 +59,17 @@ const time = z
     return new Date(ms).toISOString();
   });
 
-const name = z.string().min(1).max(256);
+const name = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_BYTES)
+  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_NAME_BYTES, { message: `must be at most ${MAX_NAME_BYTES} bytes (UTF-8)` })
+  .refine((v) => !CONTROL_OR_BIDI.test(v), { message: 'must not contain control or bidirectional-override characters' });
 
 /** The wire shape accepted from producers (before normalisation). */
 export const eventInputSchema = z
   .strictObject({
-    id: z.string().min(1).max(256).optional(),
+    id: name.optional(),
     time,
     rollout: name,
     group: z.enum(EVENT_GROUPS),
@@ -69,7 +85,8 @@ export const eventInputSchema = z
     message: z.string().max(65536).optional(),
     level: z.enum(LOG_LEVELS).optional(),
     metric: name.optional(),
-    value: z.number().finite().optional(),
+    // Every metric rollwatch compares (rates, counts, latencies, CPU) is >= 0; 1e400 parses to Infinity.
+    value: z.number().finite('must be a finite number (1e400 and larger overflow)').min(0).optional(),
     hostAttributes: stringMap.optional(),
     labels: stringMap.optional(),
   })
@@ -104,14 +121,24 @@ export type ParseResult =
 export function parseEvent(input: unknown): ParseResult {
   const result = eventInputSchema.safeParse(input);
   if (!result.success) {
-    return { ok: false, errors: result.error.issues.map(issueToFieldError) };
+    return { ok: false, errors: result.error.issues.map((issue) => issueToFieldError(issue, input)) };
   }
   const { id, ...rest } = result.data;
   const event = { ...rest, id: id ?? deriveEventId(rest) } as RollwatchEvent;
   return { ok: true, event };
 }
 
-function issueToFieldError(issue: z.core.$ZodIssue): FieldError {
+/** The value at an issue's path in the raw input (zod does not keep it). */
+function rawAt(input: unknown, path: readonly PropertyKey[]): { present: boolean; value: unknown } {
+  let value: unknown = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return { present: false, value: undefined };
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: value !== undefined, value };
+}
+
+function issueToFieldError(issue: z.core.$ZodIssue, input: unknown): FieldError {
   if (issue.code === 'unrecognized_keys') {
     // An empty key still needs a visible name in the error ("" rather than nothing).
     return {
@@ -120,8 +147,11 @@ function issueToFieldError(issue: z.core.$ZodIssue): FieldError {
     };
   }
   const field = issue.path.map(String).join('.') || '(event)';
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return { field, message: `${field} is required` };
+  if (issue.code === 'invalid_type') {
+    const raw = rawAt(input, issue.path);
+    if (!raw.present) return { field, message: `${field} is required` };
+    // JSON numbers beyond ±1.8e308 parse to ±Infinity.
+    if (typeof raw.value === 'number' && !Number.isFinite(raw.value)) return { field, message: `${field} must be a finite number (1e400 and larger overflow)` };
   }
   return { field, message: `${field} ${issue.message}` };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, errors as esErrors } from '@elastic/elasticsearch';
 
@@ -9,6 +10,19 @@ import { backingIndices, detectLifecycle, ensureDataStream, verifyLifecycle, mig
 import { FAMILIES, familyOf, legacyIndexName, timestampOf } from './families.js';
 import type { SearchResult, Store, StoreDoc, StoreQuery } from './interface.js';
 import { ilmPolicy, ilmPolicyName, indexTemplate, storageSettings, type ResolvedLifecycle, type StorageSettings } from './storage-settings.js';
+
+/** Elasticsearch refuses `_id`s over 512 bytes. */
+export const MAX_DOCUMENT_ID_BYTES = 512;
+
+/**
+ * The `_id` a document is stored under: its own id when that fits, else a hash of it (the `id`
+ * field keeps the original). Ids are built from producer-chosen names (`<rollout>:<sequence>`), so
+ * without this a long non-ASCII rollout id made every write of its verdicts fail for ever.
+ */
+export function storeDocumentId(id: string): string {
+  if (Buffer.byteLength(id, 'utf8') <= MAX_DOCUMENT_ID_BYTES) return id;
+  return `sha256-${createHash('sha256').update(id).digest('hex')}`;
+}
 
 export interface ElasticsearchStoreOptions {
   url: string;
@@ -176,9 +190,9 @@ export class ElasticsearchStore implements Store {
     let operations: unknown[];
     try {
       if (family.write === 'index') {
-        operations = docs.flatMap((doc) => [{ index: { _index: name, _id: doc.id } }, doc]);
+        operations = docs.flatMap((doc) => [{ index: { _index: name, _id: storeDocumentId(doc.id) } }, doc]);
       } else if (family.write === 'create') {
-        operations = docs.flatMap((doc) => [{ create: { _index: name, _id: doc.id } }, { ...doc, '@timestamp': timestampOf(family, doc) }]);
+        operations = docs.flatMap((doc) => [{ create: { _index: name, _id: storeDocumentId(doc.id) } }, { ...doc, '@timestamp': timestampOf(family, doc) }]);
       } else {
         // Upsert: overwrite where the id already lives (any backing index), else create in the write index.
         const found = await this.locate(index, docs.map((d) => d.id));
@@ -186,8 +200,8 @@ export class ElasticsearchStore implements Store {
           const at = found.get(doc.id);
           const source = { ...doc, '@timestamp': timestampOf(family, doc) };
           return at && !at.legacy
-            ? [{ index: { _index: at.index, _id: doc.id, if_seq_no: at.seqNo, if_primary_term: at.primaryTerm } }, source]
-            : [{ create: { _index: name, _id: doc.id } }, source];
+            ? [{ index: { _index: at.index, _id: storeDocumentId(doc.id), if_seq_no: at.seqNo, if_primary_term: at.primaryTerm } }, source]
+            : [{ create: { _index: name, _id: storeDocumentId(doc.id) } }, source];
         });
       }
     } catch (error) {
@@ -221,10 +235,12 @@ export class ElasticsearchStore implements Store {
     const legacy = legacyIndexName(name);
     const indices = [...(await this.backing(name, fresh)).reverse(), legacy];
     const found = new Map<string, { index: string; seqNo: number; primaryTerm: number; source: StoreDoc; legacy: boolean }>();
-    const response = await this.client.mget<StoreDoc>({ docs: indices.flatMap((i) => ids.map((id) => ({ _index: i, _id: id }))) });
+    const response = await this.client.mget<StoreDoc>({ docs: indices.flatMap((i) => ids.map((id) => ({ _index: i, _id: storeDocumentId(id) }))) });
     for (const doc of response.docs) {
-      if (!('found' in doc) || !doc.found || found.has(doc._id)) continue;
-      found.set(doc._id, { index: doc._index, seqNo: doc._seq_no!, primaryTerm: doc._primary_term!, source: doc._source!, legacy: doc._index === legacy });
+      // Keyed by the document's own id (its _id may be a hash of it: storeDocumentId).
+      const key = (doc as { _source?: StoreDoc })._source?.id ?? doc._id;
+      if (!('found' in doc) || !doc.found || found.has(key)) continue;
+      found.set(key, { index: doc._index, seqNo: doc._seq_no!, primaryTerm: doc._primary_term!, source: doc._source!, legacy: doc._index === legacy });
     }
     return found;
   }
@@ -246,7 +262,7 @@ export class ElasticsearchStore implements Store {
   async get(index: string, id: string): Promise<StoreDoc | undefined> {
     try {
       if (familyOf(index).kind === 'data-stream') return withoutTimestamp((await this.locate(index, [id], true)).get(id)?.source);
-      const response = await this.client.get<StoreDoc>({ index: this.name(index), id }, { ignore: [404] });
+      const response = await this.client.get<StoreDoc>({ index: this.name(index), id: storeDocumentId(id) }, { ignore: [404] });
       return response.found ? response._source : undefined;
     } catch (error) {
       if (error instanceof esErrors.ResponseError && error.statusCode === 404) return undefined;

@@ -45,3 +45,23 @@ test('the store is bounded: the oldest documents are evicted first', async () =>
   assert.equal(await store.get('e', 'a'), undefined);
   assert.equal(await store.count('e'), 2);
 });
+
+test('per-rollout queries use the rollout index and stay right across overwrites and evictions', async () => {
+  const store = new MemoryStore(3);
+  await store.put('v', [
+    { id: '1', rollout: 'a', n: 1 },
+    { id: '2', rollout: 'a', n: 2 },
+    { id: '3', rollout: 'b', n: 3 },
+  ]);
+  await store.put('v', [{ id: '2', rollout: 'b', n: 4 }]); // moves to rollout b
+  assert.deepEqual((await store.search('v', { filters: { rollout: 'a' } })).hits.map((h) => h.id), ['1']);
+  assert.deepEqual((await store.search('v', { filters: { rollout: 'b' }, sort: [{ field: 'n', order: 'desc' }] })).hits.map((h) => h.id), ['2', '3']);
+  await store.put('v', [{ id: '4', rollout: 'c', n: 5 }]); // evicts id 1 (oldest)
+  assert.equal(await store.count('v', { filters: { rollout: 'a' } }), 0);
+  assert.equal(await store.count('v', { filters: { rollout: 'c' } }), 1);
+  assert.equal(await store.count('v', { filters: { rollout: ['a', 'b', 'c'] } }), 3, 'a list of rollouts still scans');
+  assert.deepEqual(await store.terms('v', 'n', { filters: { rollout: 'b' } }), [
+    { key: '3', count: 1 },
+    { key: '4', count: 1 },
+  ]);
+});

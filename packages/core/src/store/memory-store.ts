@@ -46,6 +46,11 @@ export function matches(doc: StoreDoc, query: StoreQuery): boolean {
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly indices = new Map<string, Map<string, StoreDoc>>();
+  /**
+   * index -> rollout -> ids. Almost every query names one rollout; without this, per-rollout look-ups
+   * scan the whole index and a burst of new rollouts costs O(rollouts²).
+   */
+  private readonly byRollout = new Map<string, Map<string, Set<string>>>();
 
   constructor(private readonly maxDocsPerIndex = 200_000) {}
 
@@ -55,11 +60,15 @@ export class MemoryStore implements Store {
     let docsById = this.indices.get(index);
     if (!docsById) this.indices.set(index, (docsById = new Map()));
     for (const doc of docs) {
+      this.unindex(index, docsById.get(doc.id));
       docsById.delete(doc.id);
-      docsById.set(doc.id, structuredClone(doc));
+      const copy = structuredClone(doc);
+      docsById.set(doc.id, copy);
+      this.indexDoc(index, copy);
     }
     while (docsById.size > this.maxDocsPerIndex) {
       const oldest = docsById.keys().next().value as string;
+      this.unindex(index, docsById.get(oldest));
       docsById.delete(oldest);
     }
   }
@@ -70,7 +79,7 @@ export class MemoryStore implements Store {
   }
 
   async search(index: string, query: StoreQuery = {}): Promise<SearchResult> {
-    const all = [...(this.indices.get(index)?.values() ?? [])].filter((d) => matches(d, query));
+    const all = [...this.candidates(index, query)].filter((d) => matches(d, query));
     for (const sort of [...(query.sort ?? [])].reverse()) {
       all.sort((a, b) => compare(getPath(a, sort.field), getPath(b, sort.field)) * (sort.order === 'desc' ? -1 : 1));
     }
@@ -79,15 +88,48 @@ export class MemoryStore implements Store {
     return { total: all.length, hits: all.slice(from, from + size).map((d) => structuredClone(d)) };
   }
 
+  private indexDoc(index: string, doc: StoreDoc): void {
+    const rollout = doc.rollout;
+    if (typeof rollout !== 'string') return;
+    let byValue = this.byRollout.get(index);
+    if (!byValue) this.byRollout.set(index, (byValue = new Map()));
+    let ids = byValue.get(rollout);
+    if (!ids) byValue.set(rollout, (ids = new Set()));
+    ids.add(doc.id);
+  }
+
+  private unindex(index: string, doc: StoreDoc | undefined): void {
+    if (!doc || typeof doc.rollout !== 'string') return;
+    const byValue = this.byRollout.get(index);
+    const ids = byValue?.get(doc.rollout);
+    ids?.delete(doc.id);
+    if (ids?.size === 0) byValue!.delete(doc.rollout);
+  }
+
+  /** Documents that may match: one rollout's via the index when the query names exactly one. */
+  private *candidates(index: string, query: StoreQuery): Iterable<StoreDoc> {
+    const docsById = this.indices.get(index);
+    if (!docsById) return;
+    const rollout = query.filters?.rollout;
+    if (typeof rollout === 'string') {
+      for (const id of this.byRollout.get(index)?.get(rollout) ?? []) {
+        const doc = docsById.get(id);
+        if (doc) yield doc;
+      }
+      return;
+    }
+    yield* docsById.values();
+  }
+
   async count(index: string, query: StoreQuery = {}): Promise<number> {
     let n = 0;
-    for (const doc of this.indices.get(index)?.values() ?? []) if (matches(doc, query)) n++;
+    for (const doc of this.candidates(index, query)) if (matches(doc, query)) n++;
     return n;
   }
 
   async terms(index: string, field: string, query: StoreQuery = {}, size = 20): Promise<{ key: string; count: number }[]> {
     const counts = new Map<string, number>();
-    for (const doc of this.indices.get(index)?.values() ?? []) {
+    for (const doc of this.candidates(index, query)) {
       if (!matches(doc, query)) continue;
       const value = getPath(doc, field);
       if (value === undefined || value === null) continue;

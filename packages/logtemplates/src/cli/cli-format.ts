@@ -18,8 +18,8 @@ const clip = (s: string, n: number): string => {
 /** Count / id / template, then the first example indented below; rows sorted by count desc. */
 export function formatTemplateTable(rows: readonly TableRow[]): string {
   const sorted = [...rows].sort((a, b) => b.count - a.count);
-  const countW = Math.max(5, ...sorted.map((r) => String(r.count).length));
-  const idW = Math.max(11, ...sorted.map((r) => r.id.length));
+  const countW = sorted.reduce((w, r) => Math.max(w, String(r.count).length), 5);
+  const idW = sorted.reduce((w, r) => Math.max(w, r.id.length), 11);
   const lines = [`${"COUNT".padStart(countW)}  ${"TEMPLATE ID".padEnd(idW)}  TEMPLATE`];
   for (const r of sorted) {
     lines.push(`${String(r.count).padStart(countW)}  ${r.id.padEnd(idW)}  ${forTerminal(r.template)}`);

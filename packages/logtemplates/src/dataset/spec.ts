@@ -16,7 +16,7 @@ export function generate(seed: number, lines: number, events: readonly EventSpec
   while (out.length < lines) {
     let x = r.next() * total;
     if (block && x < block[0]) {
-      out.push(...block[1](r, c));
+      for (const item of block[1](r, c)) out.push(item);
       continue;
     }
     if (block) x -= block[0];

@@ -138,7 +138,7 @@ describe('service faults: detector and alerts SIGKILLed, receivers failing', { t
 
   it('alerts SIGKILLed between deciding and acting: the action happens exactly once after restart', async () => {
     const detector = serviceProcess('detector', backends, `${run}-alerts`);
-    const alerts = serviceProcess('alerts', backends, run, { ALERTS_ACTUATOR: 'webhook', ALERTS_ACTUATOR_URL: `${receiver.url}/actuate`, ALERTS_HTTP_TIMEOUT_MS: '30000' });
+    const alerts = serviceProcess('alerts', backends, run, { ALERTS_ACTUATOR: 'webhook', ALERTS_ACTUATOR_URL: `${receiver.url}/actuate`, ALERTS_ACTUATION_TARGETS: '*/*', ALERTS_HTTP_TIMEOUT_MS: '30000' });
     processes.push(detector, alerts);
     await Promise.all([detector.start(), alerts.start()]);
     await Promise.all([detector.ready(90_000), alerts.ready(90_000)]);
@@ -175,6 +175,7 @@ describe('service faults: detector and alerts SIGKILLed, receivers failing', { t
     const alerts = serviceProcess('alerts', backends, `${run}-dlq`, {
       ALERTS_ACTUATOR: 'webhook',
       ALERTS_ACTUATOR_URL: `${receiver.url}/dlq-actuate`,
+      ALERTS_ACTUATION_TARGETS: '*/*',
       ALERTS_SLACK_WEBHOOK_URL: `${slack.url}/services/T/B/x`,
       ALERTS_RETRY_MAX_ATTEMPTS: '4',
       ALERTS_HTTP_TIMEOUT_MS: '1000',

@@ -35,13 +35,16 @@ export const mutatedEvent = fc.record(
     id: fc.oneof(hostileStrings, anyValue),
     time: fc.oneof(hostileTime, anyValue),
     rollout: fc.oneof(hostileStrings, anyValue),
+    // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
     group: fc.oneof(fc.constantFrom(...EVENT_GROUPS), anyValue),
+    // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
     type: fc.oneof(fc.constantFrom(...EVENT_TYPES), anyValue),
     instance: fc.oneof(hostileStrings, anyValue),
     host: anyValue,
     service: anyValue,
     exitCode: fc.oneof(hostileNumbers, anyValue),
     message: fc.oneof(hostileStrings, anyValue),
+    // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
     level: fc.oneof(fc.constantFrom(...LOG_LEVELS), anyValue),
     metric: anyValue,
     value: fc.oneof(hostileNumbers, anyValue),
@@ -59,12 +62,15 @@ export const validEvent = fc
       id: fc.string({ minLength: 1, maxLength: 64 }),
       offsetMs: fc.integer({ min: -365 * 24 * 3600_000, max: 3600_000 }),
       rollout: fc.string({ minLength: 1, maxLength: 64 }),
+      // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
       group: fc.constantFrom(...EVENT_GROUPS),
+      // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
       type: fc.constantFrom(...EVENT_TYPES),
       instance: fc.string({ minLength: 1, maxLength: 64 }),
       host: fc.string({ minLength: 1, maxLength: 64 }),
       exitCode: fc.integer({ min: -255, max: 255 }),
       message: fc.string({ unit: 'grapheme', maxLength: 200 }),
+      // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
       level: fc.constantFrom(...LOG_LEVELS),
       metric: fc.string({ minLength: 1, maxLength: 32 }),
       value: fc.double({ noNaN: true, noDefaultInfinity: true }),

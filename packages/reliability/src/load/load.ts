@@ -128,7 +128,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   await sample();
   const kafkaGrowth = (await kafka.messageCount(TOPICS.events)) - startEnd;
   await kafka.close();
-  const peak = (key: 'ingestMb' | 'detectorMb') => Math.max(0, ...samples.map((s) => s[key] ?? 0));
+  const peak = (key: 'ingestMb' | 'detectorMb') => samples.reduce((max, s) => Math.max(max, s[key] ?? 0), 0);
   return {
     durationMs: loadMs,
     targetRate: options.ratePerSecond,

@@ -68,6 +68,7 @@ describe('security: auth, signatures, rate limits, secrets hygiene', { timeout: 
       ROLLWATCH_API_TOKEN: SECRETS.write,
       ALERTS_ACTUATOR: 'webhook',
       ALERTS_ACTUATOR_URL: `${receiver.url}/actuate`,
+      ALERTS_ACTUATION_TARGETS: '*/*',
       ALERTS_WEBHOOK_URL: `${receiver.url}/notify`,
       ALERTS_WEBHOOK_SECRET: WEBHOOK_SECRET,
       ALERTS_SLACK_WEBHOOK_URL: `${receiver.url}/services/${SECRETS.slackPath}`,
@@ -123,7 +124,7 @@ describe('security: auth, signatures, rate limits, secrets hygiene', { timeout: 
       if (e.method === 'GET' || readOnlyPost) assert.ok(asReader.status !== 401 && asReader.status !== 403, `read token refused on ${e.service} ${e.method} ${e.path}: ${asReader.status}`);
       else {
         assert.equal(asReader.status, 403, `read token allowed ${e.service} ${e.method} ${e.path}: ${asReader.status}`);
-        assert.match((asReader.json as { error: string }).error, /only read/);
+        assert.match((asReader.json as { error: string }).error, /lacks the "(push|operate|admin)" scope/);
       }
       const asWriter = await rawRequest(urlOf(e), e.method, pathOf(e), { body, headers: { ...headers, ...bearer(SECRETS.write) } });
       // (receivers then still ask for their HMAC signature: a 401 naming that header, not the token)

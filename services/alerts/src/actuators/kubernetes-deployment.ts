@@ -52,7 +52,7 @@ export function planRollback(deployment: DeploymentObject, replicaSets: readonly
   }
   const owned = replicaSets.filter((rs) => rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid));
   const revisions = owned.map(revisionOf).filter((r) => r > 0);
-  const current = Math.max(Number(deployment.metadata.annotations?.[REVISION_ANNOTATION] ?? 0) || 0, ...revisions, 0);
+  const current = revisions.reduce((max, r) => Math.max(max, r), Math.max(Number(deployment.metadata.annotations?.[REVISION_ANNOTATION] ?? 0) || 0, 0));
   const previous = owned.filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) < current).sort((a, b) => revisionOf(b) - revisionOf(a))[0];
   if (!previous) return { ok: false, reason: `deployment ${name} has no previous revision to roll back to (current revision ${current})` };
   const template = structuredClone(previous.spec.template);

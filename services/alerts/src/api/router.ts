@@ -53,11 +53,12 @@ const asyncRoute = (fn: (req: Request, res: Response) => Promise<void>) => (req:
   fn(req, res).catch(next);
 };
 
-/** The alerts API under /api/v1 (bearer auth on every route: reads need the read or write token). */
+/** The alerts API under /api/v1: reads need `read`, silences and overrides `operate`, DLQ replay `admin`. */
 export function alertsRouter(deps: ApiDeps): Router {
   const router = express.Router();
   const read = requireAuth(deps.tokens, 'read');
-  const write = requireAuth(deps.tokens, 'write');
+  const operate = requireAuth(deps.tokens, 'operate');
+  const admin = requireAuth(deps.tokens, 'admin');
 
   router.get(
     '/actions',
@@ -74,7 +75,7 @@ export function alertsRouter(deps: ApiDeps): Router {
 
   router.post(
     '/silences',
-    write,
+    operate,
     jsonBody('64kb'),
     asyncRoute(async (req, res) => {
       const input = silenceInputSchema.safeParse(req.body ?? {});
@@ -97,7 +98,7 @@ export function alertsRouter(deps: ApiDeps): Router {
 
   router.delete(
     '/silences/:id',
-    write,
+    operate,
     asyncRoute(async (req, res) => {
       const silence = deps.silences.get(String(req.params.id));
       if (!silence) {
@@ -112,7 +113,7 @@ export function alertsRouter(deps: ApiDeps): Router {
 
   router.post(
     '/dlq/replay',
-    write,
+    admin,
     jsonBody('64kb'),
     asyncRoute(async (req, res) => {
       const input = replaySchema.safeParse(req.body ?? {});
@@ -124,7 +125,7 @@ export function alertsRouter(deps: ApiDeps): Router {
 
   router.post(
     '/rollouts/:id/override',
-    write,
+    operate,
     jsonBody('64kb'),
     asyncRoute(async (req, res) => {
       const input = overrideSchema.safeParse(req.body ?? {});

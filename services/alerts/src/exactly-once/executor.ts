@@ -2,6 +2,7 @@ import { retry, type AttemptResult, type Logger, type RetryOptions } from '@roll
 import type { Actuation, Actuator } from '../actuators/interface.js';
 import type { AlertsMetrics } from '../metrics.js';
 import type { Notice, Notifier, NotifierName } from '../notifiers/interface.js';
+import { targetRefusal, type TargetAllowlist } from '../policy/target-allowlist.js';
 import { DEAD_STATUSES, FINAL_STATUSES, type ActionOutcome, type AuditStatus, type PlannedAction } from '../policy/types.js';
 import { newDoc, outcomeFromDoc, type ActionDoc, type AuditLog } from './audit.js';
 
@@ -14,6 +15,8 @@ export interface ExecutorOptions {
   audit: AuditLog;
   notifiers: ReadonlyMap<NotifierName, Notifier>;
   actuator: Actuator | undefined;
+  /** The operator allow-list, checked at execution time (so a DLQ replay sees the current list). */
+  targets: () => TargetAllowlist;
   links: (rollout: string) => Notice['links'];
   retry: Partial<RetryOptions>;
   metrics: AlertsMetrics;
@@ -60,6 +63,13 @@ export class ActionExecutor {
       const doc: ActionDoc = { ...fresh, status, attempts: priorAttempts };
       if (!action.suppressed && !action.dryRun) doc.reason = `${doc.reason}; ${unavailable}`;
       return this.finish(doc, action, existing);
+    }
+    // Whoever pushes events or registers rollouts may pick a workload by label: act only on the
+    // ones an operator allowed. A refusal is final for this verdict, and visible in the DLQ.
+    const refusal = action.target.startsWith('actuator:') ? targetRefusal(this.options.targets(), action.workload) : undefined;
+    if (refusal) {
+      logger.warn({ rollout: action.verdict.rollout, kind: action.kind, workload: action.workload, reason: refusal }, 'actuation refused');
+      return this.finish({ ...fresh, status: 'dead-lettered', attempts: priorAttempts, error: `refused: ${refusal}` }, action, existing);
     }
 
     const startedAt = existing?.startedAt ?? fresh.at;

@@ -35,6 +35,32 @@ describe('slackMessage', () => {
     assert.deepEqual(buttons, [notice().links.dashboard, notice().links.verdictApi]);
   });
 
+  it('escapes producer-chosen text everywhere Slack parses mrkdwn: no <!channel>, no disguised links', () => {
+    const evil = '<!channel> <https://evil.example|Open dashboard> & <@U123>';
+    const overridden = { by: evil, reason: evil, at: '2030-01-01T00:00:00.000Z' };
+    for (const kind of ['notify', 'resolve'] as const) {
+      const message = slackMessage(
+        notice({
+          kind,
+          summary: evil,
+          verdict: verdict({ rollout: `r${evil}`, service: `s${evil}`, overridden, reasons: [{ signal: `sig${evil}`, severity: 'critical', message: evil }] }),
+        }),
+      );
+      // Every string Slack reads as mrkdwn: the fallback text and each mrkdwn text object.
+      const mrkdwn: string[] = [message.text];
+      JSON.stringify(message.blocks, (_key, value: unknown) => {
+        const v = value as { type?: string; text?: unknown };
+        if (v && typeof v === 'object' && v.type === 'mrkdwn' && typeof v.text === 'string') mrkdwn.push(v.text);
+        return value;
+      });
+      assert.ok(mrkdwn.length >= 4, kind);
+      for (const text of mrkdwn) {
+        assert.doesNotMatch(text, /<[!@#]|<https?:|&(?!amp;|lt;|gt;)/, `${kind}: unescaped in ${text}`);
+      }
+      assert.match(message.text, /&lt;!channel&gt;/);
+    }
+  });
+
   it('escapes mrkdwn control characters from reasons', () => {
     assert.equal(slackEscape('<script> & co'), '&lt;script&gt; &amp; co');
     const message = slackMessage(notice({ verdict: verdict({ reasons: [{ signal: 'log', severity: 'fail', message: 'new error <@channel>' }] }) }));

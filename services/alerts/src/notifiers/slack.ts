@@ -17,11 +17,17 @@ const SEVERITY_ICON: Record<Reason['severity'], string> = { critical: ':red_circ
 // Slack rejects section text over 3000 characters.
 const MAX_SECTION = 2900;
 
-function headline(notice: Notice): string {
+/**
+ * The one-line title. `escape` is slackEscape for mrkdwn (the fallback `text`), identity for
+ * plain_text blocks (Slack does not parse links or mentions there). Rollout ids, services and
+ * reasons come from event producers: unescaped, `<!channel>` would page a whole channel and
+ * `<https://evil|Open dashboard>` would be a disguised link.
+ */
+function headline(notice: Notice, escape: (text: string) => string = slackEscape): string {
   const v = notice.verdict;
-  if (notice.kind === 'resolve') return `:white_check_mark: Resolved: rollout ${v.rollout} (${notice.summary})`;
+  if (notice.kind === 'resolve') return `:white_check_mark: Resolved: rollout ${escape(v.rollout)} (${escape(notice.summary)})`;
   const icon = v.decision === 'no-go' ? ':rotating_light:' : v.decision === 'pending' ? ':hourglass:' : ':white_check_mark:';
-  return `${icon} ${v.decision.toUpperCase()}: rollout ${v.rollout}${v.service ? ` (${v.service})` : ''}`;
+  return `${icon} ${v.decision.toUpperCase()}: rollout ${escape(v.rollout)}${v.service ? ` (${escape(v.service)})` : ''}`;
 }
 
 function reasonLine(reason: Reason): string {
@@ -44,7 +50,7 @@ export function slackMessage(notice: Notice): { text: string; blocks: Record<str
     `*Evaluated:* ${v.evaluatedAt}`,
   ];
   const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: title.replace(/:[a-z_]+: /, '').slice(0, 150), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: headline(notice, (t) => t).replace(/:[a-z_]+: /, '').slice(0, 150), emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: slackEscape(notice.summary).slice(0, MAX_SECTION) }, fields: facts.map((text) => ({ type: 'mrkdwn', text })) },
   ];
   if (v.overridden) {
@@ -63,8 +69,8 @@ export function slackMessage(notice: Notice): { text: string; blocks: Record<str
       { type: 'button', text: { type: 'plain_text', text: 'Verdict API' }, url: notice.links.verdictApi },
     ],
   });
-  const topReason = reasons[0] ? ` — ${reasons[0].signal}: ${reasons[0].message}` : '';
-  return { text: `${title}${notice.kind === 'notify' ? topReason : ''} ${notice.links.dashboard}`, blocks };
+  const topReason = reasons[0] ? ` — ${slackEscape(reasons[0].signal)}: ${slackEscape(reasons[0].message)}` : '';
+  return { text: `${title}${notice.kind === 'notify' ? topReason : ''} ${slackEscape(notice.links.dashboard)}`, blocks };
 }
 
 /** Slack incoming webhook; a 429 is retried after its Retry-After (the executor honours it). */

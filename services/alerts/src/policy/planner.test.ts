@@ -4,6 +4,7 @@ import { verdict } from '../testing/fixtures.js';
 import { parseRoutes, type Route } from '../routing/routes.js';
 import { applyOutcomes, planFollowUps, planVerdict, workloadFor, type PlanContext, type Plan } from './planner.js';
 import type { Silence } from './silences.js';
+import { parseTargetAllowlist } from './target-allowlist.js';
 import { emptyState, type ActionOutcome, type PlannedAction, type RolloutState } from './types.js';
 
 const defaults = { configuredNotifiers: ['slack', 'webhook', 'alertmanager'] as ('slack' | 'webhook' | 'alertmanager')[], actuator: 'argo-rollouts' as const, onNoGo: 'rollback' as const };
@@ -168,5 +169,20 @@ describe('workloadFor', () => {
     const rollback = actions(plan).find((a) => a.kind === 'rollback')!;
     assert.equal(rollback.workload, undefined);
     assert.match(rollback.refused ?? '', /rollwatch never guesses one/);
+  });
+});
+
+describe('planVerdict: actuation needs an operator allow-list', () => {
+  it('with no allowed target the default route only notifies (no-go) and resumes nothing (go)', () => {
+    const off = ctx([parseRoutes('routes: [{ name: default }]', defaults)[0]!], { targets: parseTargetAllowlist(undefined) });
+    assert.deepEqual(summary(planVerdict(emptyState('r'), verdict(), off)), ['notify notifier:slack', 'notify notifier:webhook', 'notify notifier:alertmanager']);
+    const paused = { ...emptyState('r'), lastSequence: 1, lastDecision: 'no-go' as const, pausedByRoutes: ['default'] };
+    const forcedGo = verdict({ sequence: 2, decision: 'go', overridden: { by: 'ana', reason: 'ok', at: now.toISOString() } });
+    assert.ok(summary(planVerdict(paused, forcedGo, off)).every((line) => !line.startsWith('resume')));
+  });
+
+  it('with an allow-list the route plans its actuation (the executor checks the workload)', () => {
+    const on = ctx(catchAll, { targets: parseTargetAllowlist('default/*') });
+    assert.ok(summary(planVerdict(emptyState('r'), verdict(), on)).includes('rollback actuator:argo-rollouts'));
   });
 });

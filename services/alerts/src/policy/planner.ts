@@ -1,6 +1,7 @@
 import { splitRolloutKey, type Decision, type Verdict } from '@rollwatch/core';
 import { selectRoutes, type Route } from '../routing/routes.js';
 import { findSilence, type Silence } from './silences.js';
+import type { TargetAllowlist } from './target-allowlist.js';
 import type { ActionOutcome, PlannedAction, RolloutState, Target } from './types.js';
 
 export interface PlanContext {
@@ -12,6 +13,8 @@ export interface PlanContext {
   cooldownSeconds: number;
   /** ALERTS_K8S_NAMESPACE: an operator's explicit fallback; unset, a target without a namespace is refused. */
   defaultNamespace?: string | undefined;
+  /** Operator allow-list of actuation targets; empty = notify only. The executor enforces membership. */
+  targets?: TargetAllowlist;
 }
 
 export type Plan = { skip: string } | { actions: PlannedAction[]; transition: string };
@@ -79,13 +82,15 @@ export function planVerdict(state: RolloutState, verdict: Verdict, ctx: PlanCont
     return undefined;
   };
 
+  // Actuation is off until an operator lists targets (ALERTS_ACTUATION_TARGETS): routes only notify.
+  const actuationOn = ctx.targets === undefined || ctx.targets.entries.length > 0;
   if (verdict.decision === 'go') {
     // Recovery: resolve what was notified (even when silenced now: it closes what was opened),
     // resume what was paused (on a forced go also what was rolled back: clears Argo's abort).
     for (const told of state.openAlert?.notified ?? []) {
       actions.push({ ...base, kind: 'resolve', target: told.target, route: told.route, dryRun: told.dryRun || ctx.dryRun, startsAt: state.openAlert!.startsAt, alertDecision: state.openAlert!.decision });
     }
-    const resumeRoutes = selectRoutes(ctx.routes, verdict, 'no-go').filter((r) => (forced && (state.pausedByRoutes.length > 0 || state.rolledBackAt !== null)) || (r.resumeOnGo && state.pausedByRoutes.includes(r.name)));
+    const resumeRoutes = !actuationOn ? [] : selectRoutes(ctx.routes, verdict, 'no-go').filter((r) => (forced && (state.pausedByRoutes.length > 0 || state.rolledBackAt !== null)) || (r.resumeOnGo && state.pausedByRoutes.includes(r.name)));
     const seen = new Set<Target>();
     for (const route of resumeRoutes) {
       for (const actuator of route.actuators) {
@@ -108,7 +113,7 @@ export function planVerdict(state: RolloutState, verdict: Verdict, ctx: PlanCont
       actions.push({ ...base, kind: 'notify', target, route: route.name, dryRun: route.dryRun || ctx.dryRun, suppressed: suppressBy(route, 'notify', state.lastNotifiedAt) });
     }
   }
-  if (verdict.decision === 'no-go') {
+  if (verdict.decision === 'no-go' && actuationOn) {
     const actuated = new Set<string>();
     for (const route of routes) {
       if (route.onNoGo === 'none') continue;

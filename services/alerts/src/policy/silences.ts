@@ -3,7 +3,8 @@ import type { Verdict } from '@rollwatch/core';
 import { compilePattern, patternError } from '../routing/pattern.js';
 
 const pattern = z.string().min(1).max(512).superRefine((value, ctx) => {
-  const problem = patternError(value);
+  // Silences come over the API (operate scope): globs only, no regular expressions.
+  const problem = patternError(value, { allowRegex: false });
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
@@ -79,11 +80,11 @@ export function silenceActive(silence: Silence, now: Date): boolean {
 
 export function silenceMatches(silence: Silence, verdict: Pick<Verdict, 'rollout' | 'service' | 'labels'>): boolean {
   const m = silence.matchers;
-  if (m.rollout !== undefined && !compilePattern(m.rollout)(verdict.rollout)) return false;
-  if (m.service !== undefined && (verdict.service === undefined || !compilePattern(m.service)(verdict.service))) return false;
+  if (m.rollout !== undefined && !globMatches(m.rollout, verdict.rollout)) return false;
+  if (m.service !== undefined && (verdict.service === undefined || !globMatches(m.service, verdict.service))) return false;
   for (const [key, want] of Object.entries(m.labels ?? {})) {
     const value = verdict.labels?.[key];
-    if (value === undefined || !compilePattern(want)(value)) return false;
+    if (value === undefined || !globMatches(want, value)) return false;
   }
   return true;
 }
@@ -91,4 +92,16 @@ export function silenceMatches(silence: Silence, verdict: Pick<Verdict, 'rollout
 /** The first active silence covering this verdict, if any. */
 export function findSilence(silences: readonly Silence[], verdict: Pick<Verdict, 'rollout' | 'service' | 'labels'>, now: Date): Silence | undefined {
   return silences.find((s) => silenceActive(s, now) && silenceMatches(s, verdict));
+}
+
+/**
+ * A silence stored before regular expressions were refused (or edited in the store) matches
+ * nothing rather than running an unbounded regex: failing open here means people get notified.
+ */
+function globMatches(pattern: string, value: string): boolean {
+  try {
+    return compilePattern(pattern, { allowRegex: false })(value);
+  } catch {
+    return false;
+  }
 }

@@ -271,4 +271,41 @@ describe('detector API', () => {
       assert.equal((await post('/api/v1/flagger/gate', { name: 'checkout', namespace: 'prod' }, READ)).status, 409, 'bearer header works too');
     });
   });
+
+  describe('browser hardening', () => {
+    it('every response carries CSP with frame-ancestors none, nosniff, X-Frame-Options and Referrer-Policy', async () => {
+      for (const path of ['/healthz', '/api/v1/rollouts', '/', '/no-such-file.js']) {
+        const res = await get(path);
+        await res.text();
+        assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, path);
+        assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/, path);
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+        assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+        assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+      }
+    });
+
+    it('source maps are never served', async () => {
+      const res = await get('/assets/index.js.map');
+      assert.equal(res.status, 404);
+    });
+
+    it('GET /api/v1/rollouts pages with from/size and keeps {total, items}', async () => {
+      const all = (await (await get('/api/v1/rollouts')).json()) as { total: number; items: { rollout: string }[]; next?: string };
+      assert.ok(all.total >= 2);
+      assert.equal(all.items.length, all.total);
+      assert.equal(all.next, undefined);
+      const first = (await (await get('/api/v1/rollouts?size=1')).json()) as { total: number; items: { rollout: string }[]; next?: string };
+      assert.equal(first.items.length, 1);
+      assert.equal(first.next, '/api/v1/rollouts?from=1&size=1');
+      const seen = [...first.items];
+      for (let next: string | undefined = first.next; next; ) {
+        const page = (await (await get(next)).json()) as { items: { rollout: string }[]; next?: string };
+        seen.push(...page.items);
+        next = page.next;
+      }
+      assert.deepEqual(seen.map((i) => i.rollout), all.items.map((i) => i.rollout), 'pages in the same order as the whole list');
+      assert.equal((await get('/api/v1/rollouts?size=1001')).status, 400);
+    });
+  });
 });

@@ -11,6 +11,7 @@ import { streamRoutes } from './stream.js';
 export interface DetectorAppOptions {
   port: DetectorPort;
   tokens: AuthTokens;
+  insecure?: boolean;
   registry: Registry;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -20,7 +21,7 @@ export interface DetectorAppOptions {
 
 export function createDetectorApp(options: DetectorAppOptions): { app: Express; closeStreams: () => void } {
   const { port, tokens, logger } = options;
-  const app = createServiceApp({ service: 'detector', registry: options.registry, logger, readiness: options.readiness });
+  const app = createServiceApp({ service: 'detector', registry: options.registry, logger, readiness: options.readiness, tokens, insecure: options.insecure });
   const stream = streamRoutes(port.tracker, tokens);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);

@@ -4,7 +4,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import path from 'node:path';
 import { z } from 'zod';
-import { INDICES, REVISION_PATTERN, ValidationError, errorMessage, jsonBody, loadConfig, requireAuth, rolloutKey, tokenEquals, type AuthTokens, type Logger, type Store } from '@rollwatch/core';
+import { INDICES, REVISION_PATTERN, ValidationError, authConfigured, errorMessage, jsonBody, loadConfig, requireAuth, rolloutKey, scopesOf, type AuthTokens, type Logger, type Store } from '@rollwatch/core';
 import { DASHBOARD_BUILD_COMMAND, dashboardBuilt, dashboardStaticDir } from '@rollwatch/dashboard';
 import { pagination, queryString, routeParam } from './params.js';
 
@@ -48,7 +48,7 @@ function cookie(req: Request, name: string): string | undefined {
 }
 
 function validToken(tokens: AuthTokens, token: string): boolean {
-  return [tokens.write, tokens.read].some((t) => t !== undefined && tokenEquals(token, t));
+  return scopesOf(tokens, token).has('read');
 }
 
 const SIGN_IN_PAGE = `<!doctype html><meta charset="utf-8"><title>rollwatch: sign in</title>
@@ -70,7 +70,9 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
   const staticDir = options.staticDir ?? dashboardStaticDir();
   const router = Router();
   const read = requireAuth(tokens, 'read');
-  const write = requireAuth(tokens, 'write');
+  const write = requireAuth(tokens, 'operate');
+  // The entry page may carry ?access_token= once (a browser cannot send a header on navigation).
+  const readViaQuery = requireAuth(tokens, 'read', { queryToken: true });
 
   const listActions = async (req: Request, res: Response, rollout?: string): Promise<void> => {
     const { from, size } = pagination(req);
@@ -126,7 +128,7 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
   // Browsers cannot attach a bearer header to <script>/<link> loads: a token given once as
   // ?access_token= is kept in an HttpOnly cookie that unlocks the static files only (never /api).
   const dashboardAuth = (req: Request, res: Response, next: NextFunction): void => {
-    if (!tokens.read && !tokens.write) return next();
+    if (!authConfigured(tokens)) return next();
     const fromQuery = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
     const fromCookie = cookie(req, TOKEN_COOKIE);
     if (!req.headers.authorization && fromCookie && validToken(tokens, fromCookie)) req.headers.authorization = `Bearer ${fromCookie}`;
@@ -134,7 +136,7 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
       res.status(401).set('WWW-Authenticate', 'Bearer realm="rollwatch"').type('html').send(SIGN_IN_PAGE);
       return;
     }
-    read(req, res, () => {
+    readViaQuery(req, res, () => {
       if (fromQuery && validToken(tokens, fromQuery)) {
         res.cookie(TOKEN_COOKIE, fromQuery, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
       }
@@ -152,6 +154,8 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
   let built = false;
   router.use((req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path.startsWith('/api/')) return next();
+    // Source maps (from a debugging build) are never served: they are the source, not the app.
+    if (req.path.endsWith('.map')) return next();
     dashboardAuth(req, res, () => {
       built ||= dashboardBuilt(staticDir);
       if (!built) {

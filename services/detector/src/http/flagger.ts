@@ -61,7 +61,7 @@ export function flaggerKey(port: DetectorPort, rollout: string, checksum: string
 export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const router = Router();
   // Flagger webhooks cannot send headers, so the read token is accepted as ?access_token= too.
-  const auth = requireAuth(tokens, 'read');
+  const auth = requireAuth(tokens, 'read', { queryToken: true });
 
   const handler = (statusFor: Record<Decision, number>) => async (req: Request, res: Response) => {
     const parsed = flaggerPayloadSchema.safeParse(req.body);

@@ -171,7 +171,7 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/openapi.json': { get: { summary: 'This document.', tags: ['meta'], security: [], responses: { '200': json({ type: 'object' }, 'OpenAPI 3.1') } } },
   },
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'ROLLWATCH_API_TOKEN (read+write) or ROLLWATCH_READ_TOKEN (GET only). Unset tokens: no auth.' } },
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Scoped bearer tokens: ROLLWATCH_API_TOKEN (every scope), ROLLWATCH_READ_TOKEN (read), ROLLWATCH_PUSH_TOKEN (push), ROLLWATCH_OPERATE_TOKEN (operate + read), ROLLWATCH_ADMIN_TOKEN (admin + operate + read). ?access_token= is accepted only on /api/v1/stream and /api/v1/flagger/*. No token configured: no auth (loopback or ROLLWATCH_INSECURE=true only).' } },
     schemas: {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' }, field: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } } } },
       Reason: {

@@ -6,6 +6,9 @@ import { toVerdict } from '../verdicts/change.js';
 import { pagination, queryInt, queryString, routeParam } from './params.js';
 import type { DetectorPort } from './port.js';
 
+export const ROLLOUT_PAGE_DEFAULT = 500;
+export const ROLLOUT_PAGE_MAX = 1000;
+
 /**
  * Exit-code friendly gate that fails safe: 2xx only for go, so `curl --fail` (and any client that
  * treats 2xx as success) stops a pipeline on anything else. Pending is 425 Too Early with Retry-After
@@ -115,14 +118,19 @@ function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | und
 export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const router = Router();
   const read = requireAuth(tokens, 'read');
-  const write = requireAuth(tokens, 'write');
+  const write = requireAuth(tokens, 'operate');
 
-  router.get('/rollouts', read, (_req, res) => {
-    const items = port.engine
+  // Paginated (from/size, at most ROLLOUT_PAGE_MAX per page): the body stays {total, items} and
+  // gains `next` (the URL of the following page) only when there is more.
+  router.get('/rollouts', read, (req, res) => {
+    const size = queryInt(req, 'size', { min: 1, max: ROLLOUT_PAGE_MAX, def: ROLLOUT_PAGE_DEFAULT })!;
+    const from = queryInt(req, 'from', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 })!;
+    const summaries = port.engine
       .rollouts()
-      .map((summary) => summaryBody(summary, port.tracker.latest(summary.rollout), port, summary.rollout))
-      .sort((a, b) => String(b.lastEventAt ?? '').localeCompare(String(a.lastEventAt ?? '')) || String(a.rollout).localeCompare(String(b.rollout)));
-    res.json({ total: items.length, items });
+      .sort((a, b) => String(b.lastEventAt ?? '').localeCompare(String(a.lastEventAt ?? '')) || (a.rollout < b.rollout ? -1 : a.rollout > b.rollout ? 1 : 0));
+    const items = summaries.slice(from, from + size).map((summary) => summaryBody(summary, port.tracker.latest(summary.rollout), port, summary.rollout));
+    const more = from + size < summaries.length;
+    res.json({ total: summaries.length, items, ...(more ? { next: `/api/v1/rollouts?from=${from + size}&size=${size}` } : {}) });
   });
 
   router.post('/rollouts', write, jsonBody('1mb'), async (req, res) => {

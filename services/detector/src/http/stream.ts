@@ -22,7 +22,7 @@ function send(res: Response, verdict: Verdict): void {
 export function streamRoutes(tracker: VerdictTracker, tokens: AuthTokens, heartbeatMs = 15_000): StreamHub {
   const router = Router();
   const open = new Set<Response>();
-  router.get('/stream', requireAuth(tokens, 'read'), (req, res) => {
+  router.get('/stream', requireAuth(tokens, 'read', { queryToken: true }), (req, res) => {
     const only = queryString(req, 'rollout');
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',

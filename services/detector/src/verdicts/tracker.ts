@@ -4,6 +4,9 @@ import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { anomalyDocuments, isAnomaly, significantChange, toVerdict, verdictDocument, type UnnumberedVerdict } from './change.js';
 
+/** Longest stretch of evaluations before yielding to the event loop. */
+const YIELD_AFTER_MS = 20;
+
 export interface VerdictTrackerOptions {
   engine: AnalysisEngine;
   bus: Bus;
@@ -109,7 +112,13 @@ export class VerdictTracker {
   private async evaluateSerially(rollouts: string[]): Promise<Verdict[]> {
     const changed: Verdict[] = [];
     const failures: unknown[] = [];
+    let sliceStart = performance.now();
     for (const rollout of rollouts) {
+      // Tens of thousands of rollouts must not hold the event loop: /healthz and the API answer between slices.
+      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       try {
         const verdict = await this.evaluateOne(rollout);
         if (verdict) changed.push(verdict);

@@ -5,6 +5,8 @@ import { SIGNATURE_HEADER, verifySignature } from './hmac.js';
 export interface ReceiverCredentials {
   /** ROLLWATCH_API_TOKEN: may write anything, so it may post to receivers too. */
   writeToken?: string | undefined;
+  /** ROLLWATCH_PUSH_TOKEN: the `push` scope covers the receivers. */
+  pushToken?: string | undefined;
   /** INGEST_RECEIVER_TOKEN: may only post to the receivers (what goes into Alertmanager's config). */
   receiverToken?: string | undefined;
   /** INGEST_RECEIVER_HMAC_SECRET: an `X-Rollwatch-Signature` over the body, for senders that can sign. */
@@ -23,7 +25,7 @@ function bearer(req: Request): string | undefined {
  * Runs after the raw body parser: the signature is over the exact bytes.
  */
 export function requireReceiverAuth(credentials: ReceiverCredentials) {
-  const tokens = [credentials.writeToken, credentials.receiverToken].filter((t): t is string => Boolean(t));
+  const tokens = [credentials.writeToken, credentials.pushToken, credentials.receiverToken].filter((t): t is string => Boolean(t));
   const secret = credentials.hmacSecret;
   return (req: Request, res: Response, next: NextFunction): void => {
     if (tokens.length === 0 && !secret) return next();

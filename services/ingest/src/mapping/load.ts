@@ -56,7 +56,7 @@ export function loadMappingRules(settings: MappingSettings): MappingRules {
     } catch (error) {
       throw new ValidationError('INGEST_MAPPING_RULES', `is not valid JSON: ${(error as Error).message}`);
     }
-    custom.push(...compileRules(document, 'INGEST_MAPPING_RULES'));
+    for (const rule of compileRules(document, 'INGEST_MAPPING_RULES')) custom.push(rule);
   }
   if (settings.INGEST_MAPPING_FILE) {
     let text: string;
@@ -71,7 +71,7 @@ export function loadMappingRules(settings: MappingSettings): MappingRules {
     } catch (error) {
       throw new ValidationError('INGEST_MAPPING_FILE', `is not valid YAML: ${(error as Error).message}`);
     }
-    custom.push(...compileRules(document, 'INGEST_MAPPING_FILE'));
+    for (const rule of compileRules(document, 'INGEST_MAPPING_FILE')) custom.push(rule);
   }
   return { ...DEFAULT_MAPPING_RULES, custom, builtins: settings.INGEST_MAPPING_BUILTINS, workloadGroup: settings.INGEST_WORKLOAD_GROUP, ...(settings.ROLLWATCH_CLUSTER ? { cluster: settings.ROLLWATCH_CLUSTER } : {}) };
 }

@@ -164,10 +164,10 @@ export async function measureDockerSource(brokers: string[], containers: number,
     await waitUntil('', () => [...engineSeen.keys()].every((k) => kafkaSeen.has(k)), 30_000);
 
     const engineTimes = [...engineSeen.values()];
-    const t0 = Math.min(...engineTimes);
-    const engineSeconds = Math.max(0.001, (Math.max(...engineTimes) - t0) / 1000);
+    const t0 = engineTimes.reduce((a, b) => Math.min(a, b), Infinity);
+    const engineSeconds = Math.max(0.001, (engineTimes.reduce((a, b) => Math.max(a, b), -Infinity) - t0) / 1000);
     const landed = [...kafkaSeen.entries()].filter(([k]) => engineSeen.has(k));
-    const kafkaSeconds = Math.max(0.001, (Math.max(...landed.map(([, at]) => at)) - t0) / 1000);
+    const kafkaSeconds = Math.max(0.001, (landed.reduce((a, [, at]) => Math.max(a, at), -Infinity) - t0) / 1000);
     const enginePerSecond = engineSeen.size / engineSeconds;
     const kafkaPerSecond = landed.length / kafkaSeconds;
     return {

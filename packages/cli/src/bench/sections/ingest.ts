@@ -99,7 +99,7 @@ export async function measureIngest(brokers: string[], events: number, clients: 
   const httpPhase = async (bodies: { json: string; events: number }[]): Promise<Omit<PhaseResult, 'offsetsAdvanced' | 'peakMemory' | 'cpuSecondsBenchProcess'>> => {
     const r = await pushAllInWorker(port, bodies, clients);
     if (r.failures.length) throw new Error(`ingest answered ${r.failures.length} request(s) with an error, first: ${r.failures[0]!.status} ${r.failures[0]!.body}`);
-    latencies.push(...r.requestLatencyMs);
+    for (const ms of r.requestLatencyMs) latencies.push(ms);
     return { events: r.events, seconds: round(r.seconds, 3), eventsPerSecond: Math.round(r.events / r.seconds) };
   };
   const measured = async (run: () => Promise<Omit<PhaseResult, 'offsetsAdvanced' | 'peakMemory' | 'cpuSecondsBenchProcess'>>): Promise<PhaseResult> => {
@@ -133,8 +133,8 @@ export async function measureIngest(brokers: string[], events: number, clients: 
     const delivery = ingest.delivery();
     const spooledEvents = delivery?.spool.events ?? 0;
     if (spooledEvents > 0) throw new Error(`${spooledEvents} event(s) went to the spool instead of Kafka; throughput would be overstated`);
-    const rawBest = Math.max(...out.map((r) => r.raw.eventsPerSecond));
-    const httpBest = Math.max(...out.map((r) => r.http.eventsPerSecond));
+    const rawBest = out.reduce((best, r) => Math.max(best, r.raw.eventsPerSecond), -Infinity);
+    const httpBest = out.reduce((best, r) => Math.max(best, r.http.eventsPerSecond), -Infinity);
     const r = ratio(httpBest, rawBest);
     const rawPeak = out.map((x) => x.raw.peakMemory).reduce((a, b) => (b.rssMb > a.rssMb ? b : a));
     const httpPeak = out.map((x) => x.http.peakMemory).reduce((a, b) => (b.rssMb > a.rssMb ? b : a));

@@ -64,6 +64,7 @@ export async function measureLatency(brokers: string[], elasticsearchUrl: string
     ALERTS_FROM_BEGINNING: 'false',
     ALERTS_ACTUATOR: 'webhook',
     ALERTS_ACTUATOR_URL: receiver.url,
+    ALERTS_ACTUATION_TARGETS: '*/*',
     ALERTS_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
     ALERTS_ON_NO_GO: 'rollback',
   };

@@ -217,7 +217,7 @@ export function podEvents(prev: Pod | undefined, next: Pod, ctx: PodEventContext
     }
   }
 
-  out.push(...readinessEvents(prev, next, firstSighting, recent, make));
+  for (const event of readinessEvents(prev, next, firstSighting, recent, make)) out.push(event);
   return out;
 }
 
