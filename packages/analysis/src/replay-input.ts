@@ -55,7 +55,7 @@ export function fastEvent(input: unknown, nowMs: number): RollwatchEvent | undef
         if (!LEVELS.has(v as string)) return undefined;
         break;
       case 'value':
-        if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;
         break;
       case 'hostAttributes':
       case 'labels':

@@ -73,7 +73,7 @@ export const alertsConfigSchema = z.object({
       }
     })
     .describe(
-      'Workloads rollwatch may pause/roll back, as `namespace/name` globs separated by commas (e.g. `payments/checkout-*,shop/*`; docker-swarm and webhook targets use ALERTS_K8S_NAMESPACE as namespace). Labels and registrations only select among these; anything else is refused, audited and dead-lettered. Unset: no actuation (notify only).',
+      'Workloads rollwatch may pause/roll back, as `namespace/name` globs separated by commas (e.g. `payments/checkout-*,shop/*`; docker-swarm and webhook targets have the namespace ALERTS_K8S_NAMESPACE, or none, which `*` matches). Labels and registrations only select among these; anything else is refused, audited and dead-lettered. Unset: no actuation (notify only).',
     ),
   ALERTS_K8S_NAMESPACE: z.string().min(1).optional().describe('Namespace for actuation targets when neither the route nor the verdict labels name one. Unset: such an actuation is refused, audited and dead-lettered with the reason (never a guessed namespace).'),
   ALERTS_HTTP_TIMEOUT_MS: env.int(5000, 100).describe('Timeout of one outgoing HTTP call (notifier or actuator).'),

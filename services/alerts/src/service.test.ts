@@ -29,7 +29,8 @@ async function harness(overrides: Record<string, unknown> = {}, hooks?: Paramete
     ALERTS_SLACK_WEBHOOK_URL: `${slack.url}/services/T/B/X`,
     ALERTS_ACTUATOR: 'webhook',
     ALERTS_ACTUATOR_URL: `${actuatorHook.url}/rollback`,
-    ALERTS_ACTUATION_TARGETS: 'default/*',
+    // Webhook targets have no namespace (unless ALERTS_K8S_NAMESPACE names one): `*` matches it.
+    ALERTS_ACTUATION_TARGETS: '*/*',
     ALERTS_WEBHOOK_SECRET: TEST_SECRET,
     ALERTS_RETRY_INITIAL_DELAY_MS: 5,
     ALERTS_RETRY_MAX_DELAY_MS: 20,
@@ -186,7 +187,7 @@ describe('alerts service (embedded bus and store)', () => {
     assert.equal(replay.json.succeeded, 0);
     assert.equal(actuatorHook.requests.length, 0, 'a replay re-checks the allow-list');
     // Labels may still *select* an allowed workload.
-    await publish(h, verdict({ rollout: 'picks-allowed', sequence: 1, labels: { 'rollwatch.io/target': 'checkout-eu' } }));
+    await publish(h, verdict({ rollout: 'picks-allowed', sequence: 1, labels: { 'rollwatch.io/namespace': 'default', 'rollwatch.io/target': 'checkout-eu' } }));
     await eventually('allowed rollback', async () => (await docs(h, 'picks-allowed')).find((d) => d.kind === 'rollback')?.status === 'succeeded');
     assert.equal(actuatorHook.requests.length, 1);
   });

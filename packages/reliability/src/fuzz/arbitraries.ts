@@ -73,7 +73,8 @@ export const validEvent = fc
       // eslint-disable-next-line no-restricted-syntax -- bounded: a handful of enum constants
       level: fc.constantFrom(...LOG_LEVELS),
       metric: fc.string({ minLength: 1, maxLength: 32 }),
-      value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+      // Metric values are finite and >= 0 (event schema v1 rejects negatives: counters, ratios, latencies).
+      value: fc.double({ noNaN: true, noDefaultInfinity: true, min: 0 }),
       labels: fc.dictionary(fc.string({ minLength: 1, maxLength: 16 }), fc.string({ maxLength: 32 }), { maxKeys: 4 }),
       numericTime: fc.boolean(),
     },
