@@ -1,9 +1,10 @@
 // One evaluation of a canary rollout as of an event-time horizon. Deterministic: a function of the
 // rollout state (plus the cache of looks that are already final) and the horizon.
 //
-// Looks happen at the end of every window after the rollout's first event. A comparative signal
-// that fails at some look stays failed (a sequential test that rejected has stopped), so the walk
-// over looks is cached once a look's windows are closed by the watermark.
+// Looks happen at the end of every window after the rollout's first event. Every signal's test is
+// always valid (its alpha holds over unlimited looks), so looking at every window costs nothing. A
+// comparative signal that fails at some look stays failed (a sequential test that rejected has
+// stopped), so the walk over looks is cached once a look's windows are closed by the watermark.
 import type { Reason } from '@rollwatch/core';
 import type { EvaluationResult } from '../engine-api.js';
 import type { Policy } from '../policy/schema.js';
@@ -13,11 +14,12 @@ import type { RolloutState, SignalFailure, WindowState } from '../state/types.js
 import { comparedGroup, hasBaselineGroup } from '../state/types.js';
 import { attribute } from '../attribution/attribution.js';
 import { inventoryWarnings } from '../attribution/inventory.js';
+import { collectInputs } from './cells.js';
 import { compareSignal, signalAlpha, type SignalJudgement } from './compare.js';
 import { criticalTriggers } from './critical.js';
 import { judgeTemplates } from './log-templates.js';
 import { noDataCheck } from './no-data.js';
-import { collectSamples, windowsBetween } from './samples.js';
+import { windowsBetween } from './samples.js';
 import { scoreSignals } from './score.js';
 import { cpuTrigger, errorRateTrigger, unavailabilityTrigger } from './thresholds.js';
 import type { Trigger } from './triggers.js';
@@ -29,16 +31,16 @@ export function comparativeSignals(policy: Policy): string[] {
     .sort();
 }
 
-function judge(state: RolloutState, policy: Policy, signal: string, look: number, windows: readonly WindowState[], signalCount: number, detail = true): SignalJudgement {
-  if (signal === TEMPLATE_SIGNAL) return judgeTemplates(state, policy, windows, signalAlpha(policy, look, signalCount));
-  return compareSignal(signal, policy.signals[signal]!, collectSamples(state, signal, windows, policy), look, signalCount, policy, detail);
+function judge(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number): SignalJudgement {
+  if (signal === TEMPLATE_SIGNAL) return judgeTemplates(state, policy, windows, signalAlpha(policy, signalCount));
+  return compareSignal(signal, policy.signals[signal]!, collectInputs(state, signal, windows, policy), signalCount, policy);
 }
 
 /**
  * Walks the looks not yet final and returns the first failure per signal (cached ones included).
  * Only looks whose window holds data are tested: a look that adds nothing would repeat the previous
- * test, and skipping it spends no alpha (the union bound stays valid). That also keeps evaluation
- * cheap when the detector evaluates at wall-clock time long after the last event.
+ * test. That also keeps evaluation cheap when the detector evaluates at wall-clock time long after
+ * the last event.
  */
 function sequentialFailures(
   state: RolloutState,
@@ -63,7 +65,7 @@ function sequentialFailures(
     for (const signal of signals) {
       // Template counts are cumulative (not windowed): judged at the current look only.
       if (failures[signal] || signal === TEMPLATE_SIGNAL) continue;
-      const j = (k === looks ? current.get(signal) : undefined) ?? judge(state, policy, signal, k, windows, signals.length, false);
+      const j = (k === looks ? current.get(signal) : undefined) ?? judge(state, policy, signal, windows, signals.length);
       if (j.status === 'fail') {
         failures[signal] = {
           look: k,
@@ -74,7 +76,7 @@ function sequentialFailures(
           canary: j.effect?.canaryMean ?? 0,
           baseline: j.effect?.baselineMean ?? 0,
           relativeIncrease: j.effect?.relativeIncrease ?? 0,
-          hlShift: j.effect?.hlShift ?? 0,
+          hlShift: 0,
         };
       }
     }
@@ -112,7 +114,7 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
       signal,
       looks === 0
         ? { signal, status: 'pending', canaryN: 0, baselineN: 0, pValue: null, alpha: null, effect: null, significant: false, reason: { signal, severity: 'info', message: `${signal}: first window not closed yet` } }
-        : judge(state, policy, signal, looks, lookWindows, signals.length),
+        : judge(state, policy, signal, lookWindows, signals.length),
     );
   }
   const failures = sequentialFailures(state, policy, looks, first, watermark, currentLook);
@@ -155,9 +157,16 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   if (noData.trigger) triggers.push(noData.trigger);
 
   for (const j of judgements) {
-    if (j.status !== 'fail' || !policy.signals[j.signal]?.mustPass) continue;
+    if (j.status !== 'fail' || j.blocking || !policy.signals[j.signal]?.mustPass) continue;
     triggers.push({ at: failures[j.signal]?.at ?? lookEnd, kind: 'comparative', instances: [], reason: j.reason });
   }
+  // A blocking failure (a new error template) is cumulative evidence, judged at the current look:
+  // the first look that saw it is remembered so the no-go time does not move with later looks.
+  const templates = judgements.find((j) => j.signal === TEMPLATE_SIGNAL);
+  const blocking = cachedTrigger(state, 'new_error_template', watermark, () =>
+    templates?.blocking && templates.status === 'fail' ? { at: lookEnd, kind: 'threshold', instances: [], reason: templates.reason } : null,
+  );
+  if (blocking) triggers.push({ ...blocking, kind: 'comparative' });
   const score = scoreSignals(judgements, policy);
   const failing = judgements.filter((j) => j.status === 'fail');
   // A score over a few judged signals (the rest still pending) is not representative: it decides
@@ -195,8 +204,8 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   if (attributed && !reasons.includes(attributed.reason)) reasons.push(attributed.reason);
   const listed = new Set(reasons);
   for (const j of judgements) {
-    if (listed.has(j.reason)) continue;
-    const mustPass = policy.signals[j.signal]?.mustPass === true;
+    if (listed.has(j.reason) || (j.blocking && fired.some((t) => t.reason.signal === j.signal))) continue;
+    const mustPass = policy.signals[j.signal]?.mustPass === true || j.blocking === true;
     reasons.push(j.status === 'fail' && !mustPass ? { ...j.reason, severity: 'warn' } : j.reason);
   }
   reasons.push(...noData.pending);

@@ -1,6 +1,12 @@
-// The log-template signal: a template seen in the canary but never in the baseline (often enough,
-// or on enough instances), or one whose canary rate is significantly and materially higher. Rates
-// are per instance-window, so a canary with fewer instances is not penalised for logging less.
+// The log-template signal:
+//  - a NEW ERROR template (level >= error) seen >= logTemplates.minNewCount times in the canary and
+//    never in the baseline fails, and blocks the rollout whatever `mustPass` says: a stack trace the
+//    old version never printed is the clearest evidence a canary gives;
+//  - a new warn-level template fails when seen often enough (or on enough instances) and the
+//    exact conditional binomial test says the baseline had a fair chance to log it;
+//  - a template whose canary rate is significantly and materially higher fails;
+//  - new info/debug templates (a feature flag message) never fail.
+// Rates are per instance-window, so a canary with fewer instances is not penalised for logging less.
 import type { Reason } from '@rollwatch/core';
 import { diffTemplates, type TemplateStat } from '@rollwatch/logtemplates';
 import type { Policy } from '../policy/schema.js';
@@ -10,7 +16,11 @@ import { TEMPLATE_SIGNAL } from '../signals/catalog.js';
 import { fmtP, type SignalJudgement } from './compare.js';
 import { groupOfInstance } from './samples.js';
 
-function mergedCounts(state: RolloutState, group: ComparedGroup): Map<string, TemplateStat> {
+const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 } as const;
+type Level = keyof typeof LEVELS;
+type LevelledStat = TemplateStat & { level?: Level };
+
+function mergedCounts(state: RolloutState, group: ComparedGroup): Map<string, LevelledStat> {
   const hasBaseline = hasBaselineGroup(state);
   const sources: Record<string, TemplateCount>[] = [];
   if (group === 'canary') sources.push(state.templates.canary ?? {});
@@ -18,15 +28,17 @@ function mergedCounts(state: RolloutState, group: ComparedGroup): Map<string, Te
     sources.push(state.templates.baseline ?? {});
     if (!hasBaseline) sources.push(state.templates.stable ?? {});
   }
-  const out = new Map<string, TemplateStat>();
+  const out = new Map<string, LevelledStat>();
   for (const table of sources) {
     for (const [id, t] of Object.entries(table)) {
       const prev = out.get(id);
+      const level = prev?.level === undefined || (t.level !== undefined && LEVELS[t.level] > LEVELS[prev.level]) ? t.level : prev.level;
       out.set(id, {
         template: t.template,
         count: (prev?.count ?? 0) + t.count,
         example: prev?.example ?? t.example,
         instances: [...(prev?.instances ?? []), ...t.instances],
+        ...(level !== undefined ? { level } : {}),
       });
     }
   }
@@ -58,15 +70,56 @@ export function judgeTemplates(state: RolloutState, policy: Policy, windows: rea
     { totalLines: sum(canary), exposure: Math.max(1, exposure.canary), templates: canary },
     { minOccurrences: lt.minOccurrences, minInstances: lt.minInstances, alpha: Math.min(lt.alpha, alpha), minRateRatio: lt.minRateRatio },
   );
+  // New error-level templates: seen >= minNewCount times, never in the baseline, and the baseline
+  // had a fair chance to log it. Under "the template is as common in the canary as in the
+  // baseline (up to the allowed increase)", each occurrence is a canary one with probability
+  // p0 = r·s / (r·s + 1 − s), s the canary's share of the instance-windows; (1/p0)^k for k
+  // canary-only occurrences is a likelihood ratio (alternative: only the canary logs it), a test
+  // martingale, so requiring it to reach 1/alpha keeps the false-alarm guarantee over any number
+  // of looks. It takes ~5 lines at 1 canary vs 3 baselines, ~3 at 3 vs 3: a rare error that the
+  // old version also logs now and then must not fail the canary because it happened to land there.
+  const r = 1 + policy.judge.allowedIncrease;
+  const share = exposure.canary + exposure.baseline > 0 ? exposure.canary / (exposure.canary + exposure.baseline) : 1;
+  const p0 = (r * share) / (r * share + 1 - share);
+  const needed = Math.log(1 / alpha);
+  const newErrors = [...canary.entries()]
+    .filter(([id, t]) => t.count >= lt.minNewCount && t.level !== undefined && LEVELS[t.level] >= LEVELS.error && (baseline.get(id)?.count ?? 0) === 0)
+    .filter(([, t]) => p0 < 1 && t.count * Math.log(1 / p0) >= needed)
+    .sort(([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : 1));
+  if (newErrors.length > 0) {
+    const [, t] = newErrors[0]!;
+    const more = newErrors.length > 1 ? `; ${newErrors.length - 1} more new error template(s)` : '';
+    const instances = new Set(t.instances ?? []).size;
+    const p = Math.exp(t.count * Math.log(p0));
+    const reason: Reason = {
+      signal,
+      severity: 'fail',
+      message: `new log template in the canary (${t.count} lines on ${instances} instance(s), never in the baseline, always-valid p=${fmtP(p)}; level ${t.level}): "${t.template}"${more}`,
+      canary: t.count,
+      baseline: 0,
+      pValue: p,
+      effectSize: null,
+      threshold: lt.minNewCount,
+      cause: 'release',
+      template: t.template,
+      example: t.example ?? '',
+    };
+    return { ...base, status: 'fail', significant: true, blocking: true, alpha, pValue: p, reason };
+  }
   if (exposure.canary < min.canary || exposure.baseline < min.baseline) {
     return { ...base, status: 'pending', reason: { signal, severity: 'info', message: `${signal}: too few instance-windows (canary ${exposure.canary}, baseline ${exposure.baseline})` } };
   }
   // "Never seen in the baseline" is only evidence when the baseline had a fair chance to log it:
   // with a baseline three times the canary's size, 3 canary-only lines happen by chance 1 time in
-  // 27. So a new template must also pass the same one-sided exact test (at this look's alpha) as a
-  // risen one, besides the minimum occurrences / instances.
+  // 27. So a new warn-level template must also pass the same one-sided exact test (at this
+  // signal's alpha) as a risen one, besides the minimum occurrences / instances. Info and debug
+  // templates never fail as new: a new feature logs new lines.
+  const atLeastWarn = (id: string): boolean => {
+    const level = canary.get(id)?.level;
+    return level === undefined || LEVELS[level] >= LEVELS.warn;
+  };
   const problems = [
-    ...diff.newTemplates.filter((c) => c.pValue <= Math.min(lt.alpha, alpha)).map((c) => ({ c, kind: 'new' as const })),
+    ...diff.newTemplates.filter((c) => c.pValue <= Math.min(lt.alpha, alpha) && atLeastWarn(c.templateId)).map((c) => ({ c, kind: 'new' as const })),
     ...diff.rose.map((c) => ({ c, kind: 'rose' as const })),
   ];
   if (problems.length > 0) {

@@ -102,7 +102,9 @@ export const policySchema = z.strictObject({
     enabled: z.boolean(),
     /** Only log lines at or above this level are mined. */
     minLevel: z.enum(['debug', 'info', 'warn', 'error', 'fatal']),
-    /** A canary-only template counts when seen this often ... */
+    /** A canary-only template at level >= error fails (and blocks) once seen this often. */
+    minNewCount: positiveInt,
+    /** A canary-only warn-level template counts when seen this often ... */
     minOccurrences: positiveInt,
     /** ... or on this many canary instances. */
     minInstances: positiveInt,

@@ -68,6 +68,8 @@ export interface TemplateCount {
   instances: string[];
   example: string;
   template: string;
+  /** Highest log level seen for the template (absent in snapshots from older versions). */
+  level?: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 }
 
 export interface RolloutState {
