@@ -20,7 +20,8 @@ import { criticalTriggers } from './critical.js';
 import { judgeTemplates } from './log-templates.js';
 import { noDataCheck } from './no-data.js';
 import { windowsBetween } from './samples.js';
-import { scoreSignals } from './score.js';
+import { capScore, scoreSignals } from './score.js';
+import { formatDuration } from '../policy/duration.js';
 import { cpuTrigger, errorRateTrigger, unavailabilityTrigger } from './thresholds.js';
 import type { Trigger } from './triggers.js';
 
@@ -170,10 +171,32 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   const score = scoreSignals(judgements, policy);
   const failing = judgements.filter((j) => j.status === 'fail');
   // A score over a few judged signals (the rest still pending) is not representative: it decides
-  // only once every enabled signal with data has been judged.
+  // only once every enabled signal with data has been judged, or once analysis.decideBy of canary
+  // data has been seen (the pending ones will not change the picture any more).
   const pendingSignals = judgements.filter((j) => j.status === 'pending');
-  if (score !== null && score < policy.scoring.marginal && failing.length > 0 && pendingSignals.length === 0) {
-    const at = Math.max(...failing.map((j) => failures[j.signal]?.at ?? lookEnd));
+  const decideAt = decideByLook(state, policy, first);
+  const resolved = decideAt !== null && lookEnd >= decideAt;
+  const failingAt = (): number => Math.max(...failing.map((j) => failures[j.signal]?.at ?? lookEnd));
+  const marginal = score !== null && score < policy.scoring.pass && score >= policy.scoring.marginal && failing.length > 0;
+  const onMarginal = policy.analysis.onMarginal;
+  if (resolved && marginal && onMarginal === 'no-go') {
+    const decided = cachedTrigger(state, 'decide_by', watermark, () => ({
+      at: Math.max(decideAt, failingAt()),
+      kind: 'score',
+      instances: [],
+      reason: {
+        signal: 'score',
+        severity: 'fail',
+        message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}) after ${formatDuration(policy.analysis.decideBy)} of canary data (analysis.decideBy): no-go (analysis.onMarginal; failing: ${failing.map((j) => j.signal).join(', ')})`,
+        canary: score,
+        threshold: policy.scoring.pass,
+        cause: 'release',
+      },
+    }));
+    if (decided) triggers.push({ ...decided, kind: 'score' });
+  }
+  if (score !== null && score < policy.scoring.marginal && failing.length > 0 && (pendingSignals.length === 0 || resolved)) {
+    const at = failingAt();
     triggers.push({
       at,
       kind: 'score',
@@ -193,13 +216,17 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
     reasons.push(...fired.map((t) => t.reason));
   } else if (attributed && policy.attribution.onEnvironment === 'pending') {
     decision = 'pending';
+  } else if (resolved && marginal && onMarginal === 'go') {
+    decision = 'go';
+    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}) after ${formatDuration(policy.analysis.decideBy)} of canary data (analysis.decideBy): go (analysis.onMarginal)`, canary: score, threshold: policy.scoring.pass });
   } else if (looks === 0 || pendingSignals.length > 0 || score === null || noData.pending.some((r) => r.severity === 'warn')) {
     decision = 'pending';
   } else if (score >= policy.scoring.pass) {
     decision = 'go';
   } else {
     decision = policy.scoring.marginalDecision;
-    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}): keep watching`, canary: score, threshold: policy.scoring.pass });
+    const until = decideAt !== null && onMarginal !== 'pending' ? `; ${onMarginal} at ${iso(decideAt)} (analysis.decideBy)` : '';
+    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}): keep watching${until}`, canary: score, threshold: policy.scoring.pass });
   }
   if (attributed && !reasons.includes(attributed.reason)) reasons.push(attributed.reason);
   const listed = new Set(reasons);
@@ -221,7 +248,7 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   const result: CanaryEvaluation = {
     rollout: state.id,
     decision,
-    score,
+    score: decision === 'no-go' && fired.some((t) => t.reason.severity === 'fail' || t.reason.severity === 'critical') ? capScore(score, policy) : score,
     reasons,
     noGoAt,
     evaluatedAt: iso(horizon),
@@ -230,6 +257,22 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   if (state.service !== undefined) result.service = state.service;
   if (cause !== undefined) result.cause = cause;
   return result;
+}
+
+/**
+ * The end of the first look with at least analysis.decideBy of canary data (from the canary's
+ * first event), or null while no canary instance has reported.
+ */
+function decideByLook(state: RolloutState, policy: Policy, first: number): number | null {
+  const hasBaseline = hasBaselineGroup(state);
+  let firstCanary: number | null = null;
+  for (const inst of Object.values(state.instances)) {
+    if (comparedGroup(inst.group, hasBaseline) !== 'canary') continue;
+    if (firstCanary === null || inst.firstSeen < firstCanary) firstCanary = inst.firstSeen;
+  }
+  if (firstCanary === null) return null;
+  const interval = policy.analysis.interval;
+  return first + Math.ceil((firstCanary + policy.analysis.decideBy - first) / interval) * interval;
 }
 
 /** Window-threshold triggers on closed windows are final: cache them (retention may drop the window). */

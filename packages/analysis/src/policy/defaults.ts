@@ -23,7 +23,7 @@ export const DEFAULT_POLICY_INPUT = {
   kind: 'canary',
   name: 'default',
   description: 'Canary vs baseline with always-valid sequential tests (pooled rate ratios, log-shift mixture SPRT), critical signals and absolute thresholds.',
-  analysis: { interval: '1m', lateness: '30s', plannedLooks: 60, retainWindows: 720 },
+  analysis: { interval: '1m', lateness: '30s', plannedLooks: 60, retainWindows: 720, decideBy: '15m', onMarginal: 'no-go' },
   judge: {
     alpha: 0.01,
     spending: 'pocock',
