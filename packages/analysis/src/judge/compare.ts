@@ -39,6 +39,8 @@ export interface SignalJudgement {
   significant: boolean;
   /** A failure that decides no-go even when the signal is not mustPass (a new error template). */
   blocking?: boolean;
+  /** Event time at which a blocking failure's evidence was complete. */
+  completedAt?: number;
   reason: Reason;
 }
 

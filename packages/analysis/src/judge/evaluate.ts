@@ -161,11 +161,11 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
     if (j.status !== 'fail' || j.blocking || !policy.signals[j.signal]?.mustPass) continue;
     triggers.push({ at: failures[j.signal]?.at ?? lookEnd, kind: 'comparative', instances: [], reason: j.reason });
   }
-  // A blocking failure (a new error template) is cumulative evidence, judged at the current look:
-  // the first look that saw it is remembered so the no-go time does not move with later looks.
+  // A blocking failure (a new error template) is timed by the canary line that completed its
+  // evidence, and remembered once final.
   const templates = judgements.find((j) => j.signal === TEMPLATE_SIGNAL);
   const blocking = cachedTrigger(state, 'new_error_template', watermark, () =>
-    templates?.blocking && templates.status === 'fail' ? { at: lookEnd, kind: 'threshold', instances: [], reason: templates.reason } : null,
+    templates?.blocking && templates.status === 'fail' ? { at: templates.completedAt ?? lookEnd, kind: 'threshold', instances: [], reason: templates.reason } : null,
   );
   if (blocking) triggers.push({ ...blocking, kind: 'comparative' });
   const score = scoreSignals(judgements, policy);
@@ -174,8 +174,13 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   // only once every enabled signal with data has been judged, or once analysis.decideBy of canary
   // data has been seen (the pending ones will not change the picture any more).
   const pendingSignals = judgements.filter((j) => j.status === 'pending');
-  const decideAt = decideByLook(state, policy, first);
-  const resolved = decideAt !== null && lookEnd >= decideAt;
+  const canaryData = canarySpan(state);
+  const decideAt = canaryData === null ? null : first + Math.ceil((canaryData.first + policy.analysis.decideBy - first) / interval) * interval;
+  // "15 minutes of canary data": the canary's own events, up to the watermark (data time, not the
+  // evaluation time), must span decideBy, so a stream that ended earlier resolves neither in a
+  // replay nor in the live detector evaluating at wall-clock time much later.
+  const resolved =
+    decideAt !== null && canaryData !== null && lookEnd >= decideAt && Math.min(canaryData.last, watermark, lookEnd) - canaryData.first >= policy.analysis.decideBy;
   const failingAt = (): number => Math.max(...failing.map((j) => failures[j.signal]?.at ?? lookEnd));
   const marginal = score !== null && score < policy.scoring.pass && score >= policy.scoring.marginal && failing.length > 0;
   const onMarginal = policy.analysis.onMarginal;
@@ -259,20 +264,16 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   return result;
 }
 
-/**
- * The end of the first look with at least analysis.decideBy of canary data (from the canary's
- * first event), or null while no canary instance has reported.
- */
-function decideByLook(state: RolloutState, policy: Policy, first: number): number | null {
+/** First and latest event time of the canary instances, or null while no canary has reported. */
+function canarySpan(state: RolloutState): { first: number; last: number } | null {
   const hasBaseline = hasBaselineGroup(state);
-  let firstCanary: number | null = null;
+  let span: { first: number; last: number } | null = null;
   for (const inst of Object.values(state.instances)) {
     if (comparedGroup(inst.group, hasBaseline) !== 'canary') continue;
-    if (firstCanary === null || inst.firstSeen < firstCanary) firstCanary = inst.firstSeen;
+    if (span === null) span = { first: inst.firstSeen, last: inst.lastSeen };
+    else span = { first: Math.min(span.first, inst.firstSeen), last: Math.max(span.last, inst.lastSeen) };
   }
-  if (firstCanary === null) return null;
-  const interval = policy.analysis.interval;
-  return first + Math.ceil((firstCanary + policy.analysis.decideBy - first) / interval) * interval;
+  return span;
 }
 
 /** Window-threshold triggers on closed windows are final: cache them (retention may drop the window). */

@@ -18,7 +18,7 @@ import { groupOfInstance } from './samples.js';
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 } as const;
 type Level = keyof typeof LEVELS;
-type LevelledStat = TemplateStat & { level?: Level };
+type LevelledStat = TemplateStat & { level?: Level; times: number[] };
 
 function mergedCounts(state: RolloutState, group: ComparedGroup): Map<string, LevelledStat> {
   const hasBaseline = hasBaselineGroup(state);
@@ -38,6 +38,7 @@ function mergedCounts(state: RolloutState, group: ComparedGroup): Map<string, Le
         count: (prev?.count ?? 0) + t.count,
         example: prev?.example ?? t.example,
         instances: [...(prev?.instances ?? []), ...t.instances],
+        times: prev ? [...prev.times, ...(t.times ?? [])].sort((a, b) => a - b) : (t.times ?? []),
         ...(level !== undefined ? { level } : {}),
       });
     }
@@ -81,18 +82,55 @@ export function judgeTemplates(state: RolloutState, policy: Policy, windows: rea
   // started, and a rare error that the old version also logs now and then lands on the canary
   // first more often than not (3 canary lines first: 1 time in 20 at 3 vs 6, per template).
   const r = 1 + policy.judge.allowedIncrease;
-  const share = exposure.canary + exposure.baseline > 0 ? exposure.canary / (exposure.canary + exposure.baseline) : 1;
-  const p0 = (r * share) / (r * share + 1 - share);
   const needed = Math.log(1 / alpha);
+  // Instance-windows per group up to each window (windows are sorted by start): the exposure share
+  // as of an occurrence's time, from closed looks only, so the answer does not depend on when the
+  // evaluation runs.
+  const lookEnd = windows.length > 0 ? windows[windows.length - 1]!.start + policy.analysis.interval : -Infinity;
+  const starts: number[] = [];
+  const cumulative: { canary: number; baseline: number }[] = [];
+  const running = { canary: 0, baseline: 0 };
+  for (const w of windows) {
+    for (const instance in w.instances) {
+      const g = groupOfInstance(state, instance, hasBaseline);
+      if (g !== null) running[g]++;
+    }
+    starts.push(w.start);
+    cumulative.push({ ...running });
+  }
+  const shareAt = (t: number): number => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const e = lo > 0 ? cumulative[lo - 1]! : { canary: 0, baseline: 0 };
+    return e.canary + e.baseline > 0 ? e.canary / (e.canary + e.baseline) : 1;
+  };
+  /** Event time of the canary occurrence that completed the evidence, or null. */
+  const completedAt = (id: string, t: LevelledStat): { at: number; k: number; p: number } | null => {
+    if (t.count < lt.minNewCount || t.level === undefined || LEVELS[t.level] < LEVELS.error) return null;
+    const firstBaseline = baseline.get(id)?.times[0] ?? (baseline.has(id) ? -Infinity : Infinity);
+    for (let k = lt.minNewCount; k <= t.times.length; k++) {
+      const at = t.times[k - 1]!;
+      if (at >= firstBaseline || at >= lookEnd) return null;
+      const s = shareAt(at);
+      const p0 = (r * s) / (r * s + 1 - s);
+      if (p0 < 1 && k * Math.log(1 / p0) >= needed) return { at, k, p: Math.exp(k * Math.log(p0)) };
+    }
+    return null;
+  };
   const newErrors = [...canary.entries()]
-    .filter(([id, t]) => t.count >= lt.minNewCount && t.level !== undefined && LEVELS[t.level] >= LEVELS.error && (baseline.get(id)?.count ?? 0) === 0)
-    .filter(([, t]) => p0 < 1 && t.count * Math.log(1 / p0) >= needed)
-    .sort(([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : 1));
+    .map(([id, t]) => ({ id, t, done: completedAt(id, t) }))
+    .filter((x): x is { id: string; t: LevelledStat; done: { at: number; k: number; p: number } } => x.done !== null)
+    .sort((x, y) => x.done.at - y.done.at || (x.id < y.id ? -1 : 1));
   if (newErrors.length > 0) {
-    const [, t] = newErrors[0]!;
+    const { t, done } = newErrors[0]!;
     const more = newErrors.length > 1 ? `; ${newErrors.length - 1} more new error template(s)` : '';
     const instances = new Set(t.instances ?? []).size;
-    const p = Math.exp(t.count * Math.log(p0));
+    const p = done.p;
     const reason: Reason = {
       signal,
       severity: 'fail',
@@ -106,7 +144,7 @@ export function judgeTemplates(state: RolloutState, policy: Policy, windows: rea
       template: t.template,
       example: t.example ?? '',
     };
-    return { ...base, status: 'fail', significant: true, blocking: true, alpha, pValue: p, reason };
+    return { ...base, status: 'fail', significant: true, blocking: true, alpha, pValue: p, reason, completedAt: done.at };
   }
   if (exposure.canary < min.canary || exposure.baseline < min.baseline) {
     return { ...base, status: 'pending', reason: { signal, severity: 'info', message: `${signal}: too few instance-windows (canary ${exposure.canary}, baseline ${exposure.baseline})` } };

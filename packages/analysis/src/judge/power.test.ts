@@ -115,9 +115,9 @@ test('error-log rate 0.1 -> 1.0 lines/min: no-go within 13 min at 1 canary vs 3 
   assert.ok(r.reasons.every((x) => x.includes('error_log_rate')), r.reasons.join(' | '));
 });
 
-test('a new error template at ~1/min in the canary is no-go with the template and an example', () => {
+test('a new error template at ~1/min on 1 canary (vs 3 baselines) is no-go after ~6 lines, with the template and an example', () => {
   const r = judge({ newTemplate: 1 }, 5, 200);
-  assert.ok(median(r.seconds) <= 6 * 60, `seconds to no-go ${r.seconds.join(', ')} (${r.reasons.join(' | ')})`);
+  assert.ok(median(r.seconds) <= 7 * 60, `seconds to no-go ${r.seconds.join(', ')} (${r.reasons.join(' | ')})`);
   const [one] = analyzeEventsSync(rollout({ newTemplate: 1 }, 200));
   const reason = one!.reasons.find((x) => x.signal === 'log_templates')!;
   assert.equal(reason.severity, 'fail');

@@ -36,6 +36,16 @@ export class TemplateTracker {
     }
     entry.count++;
     entry.template = result.template;
+    // The first occurrences' times: when a new error template's evidence was complete is an event
+    // time, so the live detector and a replay report the same no-go time.
+    const times = (entry.times ??= []);
+    const t = Date.parse(event.time);
+    if (times.length < RING.templateTimes || t < times[times.length - 1]!) {
+      let i = times.length;
+      while (i > 0 && times[i - 1]! > t) i--;
+      times.splice(i, 0, t);
+      if (times.length > RING.templateTimes) times.pop();
+    }
     const level = event.level ?? 'info';
     if (entry.level === undefined || LEVELS[level] > LEVELS[entry.level]) entry.level = level;
     if (!entry.instances.includes(instance) && entry.instances.length < RING.instanceTemplateIds) entry.instances.push(instance);

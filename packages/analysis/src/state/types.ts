@@ -70,6 +70,8 @@ export interface TemplateCount {
   template: string;
   /** Highest log level seen for the template (absent in snapshots from older versions). */
   level?: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** Event times (ms) of the first occurrences, sorted, bounded (RING.templateTimes). */
+  times?: number[];
 }
 
 export interface RolloutState {
@@ -125,6 +127,7 @@ export const RING = {
   health: 256,
   lifecycleIds: 256,
   instanceTemplateIds: 16,
+  templateTimes: 64,
 } as const;
 
 export function emptyInstanceWindow(): InstanceWindow {
