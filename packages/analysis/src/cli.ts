@@ -1,9 +1,13 @@
-// `rollwatch analyze <events.ndjson> [--policy <file>] [--json]`: replays a recorded event stream
-// and prints one verdict per rollout. The I/O is injected (the CLI package passes node:fs), so this
-// module stays testable and free of side effects.
-import { createInterface } from 'node:readline';
-import { parseEvent, type RollwatchEvent } from '@rollwatch/core';
-import { analyzeEvents, type AnalyzeResult } from './replay.js';
+// `rollwatch analyze <events.ndjson|->... [--policy <file>] [--json]`: replays recorded event streams
+// and prints one verdict per rollout. Input is streamed in bounded memory (see replay.ts for the
+// bound); progress goes to stderr only when stderr is a terminal and the output is not --json. The
+// I/O is injected (the CLI package passes node:fs), so this module stays testable and free of side
+// effects.
+import { parseReplayEvent } from './replay-input.js';
+import type { RollwatchEvent } from '@rollwatch/core';
+import { DEFAULT_IDLE_EVENTS, Replay, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
+import { mergeRuns, RunWriter, type ScratchIo } from './external-sort.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { parsePolicy } from './policy/parse.js';
 import type { Policy } from './policy/schema.js';
 
@@ -12,19 +16,24 @@ export interface AnalyzeIo {
   open(path: string): NodeJS.ReadableStream;
   readFile(path: string): Promise<string>;
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** Wall clock (ms) for progress; default Date.now. */
+  now?: () => number;
+  /** Temporary files for the on-disk sort of input out of order beyond the lateness (files only). */
+  scratch?: ScratchIo;
 }
 
-export const ANALYZE_USAGE = 'usage: rollwatch analyze <events.ndjson> [--policy <policy.yaml>] [--json]\n';
+export const ANALYZE_USAGE = 'usage: rollwatch analyze <events.ndjson|->... [--policy <policy.yaml>] [--json]\n';
 
 export interface AnalyzeArgs {
-  file: string;
+  /** One or more files, "-" for stdin; read one after the other into one replay. */
+  files: string[];
   policy?: string;
   json: boolean;
 }
 
 export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | { error: string } {
-  let file: string | undefined;
+  const files: string[] = [];
   let policy: string | undefined;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -36,14 +45,16 @@ export function parseAnalyzeArgs(argv: readonly string[]): AnalyzeArgs | { error
       policy = v;
     } else if (a.startsWith('--policy=')) policy = a.slice('--policy='.length);
     else if (a.startsWith('-') && a !== '-') return { error: `unknown option ${a}` };
-    else if (file === undefined) file = a;
-    else return { error: `unexpected argument ${a}` };
+    else files.push(a);
   }
-  if (file === undefined) return { error: 'missing events file' };
-  return policy !== undefined ? { file, policy, json } : { file, json };
+  if (files.length === 0) return { error: 'missing events file' };
+  if (files.filter((f) => f === '-').length > 1) return { error: 'stdin (-) can be read only once' };
+  return policy !== undefined ? { files, policy, json } : { files, json };
 }
 
-/** Runs the command; resolves to the exit code (0 ok, 2 bad usage, policy or input lines). */
+const PROGRESS_EVERY_MS = 1_000;
+
+/** Runs the command; resolves to the exit code (0 ok, 2 bad usage, policy, input lines or order). */
 export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Promise<number> {
   const args = parseAnalyzeArgs(argv);
   if ('error' in args) {
@@ -67,38 +78,132 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
     policy = parsed.policy;
   }
 
-  const events: RollwatchEvent[] = [];
+  const clock = io.now ?? Date.now;
+  const progress = io.stderr.isTTY === true && !args.json;
+  const nowMs = Date.now();
+  const started = clock();
+  let lastProgress = started;
+  let total = 0;
   let bad = 0;
-  let lineNo = 0;
-  try {
-    const lines = createInterface({ input: io.open(args.file), crlfDelay: Infinity });
-    for await (const line of lines) {
-      lineNo++;
-      if (line.trim() === '') continue;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch (error) {
-        bad++;
-        io.stderr.write(`${args.file}:${lineNo}: not JSON: ${(error as Error).message}\n`);
-        continue;
-      }
-      const r = parseEvent(json);
-      if (r.ok) events.push(r.event);
-      else {
-        bad++;
-        io.stderr.write(`${args.file}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
-      }
-    }
-  } catch (error) {
-    io.stderr.write(`rollwatch analyze: cannot read ${args.file}: ${(error as Error).message}\n`);
-    return 2;
-  }
+  let rollouts = (): number => 0;
+  const showProgress = (final: boolean): void => {
+    const t = clock();
+    if (!final && t - lastProgress < PROGRESS_EVERY_MS) return;
+    lastProgress = t;
+    const rate = total / Math.max(0.001, (t - started) / 1000);
+    io.stderr.write(final ? '\r\x1b[K' : `\r\x1b[K${total.toLocaleString('en-US')} lines, ${Math.round(rate).toLocaleString('en-US')} lines/s, ${rollouts().toLocaleString('en-US')} rollouts`);
+  };
+  // Bad lines are reported once: the second (sorting) pass stays quiet up to where the first stopped.
+  let reportedUpTo = { file: -1, line: 0 };
 
-  const results = await analyzeEvents(events, policy ? { policy } : {});
+  /** Reads every input in order; `onEvent` returns false to stop early. Resolves to false on a read error. */
+  const readAll = async (onEvent: (event: RollwatchEvent) => boolean | Promise<boolean>): Promise<'done' | 'stopped' | 'failed'> => {
+    for (const [index, file] of args.files.entries()) {
+      const name = file === '-' ? '(stdin)' : file;
+      const quiet = (lineNo: number): boolean => index < reportedUpTo.file || (index === reportedUpTo.file && lineNo <= reportedUpTo.line);
+      const pending: RollwatchEvent[] = [];
+      const splitter = new LineSplitter(
+        (line, lineNo) => {
+          total++;
+          if ((total & 0x3fff) === 0 && progress) showProgress(false);
+          if (line.length === 0 || line.trim() === '') return;
+          let json: unknown;
+          try {
+            json = JSON.parse(line);
+          } catch (error) {
+            if (quiet(lineNo)) return;
+            bad++;
+            io.stderr.write(`${name}:${lineNo}: not JSON: ${(error as Error).message}\n`);
+            return;
+          }
+          const r = parseReplayEvent(json, nowMs);
+          if (r.ok) pending.push(r.event);
+          else if (!quiet(lineNo)) {
+            bad++;
+            io.stderr.write(`${name}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
+          }
+        },
+        (lineNo, bytes) => {
+          total++;
+          if (quiet(lineNo)) return;
+          bad++;
+          io.stderr.write(`${name}:${lineNo}: line longer than ${DEFAULT_MAX_LINE_BYTES} bytes (${bytes}+ bytes): skipped; an event is one JSON object per line\n`);
+        },
+      );
+      try {
+        for await (const chunk of io.open(file)) {
+          splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+          for (const event of pending) {
+            // Await only real promises: a microtask per event would cost more than the replay.
+            let go = onEvent(event);
+            if (typeof go !== 'boolean') go = await go;
+            if (!go) {
+              reportedUpTo = { file: index, line: splitter.lines };
+              return 'stopped';
+            }
+          }
+          pending.length = 0;
+        }
+        splitter.end();
+        for (const event of pending) {
+          let go = onEvent(event);
+          if (typeof go !== 'boolean') go = await go;
+          if (!go) {
+            reportedUpTo = { file: index, line: splitter.lines };
+            return 'stopped';
+          }
+        }
+      } catch (error) {
+        if (progress) showProgress(true);
+        io.stderr.write(`rollwatch analyze: cannot read ${name}: ${(error as Error).message}\n`);
+        return 'failed';
+      }
+      reportedUpTo = { file: index, line: splitter.lines };
+    }
+    return 'done';
+  };
+
+  const options: AnalyzeOptions = policy ? { policy } : {};
+  // Only files can be read twice: with stdin, disorder beyond the window is judged as late events.
+  const canResort = io.scratch !== undefined && !args.files.includes('-');
+  let replay = new Replay(options);
+  rollouts = () => replay.stats.rollouts;
+  const first = await readAll((event) => {
+    replay.push(event);
+    return !(canResort && replay.stats.beyondReorder > 0);
+  });
+  if (first === 'failed') return 2;
+  let sorted = false;
+  if (first === 'stopped') {
+    // Out of order beyond the reorder window: sort on disk, then replay in exact (time, id) order.
+    const scratch = io.scratch!;
+    try {
+      const writer = new RunWriter(scratch);
+      total = 0;
+      const toRuns = (event: RollwatchEvent): boolean | Promise<boolean> => (writer.add(event, Date.parse(event.time)) ? writer.flush().then(() => true) : true);
+      if ((await readAll(toRuns)) === 'failed') return 2;
+      await writer.flush();
+      replay = new Replay({ ...options, reorderMs: 0 });
+      await mergeRuns(scratch, writer.runs, (event, t) => replay.push(event, t));
+      sorted = true;
+    } finally {
+      await scratch.cleanup();
+    }
+  }
+  if (progress) showProgress(true);
+
+  const results = replay.finish();
   for (const r of results) io.stdout.write(args.json ? `${JSON.stringify(publicShape(r))}\n` : humanLine(r));
+  const s = replay.stats;
   if (bad > 0) io.stderr.write(`rollwatch analyze: ${bad} invalid line(s) skipped\n`);
-  return bad > 0 ? 2 : 0;
+  if (sorted && !args.json) io.stderr.write('rollwatch analyze: the input was out of event-time order beyond the allowed lateness: replayed through an on-disk sort\n');
+  if (s.beyondReorder > 0) {
+    io.stderr.write(`rollwatch analyze: ${s.beyondReorder} event(s) on stdin were further out of event-time order than the allowed lateness and were judged as late events (as the live detector would); pass a file to have it sorted, or raise analysis.lateness in --policy\n`);
+  }
+  if (s.afterFinish > 0) {
+    io.stderr.write(`rollwatch analyze: ${s.afterFinish} event(s) arrived for rollouts already finished (no event for them in the previous ${DEFAULT_IDLE_EVENTS.toLocaleString('en-US')} events) and were skipped\n`);
+  }
+  return bad > 0 || s.afterFinish > 0 ? 2 : 0;
 }
 
 function publicShape(r: AnalyzeResult): Record<string, unknown> {

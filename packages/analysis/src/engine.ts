@@ -1,5 +1,5 @@
 // The analysis engine: pure (no I/O, no timers, no clock), bounded memory, serialisable.
-import { ValidationError, type RollwatchEvent } from '@rollwatch/core';
+import { ValidationError, type EventGroup, type RollwatchEvent } from '@rollwatch/core';
 import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries } from './engine-api.js';
 import { inventoryRows } from './attribution/attribution.js';
 import { batchNumbers, evaluateBatchGates } from './batch/gates.js';
@@ -50,7 +50,7 @@ export interface TemplateRow {
 export class Engine implements AnalysisEngine {
   private readonly states = new Map<string, RolloutState>();
   private readonly specs = new Map<string, RolloutSpec>();
-  private readonly resolved = new Map<string, { key: string; policy: Policy }>();
+  private readonly resolved = new Map<string, { service: string | undefined; named: string | undefined; policy: Policy }>();
   private readonly basePolicy: Policy;
   private readonly named = new Map<string, Policy>();
   private readonly tracker: TemplateTracker;
@@ -60,6 +60,11 @@ export class Engine implements AnalysisEngine {
     for (const [name, template] of Object.entries(POLICY_TEMPLATES)) this.named.set(name, loadPolicy(template as Record<string, unknown>, this.basePolicy));
     for (const [name, p] of Object.entries(options.policies ?? {})) this.named.set(name, toPolicy(p, this.basePolicy));
     this.tracker = new TemplateTracker((state) => this.policyFor(state).logTemplates.maxTemplates);
+  }
+
+  /** The policy of rollouts that name none (the engine's `policy` option over the defaults). */
+  defaultPolicy(): Policy {
+    return this.basePolicy;
   }
 
   /** Names a RolloutSpec may use as `policy`. */
@@ -80,6 +85,15 @@ export class Engine implements AnalysisEngine {
     }
     return [...touched].sort();
   }
+
+  /** One event, already in order (the replay's hot path: no batch array, no sort). True when applied. */
+  ingestOne(event: RollwatchEvent, timeMs?: number): boolean {
+    const state = this.stateFor(event.rollout);
+    const policy = this.policyFor(state, event.service);
+    return applyEvent(state, event, policy, this.recordLog, timeMs) === 'applied';
+  }
+
+  private readonly recordLog = (s: RolloutState, group: EventGroup, instance: string, e: RollwatchEvent): void => this.tracker.record(s, group, instance, e);
 
   /** Samples from a MetricProvider (e.g. Prometheus via the detector), judged like event samples. */
   ingestSamples(rollout: string, batches: ProviderSamples[]): number {
@@ -341,14 +355,13 @@ export class Engine implements AnalysisEngine {
     const spec = this.specs.get(state.id);
     const service = spec?.service ?? state.service ?? serviceHint;
     const named = typeof spec?.policy === 'string' ? spec.policy : spec?.policy === undefined ? state.policyLabel : undefined;
-    const key = `${service ?? ''}\u0000${named ?? ''}`;
     const hit = this.resolved.get(state.id);
-    if (hit && hit.key === key) return hit.policy;
+    if (hit && hit.service === service && hit.named === named) return hit.policy;
     let policy = this.basePolicy;
     if (named !== undefined) policy = this.named.get(named) ?? this.basePolicy;
     else if (spec?.policy && typeof spec.policy === 'object') policy = loadPolicy(spec.policy, this.basePolicy);
     policy = resolvePolicy(policy, { rollout: state.id, ...(service !== undefined ? { service } : {}) });
-    this.resolved.set(state.id, { key, policy });
+    this.resolved.set(state.id, { service, named, policy });
     return policy;
   }
 }

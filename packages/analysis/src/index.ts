@@ -1,7 +1,7 @@
 // Public surface of @rollwatch/analysis: the pure analysis engine.
 export * from './engine-api.js';
 export { Engine, createEngine, restoreEngine, type EngineOptions, type EngineSnapshot, type ProviderSamples, type TemplateRow } from './engine.js';
-export { analyzeEvents, analyzeEventsSync, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
+export { analyzeEvents, analyzeEventsSync, Replay, DEFAULT_IDLE_EVENTS, type AnalyzeOptions, type AnalyzeResult, type ReplayStats } from './replay.js';
 export { analyzeCommand, parseAnalyzeArgs, ANALYZE_USAGE, type AnalyzeIo, type AnalyzeArgs } from './cli.js';
 
 export * from './policy/schema.js';
@@ -30,3 +30,8 @@ export { generateScenario, SCENARIO_KINDS, DEFAULT_START, type Scenario, type Sc
 export { generateSuite, GOOD_KINDS, BAD_KINDS, type Suite, type SuiteOptions } from './scenarios/suite.js';
 export { FIXTURE_SET, fixtureFile, scenarioToNdjson, type FixtureEntry } from './scenarios/fixtures.js';
 export { Rng } from './scenarios/rng.js';
+// The judge-independent corpus (issue 15): fault sizes drawn from a spec, rollouts in arrival order.
+export { corpusEvents, corpusLabels, corpusNdjson, corpusPlan, corpusRollout, corpusRollouts, DEFAULT_CORPUS_COUNT, type CorpusLabel, type CorpusOptions, type CorpusPlanEntry, type CorpusRollout } from './scenarios/corpus.js';
+export { CORPUS_SPEC, CORPUS_KINDS, CORPUS_BAD_KINDS, CORPUS_GOOD_KINDS, type CorpusKind, type CorpusBadKind } from './scenarios/corpus-spec.js';
+export { LineSplitter, DEFAULT_MAX_LINE_BYTES } from './line-splitter.js';
+export { RunWriter, mergeRuns, RUN_EVENTS, type ScratchIo, type ScratchFile } from './external-sort.js';

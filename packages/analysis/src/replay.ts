@@ -1,18 +1,34 @@
-// Replay: the verdicts the live detector would have reached on a recorded event stream. Events are
-// sorted by event time (then id) and fed to the same engine one at a time; a rollout is evaluated
-// whenever its watermark crosses a window boundary and right after every lifecycle event that can
-// be critical, so noGoAt is the event time at which the live service would have said no-go.
-// No-go is final (the live service would have acted on it), as the detector's verdicts are.
+// Replay: the verdicts the live detector would have reached on a recorded event stream, in bounded
+// memory. Events are fed to the same engine one at a time in (event time, id) order; a rollout is
+// evaluated whenever its watermark crosses a window boundary and right after every lifecycle event
+// that can be critical, so noGoAt is the event time at which the live service would have said
+// no-go. No-go is final (the live service would have acted on it), as the detector's verdicts are.
+//
+// The bound (docs/analysis.md, "Replay"): the input may be out of event-time order by up to
+// `reorderMs` (default: the base policy's allowed lateness). A min-heap holds only the events
+// within that window of the newest event time seen and releases the rest in (time, id) order, so a
+// stream ordered within the window gives exactly the verdicts of a full sort. An event older than
+// what was already released is fed as it is (the engine treats it as the live detector treats a
+// late event) and counted in stats.beyondReorder: callers that can re-read their input (the CLI
+// with files) then replay it through an on-disk sort instead. A rollout with no event among the
+// next `idleEvents` released events is finished: judged, and its state dropped. Memory is
+// therefore O(open rollouts x their window aggregates + events inside the reorder window),
+// independent of the input's length.
 import type { Reason, RollwatchEvent } from '@rollwatch/core';
 import type { EvaluationResult } from './engine-api.js';
-import { createEngine, type EngineOptions } from './engine.js';
+import { createEngine, type Engine, type EngineOptions } from './engine.js';
 import type { Policy } from './policy/schema.js';
+import { EventHeap } from './replay-heap.js';
 
 export interface AnalyzeOptions {
   policy?: Policy | Record<string, unknown> | string;
   policies?: EngineOptions['policies'];
   /** Final evaluation horizon (epoch ms); default: the newest event of each rollout (stream end). */
   now?: number;
+  /** How far (ms) input may be out of event-time order per rollout; default: the rollout's lateness. */
+  reorderMs?: number;
+  /** A rollout with no event in this many input events is finished and dropped (default 1,000,000). */
+  idleEvents?: number;
 }
 
 export interface AnalyzeResult {
@@ -29,56 +45,151 @@ export interface AnalyzeResult {
   batches?: EvaluationResult['batches'];
 }
 
+export interface ReplayStats {
+  events: number;
+  /** Events that arrived after an event with a later time (within the bound). */
+  reordered: number;
+  /** Events further out of order than the reorder window: fed as late events, as the live detector would. */
+  beyondReorder: number;
+  /** Events for a rollout already finished (idle for `idleEvents`): skipped. */
+  afterFinish: number;
+  /** Most events held in reorder buffers at once. */
+  peakBuffered: number;
+  /** Most rollouts open at once (judged but not finished). */
+  peakOpen: number;
+  rollouts: number;
+}
+
+export const DEFAULT_IDLE_EVENTS = 1_000_000;
 const CRITICAL_TYPES = new Set(['oom_killed', 'container_exit', 'container_restart', 'health_check_failed']);
+const IDLE_SCAN_EVERY = 16_384;
 
-export async function analyzeEvents(events: RollwatchEvent[] | AsyncIterable<RollwatchEvent>, options: AnalyzeOptions = {}): Promise<AnalyzeResult[]> {
-  const all: RollwatchEvent[] = [];
-  if (Array.isArray(events)) all.push(...events);
-  else for await (const e of events) all.push(e);
-  return analyzeSorted(all, options);
+interface OpenRollout {
+  lastWindow: number | null;
+  evaluations: number;
+  firstNoGo?: EvaluationResult;
+  lastSeq: number;
 }
 
-/** Synchronous variant for callers that already hold the events (benchmarks, tests). */
-export function analyzeEventsSync(events: RollwatchEvent[], options: AnalyzeOptions = {}): AnalyzeResult[] {
-  return analyzeSorted([...events], options);
-}
+/** A streaming replay: push events in arrival order, then finish() for the verdicts. */
+export class Replay {
+  readonly stats: ReplayStats = { events: 0, reordered: 0, beyondReorder: 0, afterFinish: 0, peakBuffered: 0, peakOpen: 0, rollouts: 0 };
+  private readonly engine: Engine;
+  private readonly heap = new EventHeap();
+  private readonly open = new Map<string, OpenRollout>();
+  private readonly finished = new Set<string>();
+  private readonly results: AnalyzeResult[] = [];
+  private readonly reorderMs: number;
+  private readonly idleEvents: number;
+  /** Idle rollouts are looked for this often (a scan of the open rollouts). */
+  private readonly scanEvery: number;
+  private maxPushed = -Infinity;
+  /** (time, id) of the last event released to the engine. */
+  private releasedT = -Infinity;
+  private releasedId = '';
+  private seq = 0;
 
-function analyzeSorted(all: RollwatchEvent[], options: AnalyzeOptions): AnalyzeResult[] {
-  const times = new Map<RollwatchEvent, number>();
-  for (const e of all) times.set(e, Date.parse(e.time));
-  all.sort((a, b) => times.get(a)! - times.get(b)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const engineOptions: EngineOptions = {};
-  if (options.policy !== undefined) engineOptions.policy = options.policy;
-  if (options.policies !== undefined) engineOptions.policies = options.policies;
-  const engine = createEngine(engineOptions);
-
-  const lastWindow = new Map<string, number>();
-  const firstNoGo = new Map<string, EvaluationResult>();
-  const evaluations = new Map<string, number>();
-  const evaluate = (rollout: string, atMs?: number): EvaluationResult => {
-    const r = engine.evaluate(rollout, atMs);
-    evaluations.set(rollout, (evaluations.get(rollout) ?? 0) + 1);
-    if (r.decision === 'no-go' && !firstNoGo.has(rollout)) firstNoGo.set(rollout, r);
-    return r;
-  };
-
-  for (const event of all) {
-    if (engine.ingest([event]).length === 0) continue;
-    const policy = engine.policyOf(event.rollout);
-    const t = times.get(event)!;
-    const window = Math.floor((t - policy.analysis.lateness) / policy.analysis.interval);
-    const crossed = window !== lastWindow.get(event.rollout);
-    lastWindow.set(event.rollout, window);
-    const critical = CRITICAL_TYPES.has(event.type) && (event.type !== 'container_exit' || (event.exitCode ?? 0) !== 0);
-    // After a no-go the answer is fixed; only the final evaluation (for score and reasons) remains.
-    if ((crossed || critical) && !firstNoGo.has(event.rollout)) evaluate(event.rollout);
+  constructor(private readonly options: AnalyzeOptions = {}) {
+    const engineOptions: EngineOptions = {};
+    if (options.policy !== undefined) engineOptions.policy = options.policy;
+    if (options.policies !== undefined) engineOptions.policies = options.policies;
+    this.engine = createEngine(engineOptions);
+    this.reorderMs = options.reorderMs ?? this.engine.defaultPolicy().analysis.lateness;
+    this.idleEvents = options.idleEvents ?? DEFAULT_IDLE_EVENTS;
+    this.scanEvery = Math.max(1, Math.min(IDLE_SCAN_EVERY, Math.floor(this.idleEvents / 4)));
   }
 
-  const out: AnalyzeResult[] = [];
-  for (const summary of engine.rollouts()) {
-    const atMs = options.now ?? (summary.lastEventAt === null ? undefined : Date.parse(summary.lastEventAt));
-    const final = evaluate(summary.rollout, atMs);
-    const latched = firstNoGo.get(summary.rollout);
+  /** Adds one event (arrival order). `timeMs` saves a Date.parse when the caller has it. */
+  push(event: RollwatchEvent, timeMs: number = Date.parse(event.time)): void {
+    this.stats.events++;
+    if (timeMs < this.releasedT || (timeMs === this.releasedT && event.id < this.releasedId)) {
+      // Beyond the bound: events it should have preceded are already judged.
+      this.stats.beyondReorder++;
+      this.feed(event, timeMs);
+      return;
+    }
+    if (timeMs < this.maxPushed) this.stats.reordered++;
+    else this.maxPushed = timeMs;
+    if (this.reorderMs <= 0 && this.heap.size === 0) {
+      this.release(event, timeMs);
+      return;
+    }
+    this.heap.push(event, timeMs);
+    if (this.heap.size > this.stats.peakBuffered) this.stats.peakBuffered = this.heap.size;
+    // Strictly older than the window: nothing that can still arrive sorts before it.
+    const until = this.maxPushed - this.reorderMs;
+    while (this.heap.size > 0 && this.heap.peekTime() < until) {
+      const t = this.heap.peekTime();
+      this.release(this.heap.pop(), t);
+    }
+  }
+
+  /** Judges every rollout still open; returns all verdicts, sorted by rollout. */
+  finish(): AnalyzeResult[] {
+    while (this.heap.size > 0) {
+      const t = this.heap.peekTime();
+      this.release(this.heap.pop(), t);
+    }
+    for (const id of [...this.open.keys()]) this.close(id);
+    return [...this.results].sort((a, b) => (a.rollout < b.rollout ? -1 : a.rollout > b.rollout ? 1 : 0));
+  }
+
+  private release(event: RollwatchEvent, t: number): void {
+    this.releasedT = t;
+    this.releasedId = event.id;
+    this.feed(event, t);
+  }
+
+  private feed(event: RollwatchEvent, t: number): void {
+    const rollout = event.rollout;
+    let r = this.open.get(rollout);
+    if (!r) {
+      if (this.finished.has(rollout)) {
+        this.stats.afterFinish++;
+        return;
+      }
+      r = { lastWindow: null, evaluations: 0, lastSeq: 0 };
+      this.open.set(rollout, r);
+      this.stats.rollouts++;
+      if (this.open.size > this.stats.peakOpen) this.stats.peakOpen = this.open.size;
+    }
+    const seq = ++this.seq;
+    r.lastSeq = seq;
+    if (seq % this.scanEvery === 0) this.finishIdle(seq);
+    if (!this.engine.ingestOne(event, t)) return;
+    // After a no-go the answer is fixed; only the final evaluation (for score and reasons) remains.
+    if (r.firstNoGo) return;
+    const policy = this.engine.policyOf(rollout);
+    const window = Math.floor((t - policy.analysis.lateness) / policy.analysis.interval);
+    const crossed = window !== r.lastWindow;
+    r.lastWindow = window;
+    const critical = CRITICAL_TYPES.has(event.type) && (event.type !== 'container_exit' || (event.exitCode ?? 0) !== 0);
+    if (crossed || critical) this.evaluate(rollout, r);
+  }
+
+  private evaluate(rollout: string, r: OpenRollout, atMs?: number): EvaluationResult {
+    const result = this.engine.evaluate(rollout, atMs);
+    r.evaluations++;
+    if (result.decision === 'no-go' && !r.firstNoGo) r.firstNoGo = result;
+    return result;
+  }
+
+  private finishIdle(seq: number): void {
+    for (const [id, r] of this.open) if (seq - r.lastSeq >= this.idleEvents) this.close(id);
+  }
+
+  private close(rollout: string): void {
+    const r = this.open.get(rollout)!;
+    this.open.delete(rollout);
+    this.finished.add(rollout);
+    const last = this.engine.lastEventMs(rollout);
+    if (last !== null) this.results.push(this.finalResult(rollout, r, this.options.now ?? last));
+    this.engine.forget(rollout);
+  }
+
+  private finalResult(rollout: string, r: OpenRollout, atMs: number): AnalyzeResult {
+    const final = this.evaluate(rollout, r, atMs);
+    const latched = r.firstNoGo;
     const result: AnalyzeResult = {
       rollout: final.rollout,
       decision: latched ? 'no-go' : final.decision,
@@ -86,13 +197,36 @@ function analyzeSorted(all: RollwatchEvent[], options: AnalyzeOptions): AnalyzeR
       noGoAt: latched?.noGoAt ?? final.noGoAt,
       reasons: latched && final.decision !== 'no-go' ? [...latched.reasons, ...final.reasons] : final.reasons,
       evaluatedAt: final.evaluatedAt,
-      evaluations: evaluations.get(summary.rollout) ?? 0,
+      evaluations: r.evaluations,
     };
     if (final.service !== undefined) result.service = final.service;
     const cause = final.cause ?? latched?.cause;
     if (cause !== undefined) result.cause = cause;
     if (final.batches) result.batches = final.batches;
-    out.push(result);
+    return result;
   }
-  return out;
+}
+
+function byTimeThenId(events: readonly RollwatchEvent[]): { event: RollwatchEvent; t: number }[] {
+  return events
+    .map((event) => ({ event, t: Date.parse(event.time) }))
+    .sort((a, b) => a.t - b.t || (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
+}
+
+/**
+ * Replays events. An array is sorted first (it is in memory anyway), so any order gives the same
+ * verdicts; a stream is replayed in bounded memory, out of order by at most the reorder window.
+ */
+export async function analyzeEvents(events: RollwatchEvent[] | AsyncIterable<RollwatchEvent>, options: AnalyzeOptions = {}): Promise<AnalyzeResult[]> {
+  if (Array.isArray(events)) return analyzeEventsSync(events, options);
+  const replay = new Replay(options);
+  for await (const e of events) replay.push(e);
+  return replay.finish();
+}
+
+/** Synchronous variant for callers that already hold the events (benchmarks, tests): any order. */
+export function analyzeEventsSync(events: readonly RollwatchEvent[], options: AnalyzeOptions = {}): AnalyzeResult[] {
+  const replay = new Replay({ ...options, reorderMs: 0, idleEvents: Infinity });
+  for (const { event, t } of byTimeThenId(events)) replay.push(event, t);
+  return replay.finish();
 }

@@ -4,6 +4,7 @@ import { analyzeCommand } from '@rollwatch/analysis';
 import { templatesCommand } from '@rollwatch/logtemplates';
 import { ALL_SERVICES, startServices, type ServiceName } from './embedded.js';
 import { stackCommand } from './stack.js';
+import { fsScratch } from './analyze-scratch.js';
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -18,7 +19,7 @@ Usage:
                                                         KAFKA_BROKERS / ELASTICSEARCH_URL are set)
   rollwatch stack                                        start local Kafka + Elasticsearch (from Maven
                                                         Central) and the services against them
-  rollwatch analyze <events.ndjson|-> [--policy <file>] [--json]
+  rollwatch analyze <events.ndjson|->... [--policy <file>] [--json]
                                                         replay recorded events through the judge
   rollwatch templates <file|-> [--json]                 mine log templates
   rollwatch templates diff <baseline> <canary> [--json] what is new in the canary's logs
@@ -79,6 +80,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           readFile: (path) => readFile(path, 'utf8'),
           stdout: io.stdout,
           stderr: io.stderr,
+          scratch: fsScratch(),
         });
       case 'templates':
         return await templatesCommand(rest, io);

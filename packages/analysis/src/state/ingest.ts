@@ -55,8 +55,8 @@ export function watermarkOf(state: RolloutState, policy: Policy): number | null 
 
 const LIFECYCLE = new Set(['container_start', 'container_restart', 'container_exit', 'oom_killed', 'health_check_failed', 'health_check_passed']);
 
-export function applyEvent(state: RolloutState, event: RollwatchEvent, policy: Policy, onLog?: LogSink): IngestOutcome {
-  const t = Date.parse(event.time);
+/** `t` is the event's time in ms when the caller already parsed it (the replay's hot path). */
+export function applyEvent(state: RolloutState, event: RollwatchEvent, policy: Policy, onLog?: LogSink, t: number = Date.parse(event.time)): IngestOutcome {
   const interval = policy.analysis.interval;
   const watermark = watermarkOf(state, policy);
   const inst = instanceFor(state, event, t);
@@ -78,6 +78,7 @@ export function applyEvent(state: RolloutState, event: RollwatchEvent, policy: P
   const start = windowStart(t, interval);
   const key = String(start);
   let window = state.windows[key];
+  const created = !window;
   if (!window) {
     window = { start, instances: dict(), external: {}, ids: new Set() };
     state.windows[key] = window;
@@ -91,7 +92,7 @@ export function applyEvent(state: RolloutState, event: RollwatchEvent, policy: P
   state.events++;
   if (lifecycle) applyLifecycle(inst, event, t);
   applyToWindow(window, inst, event, policy, state, onLog);
-  advance(state, t, policy);
+  advance(state, t, policy, created);
   return 'applied';
 }
 
@@ -257,8 +258,12 @@ function applyMetric(window: WindowState, agg: ReturnType<typeof emptyInstanceWi
   cell.count++;
 }
 
-/** Moves the watermark: closes windows (their id sets go) and drops windows beyond retention. */
-export function advance(state: RolloutState, t: number, policy: Policy): void {
+/**
+ * Moves the watermark: closes windows (their id sets go) and drops windows beyond retention.
+ * `windowCreated` false says no window was added since the last call, so retention cannot be
+ * exceeded and only a watermark crossing a window boundary has work to do (the per-event path).
+ */
+export function advance(state: RolloutState, t: number, policy: Policy, windowCreated = true): void {
   if (state.maxEventMs !== null && t <= state.maxEventMs) return;
   const interval = policy.analysis.interval;
   const lateness = policy.analysis.lateness;
@@ -266,7 +271,7 @@ export function advance(state: RolloutState, t: number, policy: Policy): void {
   state.maxEventMs = t;
   const watermark = t - lateness;
   // Windows only close when the watermark crosses a window boundary.
-  if (before !== null && Math.floor(watermark / interval) === before && Object.keys(state.windows).length <= policy.analysis.retainWindows) return;
+  if (before !== null && Math.floor(watermark / interval) === before && (!windowCreated || Object.keys(state.windows).length <= policy.analysis.retainWindows)) return;
   const starts = Object.keys(state.windows).map(Number).sort((a, b) => a - b);
   for (const start of starts) {
     if (start + interval > watermark) break;

@@ -42,3 +42,12 @@ test('bench args: --markdown takes a file path', () => {
   assert.throws(() => parseBenchArgs(['--markdown']), (e: unknown) => e instanceof BenchUsageError && e.field === '--markdown');
   assert.throws(() => parseBenchArgs(['--markdown', '--quick']), (e: unknown) => e instanceof BenchUsageError && e.field === '--markdown');
 });
+
+test('bench args: --corpus sizes the corpus, --write-corpus names the directory', () => {
+  assert.equal(parseBenchArgs([]).corpusSize >= 400, true);
+  const p = parseBenchArgs(['--corpus', '28', '--write-corpus', '/tmp/corpus', '--seed', '5']);
+  assert.equal(p.corpusSize, 28);
+  assert.equal(p.writeCorpus, '/tmp/corpus');
+  assert.throws(() => parseBenchArgs(['--corpus', '3']), (e: unknown) => e instanceof BenchUsageError && e.field === '--corpus');
+  assert.throws(() => parseBenchArgs(['--write-corpus']), (e: unknown) => e instanceof BenchUsageError && e.field === '--write-corpus');
+});

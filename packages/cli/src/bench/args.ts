@@ -1,6 +1,6 @@
 // `rollwatch bench` flags. Pure: argv in, a validated plan out (or a BenchUsageError naming the flag).
 
-export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'ingest', 'latency'] as const;
+export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'corpus', 'replay', 'ingest', 'latency'] as const;
 export type Section = (typeof SECTIONS)[number];
 export const STORE_KINDS = ['memory', 'elasticsearch'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -33,6 +33,12 @@ export interface BenchPlan {
   seed: number;
   /** Hard limit for the whole run, seconds; sections past it are skipped with a reason. */
   budgetSeconds: number;
+  /** Judge-independent corpus (issue 15): labelled rollouts generated from the fault-size spec. */
+  corpusSize: number;
+  /** Replay at scale: events in the generated file `rollwatch analyze` reads (the 2 GB run: 5,000,000+). */
+  replayEvents: number;
+  /** Write the corpus (corpus.ndjson + labels.json) into this directory and stop; unset = run the bench. */
+  writeCorpus?: string;
 }
 
 export class BenchUsageError extends Error {
@@ -64,6 +70,11 @@ export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdo
   --suite <n>             quality: labelled rollouts (>= 20)
   --seed <n>              quality: suite seed
   --budget <s>            hard time limit for the run
+  --corpus <n>            corpus: rollouts generated from the fault-size spec (>= 14; default 420)
+  --replay-events <n>     replay: events in the generated NDJSON file \`rollwatch analyze\` reads
+                          (full run: 5,000,000, about 2 GB in a temp dir, deleted afterwards)
+  --write-corpus <dir>    write that corpus (corpus.ndjson in arrival order + labels.json) into <dir>
+                          with --seed, and stop: \`rollwatch analyze <dir>/corpus.ndjson\` replays it
 `;
 
 const QUICK = {
@@ -77,6 +88,8 @@ const QUICK = {
   concurrentRollouts: 2_000,
   suiteSize: 200,
   budgetSeconds: 240,
+  corpusSize: 420,
+  replayEvents: 500_000,
 };
 
 const FULL = {
@@ -90,6 +103,8 @@ const FULL = {
   concurrentRollouts: 10_000,
   suiteSize: 400,
   budgetSeconds: 900,
+  corpusSize: 420,
+  replayEvents: 5_000_000,
 };
 
 function int(field: string, raw: string | undefined, min: number, max: number): number {
@@ -175,6 +190,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
       case '--budget':
         plan.budgetSeconds = int('--budget', value(), 10, 7_200);
         break;
+      case '--corpus':
+        plan.corpusSize = int('--corpus', value(), 14, 1_000_000);
+        break;
+      case '--replay-events':
+        plan.replayEvents = int('--replay-events', value(), 1_000, 100_000_000);
+        break;
+      case '--write-corpus': {
+        const v = value();
+        if (!v || v.startsWith('--')) throw new BenchUsageError('--write-corpus', 'expects a directory');
+        plan.writeCorpus = v;
+        break;
+      }
       default:
         throw new BenchUsageError(flag, 'unknown option');
     }

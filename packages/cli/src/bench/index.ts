@@ -12,6 +12,8 @@ import type { IngestResult } from './sections/ingest.js';
 import { measureJudgeCost, type JudgeCostRow } from './sections/judge-cost.js';
 import type { LatencyResult } from './sections/latency.js';
 import type { QualityResult } from './sections/quality.js';
+import type { CorpusQualityResult } from './sections/corpus.js';
+import type { ReplayScaleResult } from './sections/replay-scale.js';
 import { measureTemplateAccuracy, type TemplateAccuracyResult } from './sections/templates.js';
 
 export interface BenchIo {
@@ -37,6 +39,8 @@ export interface BenchResults {
     judge?: Outcome<JudgeCostRow[]>;
     memory?: Outcome<{ perRollout: EngineMemoryResult; concurrent: EngineMemoryResult }>;
     quality?: Outcome<QualityResult>;
+    corpus?: Outcome<CorpusQualityResult>;
+    replay?: Outcome<ReplayScaleResult>;
     ingest?: Outcome<IngestResult>;
     latency?: Outcome<LatencyResult>;
   };
@@ -70,6 +74,10 @@ function estimateSeconds(section: Section, plan: BenchPlan): number {
       return 5 + plan.concurrentRollouts / 1000;
     case 'quality':
       return 5 + plan.suiteSize / 20;
+    case 'corpus':
+      return 10 + plan.corpusSize / 5;
+    case 'replay':
+      return 20 + plan.replayEvents / 40_000;
     case 'ingest':
       return 30 + (plan.ingestEvents * (plan.quick ? 2 : 4)) / 10_000 + (plan.dockerContainers > 0 ? 20 + plan.dockerContainers * 0.2 : 0);
     case 'latency':
@@ -91,6 +99,12 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
       return 2;
     }
     throw error;
+  }
+  if (plan.writeCorpus !== undefined) {
+    const { writeCorpus } = await import('./corpus-file.js');
+    const files = await writeCorpus(plan.writeCorpus, { seed: plan.seed, count: plan.corpusSize });
+    io.stderr.write(`corpus: ${plan.corpusSize} rollouts, ${files.lines} events (${(files.bytes / 1e6).toFixed(1)} MB) in ${files.events}; labels in ${files.labels}\n`);
+    return 0;
   }
   const started = Date.now();
   const loadAtStart = loadAverage();
@@ -144,6 +158,14 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
     await runSection('quality', async () => {
       const { measureQuality } = await import('./sections/quality.js');
       return measureQuality(plan.suiteSize, plan.seed);
+    });
+    await runSection('corpus', async () => {
+      const { measureCorpusQuality } = await import('./sections/corpus.js');
+      return measureCorpusQuality(plan.corpusSize, plan.seed);
+    });
+    await runSection('replay', async () => {
+      const { measureReplayScale } = await import('./sections/replay-scale.js');
+      return measureReplayScale(plan.replayEvents, plan.seed, log);
     });
     await runSection('ingest', async () => {
       const { measureIngest } = await import('./sections/ingest.js');

@@ -32,6 +32,57 @@ function fixture(): BenchResults {
       crashOom: { kinds: ['oom-burst', 'crash-loop'], rollwatchMedianSeconds: 34.6, flaggerMedianSeconds: null, flaggerDetected: 0, total: 60, speedup: null, speedupVsFlaggerFloor: 8.7 },
       seconds: 9.5,
     },
+    corpus: {
+      seed: 20_250_101,
+      rollouts: 420,
+      events: 1_050_000,
+      kinds: { latency: 30, good: 30 },
+      judges: [
+        {
+          judge: 'rollwatch',
+          metrics: metrics(206, 1, 209, 4, 0.981, 0.0048),
+          undecidedGood: 3,
+          flaggedBeforeFault: 0,
+          byKind: {
+            'crash-loop': { total: 30, flagged: 30, medianSecondsToDetect: 5, targetSeconds: 30, met: true },
+            'oom-kill': { total: 30, flagged: 30, medianSecondsToDetect: 1, targetSeconds: 30, met: true },
+            'failed-probes': { total: 30, flagged: 30, medianSecondsToDetect: 60, targetSeconds: 90, met: true },
+            'http-error-ratio': { total: 30, flagged: 30, medianSecondsToDetect: 120, targetSeconds: 180, met: true },
+            latency: { total: 30, flagged: 29, medianSecondsToDetect: 200, targetSeconds: 240, met: true },
+            'new-error-template': { total: 30, flagged: 30, medianSecondsToDetect: 150, targetSeconds: 180, met: true },
+            'error-log-rate': { total: 30, flagged: 27, medianSecondsToDetect: 600, targetSeconds: 480, met: false },
+            good: { total: 30, flagged: 1, medianSecondsToDetect: null },
+          },
+        },
+        { judge: 'naive-ratio', metrics: metrics(200, 150, 60, 10, 0.952, 0.714), undecidedGood: 0, flaggedBeforeFault: 40, byKind: { latency: { total: 30, flagged: 0, medianSecondsToDetect: null }, good: { total: 30, flagged: 25, medianSecondsToDetect: null } } },
+      ],
+      targets: {
+        recall: { target: 0.97, value: 0.981, met: true },
+        falsePositiveRate: { target: 0.01, value: 0.0048, met: true },
+        timeToDetect: [
+          { kind: 'crash-loop', targetSeconds: 30, medianSeconds: 5, met: true },
+          { kind: 'oom-kill', targetSeconds: 30, medianSeconds: 1, met: true },
+          { kind: 'failed-probes', targetSeconds: 90, medianSeconds: 60, met: true },
+          { kind: 'http-error-ratio', targetSeconds: 180, medianSeconds: 120, met: true },
+          { kind: 'latency', targetSeconds: 240, medianSeconds: 200, met: true },
+          { kind: 'new-error-template', targetSeconds: 180, medianSeconds: 150, met: true },
+          { kind: 'error-log-rate', targetSeconds: 480, medianSeconds: 600, met: false },
+        ],
+      },
+      versusBaselines: [{ baseline: 'naive-ratio', recallRatio: 1.03, fprDifference: -0.7, ttdRatioByKind: { latency: null } }],
+      replay: { eventsPerSecond: 150_000, peakBuffered: 900, peakOpenRollouts: 40, beyondReorder: 0 },
+      seconds: 40,
+    },
+    replay: {
+      events: 9_200_000,
+      bytes: 2_010_000_000,
+      rollouts: 3_700,
+      writeSeconds: 80,
+      analyze: { code: 0, wallSeconds: 80, cpuSeconds: 82, peakRssMb: 310.5, outputLines: 3_700, stderrTail: '', eventsPerSecond: 115_000, eventsPerCpuSecond: 112_195 },
+      floor: { code: 0, wallSeconds: 20, cpuSeconds: 21, peakRssMb: 80, outputLines: 0, stderrTail: '', eventsPerSecond: 460_000 },
+      ratioToFloor: 0.25,
+      target: { eventsPerSecond: 100_000, met: true, completed: true },
+    },
     ingest: {
       kafka: '127.0.0.1:40001',
       clients: 16,
@@ -97,7 +148,10 @@ test('bench markdown: machine facts, load average, date and flags of the run', (
 
 test('bench markdown: targets met and missed come from the numbers', () => {
   const md = renderMarkdown(fixture());
-  assert.match(md, /4 of 5 targets met in this run\./);
+  assert.match(md, /13 of 15 targets met in this run\./);
+  assert.match(md, /\| corpus recall \(rollwatch\) \| >= 97% \| 98\.1% \| \*\*met\*\* \|/);
+  assert.match(md, /\| corpus median time to detect: error-log-rate \| <= 480 s \| 600 s \| \*\*MISSED\*\* \|/);
+  assert.match(md, /\| rollwatch analyze events\/s \(one core, multi-GB file\) \| >= 100,000 \| 115,000 ev\/s, 2\.01 GB, peak RSS 310\.5 MB \| \*\*met\*\* \|/);
   assert.match(md, /\| ingest throughput vs raw producer \| >= 70% \| 80\.0% \| \*\*met\*\* \|/);
   assert.match(md, /\| end-to-end p99 \(OOM event → rollback webhook\) \| < 2000 ms \| 2,500 ms \| \*\*MISSED\*\* \|/);
   assert.match(md, /\| crash\/OOM detection vs Flagger-style \| >= 5x sooner \| 8\.7x .*\| \*\*met\*\* \|/);
@@ -117,6 +171,12 @@ test('bench markdown: every section shows its figures next to the same-run basel
   assert.match(md, /\| rollback webhook received \| 100 \| 1,600 \| 2,499 \| 2,500 \| 2,505 \|/);
   assert.match(md, /\*\*elasticsearch\*\* store/);
   assert.match(md, /\| flagger \| defaults: interval 60s × threshold 5 \| 300 \| 120× \|/);
+  assert.match(md, /\| rollwatch \| 98\.1 % \| 0\.5 % \| .* \| 206 \/ 1 \/ 209 \/ 4 \| 3 \| 0 \|/);
+  assert.match(md, /\| error-log-rate \| <= 480 s \| 27\/30 \(600\.0 s\) \*\*missed\*\* \| — \|/);
+  assert.match(md, /\| good \| no rollback \| 1\/30 \(n\/a\) \| 25\/30 \(n\/a\) \|/);
+  assert.match(md, /\| `rollwatch analyze <file> --json` \| 0 \| 80\.0 \| 82\.0 \| 115,000 \| 310\.5 \| 3,700 \|/);
+  assert.match(md, /\| read \+ JSON\.parse every line \(baseline, the floor\) \| 0 \| 20\.0 \| 21\.0 \| 460,000 \| 80\.0 \| — \|/);
+  assert.match(md, /analyze runs at 0\.25× the floor's rate/);
 });
 
 test('bench markdown: skipped, failed and unselected sections say why; their targets are not measured', () => {
@@ -132,7 +192,7 @@ test('bench markdown: skipped, failed and unselected sections say why; their tar
   assert.match(md, /## 1\. Log-template grouping accuracy \(`templates`\)\n\nNot measured: not selected in this run/);
   assert.match(md, /\| end-to-end p99 \(OOM event → rollback webhook\) \| < 2000 ms \| latency: skipped: time budget.* \| not measured \|/);
   assert.match(md, /\| ingest throughput vs raw producer \| >= 70% \| ingest: FAILED: Kafka \\\| unreachable \| not measured \|/, 'pipes escaped inside table cells');
-  assert.match(md, /3 of 5 targets met in this run\./);
+  assert.match(md, /12 of 15 targets met in this run\./);
 });
 
 test('bench markdown: the measured Docker-source path shows the engine ceiling, the ratio and the lag', () => {

@@ -3,6 +3,7 @@
 // object, so the page can only say what that run measured.
 import type { BenchResults } from './index.js';
 import { SECTIONS, type Section } from './args.js';
+import { TTD_TARGET_SECONDS } from './sections/corpus-targets.js';
 
 type Results = BenchResults['results'];
 type IngestOutcome = Exclude<NonNullable<Results['ingest']>, { error: string } | { skipped: true }>;
@@ -92,6 +93,15 @@ function summary(r: BenchResults): string[] {
         ['crash/OOM detection vs Flagger-style', '>= 5x sooner'],
       ],
     ],
+    [
+      'corpus',
+      [
+        ['corpus recall (rollwatch)', '>= 97%'],
+        ['corpus false-positive rate (rollwatch)', '<= 1%'],
+        ...Object.entries(TTD_TARGET_SECONDS).map(([k, s]): [string, string] => [`corpus median time to detect: ${k}`, `<= ${s} s`]),
+      ],
+    ],
+    ['replay', [['rollwatch analyze events/s (one core, multi-GB file)', '>= 100,000']]],
   ];
   for (const [section, goals] of missing) {
     const why = notMeasured(r, section);
@@ -162,6 +172,47 @@ function quality(r: BenchResults): string[] {
     '',
     `**Crash/OOM faults** (${c.kinds.join(', ')}; ${c.total} rollouts): rollwatch median ${ttd(c.rollwatchMedianSeconds)}, Flagger-style median ${ttd(c.flaggerMedianSeconds)} (caught ${c.flaggerDetected} of ${c.total}); ` +
       (c.speedup !== null ? `rollwatch is ${times(c.speedup)} sooner.` : `Flagger-style caught none, so the ratio is against its 300 s floor: ${times(c.speedupVsFlaggerFloor)}.`),
+  ];
+}
+
+function corpus(r: BenchResults): string[] {
+  const q = ok(r, 'corpus')!;
+  const ttd = (v: number | null | undefined): string => (v === null || v === undefined ? NA : `${num(v, 1)} s`);
+  const kinds = [...new Set(q.judges.flatMap((j) => Object.keys(j.byKind)))].sort();
+  const rw = q.judges[0]!;
+  return [
+    `Corpus: ${num(q.rollouts)} rollouts (seed ${q.seed}, ${num(q.events)} events in arrival order) generated from the fault-size spec of issue 15 (\`packages/analysis/src/scenarios/corpus-spec.ts\`), not tuned on any judge. Baselines on the same events: a naive 2× ratio rule, Flagger-style thresholds, Kayenta-style Mann-Whitney.`,
+    '',
+    ...table(
+      ['Judge', 'Recall', 'False-positive rate', 'Precision', 'TP / FP / TN / FN', 'Good left pending', 'Flagged before the fault'],
+      q.judges.map((j) => [j.judge, pct(j.metrics.recall), pct(j.metrics.falsePositiveRate), pct(j.metrics.precision), `${j.metrics.tp} / ${j.metrics.fp} / ${j.metrics.tn} / ${j.metrics.fn}`, num(j.undecidedGood), num(j.flaggedBeforeFault)]),
+    ),
+    '',
+    '**Per kind** (flagged / total, median seconds from the fault start to the rollback decision; target where the issue sets one):',
+    '',
+    ...table(
+      ['Kind', 'Target', ...q.judges.map((j) => j.judge)],
+      kinds.map((k) => [k, rw.byKind[k]?.targetSeconds !== undefined ? `<= ${rw.byKind[k]!.targetSeconds} s` : k.startsWith('good') || k === 'host-kernel-fault' ? 'no rollback' : '—', ...q.judges.map((j) => (j.byKind[k] ? `${j.byKind[k].flagged}/${j.byKind[k].total} (${ttd(j.byKind[k].medianSecondsToDetect)})${j === rw && j.byKind[k].met !== undefined ? (j.byKind[k].met ? ' met' : ' **missed**') : ''}` : '—'))]),
+    ),
+    '',
+    `Streaming replay of the corpus (engine only, no parsing): ${num(q.replay.eventsPerSecond)} events/s; at most ${num(q.replay.peakBuffered)} events buffered and ${num(q.replay.peakOpenRollouts)} rollouts open at once; ${num(q.replay.beyondReorder)} events beyond the reorder window.`,
+  ];
+}
+
+function replayScale(r: BenchResults): string[] {
+  const x = ok(r, 'replay')!;
+  return [
+    `A ${num(x.bytes / 1e9, 2)} GB NDJSON file of ${num(x.events)} events (${num(x.rollouts)} rollouts from the corpus generator) written to a temp dir in ${num(x.writeSeconds, 1)} s and deleted afterwards; each row is one child process on the same file.`,
+    '',
+    ...table(
+      ['Run', 'Exit code', 'Wall s', 'CPU s', 'Events/s', 'Peak RSS MB', 'Verdicts'],
+      [
+        ['`rollwatch analyze <file> --json`', String(x.analyze.code), num(x.analyze.wallSeconds, 1), num(x.analyze.cpuSeconds, 1), num(x.analyze.eventsPerSecond), num(x.analyze.peakRssMb, 1), num(x.analyze.outputLines)],
+        ['read + JSON.parse every line (baseline, the floor)', String(x.floor.code), num(x.floor.wallSeconds, 1), num(x.floor.cpuSeconds, 1), num(x.floor.eventsPerSecond), num(x.floor.peakRssMb, 1), '—'],
+      ],
+    ),
+    '',
+    `analyze runs at ${times(x.ratioToFloor)} the floor's rate; target >= ${num(x.target.eventsPerSecond)} events/s on one core: ${x.target.met ? 'met' : '**missed**'}${x.target.completed ? '' : ` (analyze FAILED: ${cell(x.analyze.stderrTail)})`}.`,
   ];
 }
 
@@ -237,6 +288,8 @@ const SECTION_TITLES: Record<Section, string> = {
   judge: 'Judge cost (`judge`)',
   memory: 'Detector engine memory per tracked rollout (`memory`)',
   quality: 'Detection quality on the labelled suite (`quality`)',
+  corpus: 'Detection quality on the judge-independent corpus (`corpus`)',
+  replay: 'Replay at scale: `rollwatch analyze` of a multi-GB file (`replay`)',
   ingest: 'Ingest throughput: HTTP push → acked in Kafka (`ingest`)',
   latency: 'End-to-end latency: OOM event → rollback webhook (`latency`)',
 };
@@ -251,6 +304,10 @@ function sectionBody(r: BenchResults, section: Section): string[] {
       return memory(r);
     case 'quality':
       return quality(r);
+    case 'corpus':
+      return corpus(r);
+    case 'replay':
+      return replayScale(r);
     case 'ingest':
       return ingest(r);
     case 'latency':

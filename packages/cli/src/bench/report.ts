@@ -37,6 +37,21 @@ export function targetChecks(r: BenchResults['results']): TargetCheck[] {
       met: speedup === null ? null : speedup >= 5,
     });
   }
+  if (r.corpus && 'judges' in r.corpus) {
+    const t = r.corpus.targets;
+    out.push({ name: 'corpus recall (rollwatch)', target: '>= 97%', value: pct(t.recall.value), met: t.recall.met });
+    out.push({ name: 'corpus false-positive rate (rollwatch)', target: '<= 1%', value: pct(t.falsePositiveRate.value), met: t.falsePositiveRate.met });
+    for (const k of t.timeToDetect) out.push({ name: `corpus median time to detect: ${k.kind}`, target: `<= ${k.targetSeconds} s`, value: num(k.medianSeconds, ' s'), met: k.met });
+  }
+  if (r.replay && 'analyze' in r.replay) {
+    const x = r.replay;
+    out.push({
+      name: 'rollwatch analyze events/s (one core, multi-GB file)',
+      target: '>= 100,000',
+      value: x.target.completed ? `${num(x.analyze.eventsPerSecond)} ev/s, ${(x.bytes / 1e9).toFixed(2)} GB, peak RSS ${num(x.analyze.peakRssMb)} MB` : `FAILED (exit ${x.analyze.code})`,
+      met: x.target.met,
+    });
+  }
   return out;
 }
 
@@ -60,6 +75,15 @@ export function renderSummary(results: BenchResults): string {
     for (const j of r.quality.canary) {
       lines.push(`  quality     ${j.judge.padEnd(13)} precision ${pct(j.metrics.precision)} recall ${pct(j.metrics.recall)} FPR ${pct(j.metrics.falsePositiveRate)} median TTD ${num(j.medianSecondsToDetect, ' s')}`);
     }
+  }
+  if (r.corpus && 'judges' in r.corpus) {
+    for (const j of r.corpus.judges) {
+      lines.push(`  corpus      ${j.judge.padEnd(13)} recall ${pct(j.metrics.recall)} FPR ${pct(j.metrics.falsePositiveRate)} (${r.corpus.rollouts} rollouts)`);
+    }
+  }
+  if (r.replay && 'analyze' in r.replay) {
+    const x = r.replay;
+    lines.push(`  replay      analyze ${num(x.events)} events (${(x.bytes / 1e9).toFixed(2)} GB): ${num(x.analyze.eventsPerSecond)} ev/s, peak RSS ${num(x.analyze.peakRssMb)} MB, exit ${x.analyze.code}; floor ${num(x.floor.eventsPerSecond)} ev/s`);
   }
   if (r.ingest && 'ratio' in r.ingest) {
     lines.push(`  ingest      HTTP push ${num(r.ingest.httpEventsPerSecond)} ev/s vs raw producer ${num(r.ingest.rawEventsPerSecond)} ev/s (${pct(r.ingest.ratio)})`);

@@ -2,8 +2,9 @@ import type { RollwatchEvent } from '@rollwatch/core';
 import { FLAGGER_DEFAULTS, FlaggerStyleJudge } from './flagger.js';
 import type { BaselineJudge, BaselineVerdict } from './interface.js';
 import { KAYENTA_DEFAULTS, KayentaStyleJudge } from './kayenta.js';
+import { NAIVE_RATIO_DEFAULTS, NaiveRatioJudge } from './naive-ratio.js';
 
-export const BASELINE_KINDS = ['none', 'flagger', 'kayenta'] as const;
+export const BASELINE_KINDS = ['none', 'naive', 'flagger', 'kayenta'] as const;
 export type BaselineKind = (typeof BASELINE_KINDS)[number];
 
 /** Never rolls back: the "no analysis at all" reference. */
@@ -19,6 +20,8 @@ export function createBaseline(kind: BaselineKind | undefined): BaselineJudge {
   switch (k) {
     case 'none':
       return new NoBaseline();
+    case 'naive':
+      return new NaiveRatioJudge(NAIVE_RATIO_DEFAULTS);
     case 'flagger':
       return new FlaggerStyleJudge(FLAGGER_DEFAULTS);
     case 'kayenta':

@@ -1,0 +1,158 @@
+// Detection quality on the judge-independent corpus (issue 15): rollouts whose fault sizes are drawn
+// from the spec in @rollwatch/analysis (scenarios/corpus-spec.ts), never tuned on the judge. The
+// rollwatch judge (a streaming replay of the engine the detector runs) and three baselines measured
+// on the same events: a naive 2x ratio rule, Flagger-style thresholds and Kayenta-style Mann-Whitney.
+import { corpusEvents, corpusRollouts, Replay, type CorpusLabel } from '@rollwatch/analysis';
+import { createBaseline, type BaselineKind } from '../baselines/factory.js';
+import { confusionOf, detectionMetrics, median, round, type DetectionMetrics } from '../stats.js';
+
+import { FPR_TARGET, RECALL_TARGET, TTD_TARGET_SECONDS } from './corpus-targets.js';
+
+interface Outcome {
+  kind: string;
+  bad: boolean;
+  flagged: boolean;
+  /** Bad rollouts: seconds from the fault start to the rollback decision (negative: before it). */
+  secondsToDetect: number | null;
+  /** Good rollouts left undecided (pending) at the end. */
+  undecided: boolean;
+}
+
+export interface CorpusKindRow {
+  total: number;
+  flagged: number;
+  medianSecondsToDetect: number | null;
+  /** Bad kinds with a target: the median time-to-detect (of the rollouts caught) is within it. */
+  targetSeconds?: number;
+  met?: boolean;
+}
+
+export interface CorpusJudge {
+  judge: string;
+  metrics: DetectionMetrics;
+  /** Good rollouts still pending at the end (not a false alarm, but no answer either). */
+  undecidedGood: number;
+  /** Bad rollouts flagged before their fault started (counted as detected at 0 s). */
+  flaggedBeforeFault: number;
+  byKind: Record<string, CorpusKindRow>;
+}
+
+export interface CorpusQualityResult {
+  seed: number;
+  rollouts: number;
+  events: number;
+  kinds: Record<string, number>;
+  judges: CorpusJudge[];
+  targets: {
+    recall: { target: number; value: number | null; met: boolean };
+    falsePositiveRate: { target: number; value: number | null; met: boolean };
+    timeToDetect: { kind: string; targetSeconds: number; medianSeconds: number | null; met: boolean }[];
+  };
+  /** rollwatch / baseline for each baseline: recall ratio and median time-to-detect ratio per kind. */
+  versusBaselines: { baseline: string; recallRatio: number | null; fprDifference: number | null; ttdRatioByKind: Record<string, number | null> }[];
+  /** The streaming replay over the corpus (no parsing: see the replay section for the CLI). */
+  replay: { eventsPerSecond: number; peakBuffered: number; peakOpenRollouts: number; beyondReorder: number };
+  seconds: number;
+}
+
+function summarise(judge: string, outcomes: Outcome[]): CorpusJudge {
+  const byKind: Record<string, CorpusKindRow> = {};
+  for (const kind of [...new Set(outcomes.map((o) => o.kind))].sort()) {
+    const of = outcomes.filter((o) => o.kind === kind);
+    const ttd = of.filter((o) => o.secondsToDetect !== null).map((o) => Math.max(0, o.secondsToDetect!));
+    const row: CorpusKindRow = { total: of.length, flagged: of.filter((o) => o.flagged).length, medianSecondsToDetect: ttd.length ? round(median(ttd), 1) : null };
+    const target = TTD_TARGET_SECONDS[kind];
+    if (target !== undefined) {
+      row.targetSeconds = target;
+      row.met = row.medianSecondsToDetect !== null && row.medianSecondsToDetect <= target;
+    }
+    byKind[kind] = row;
+  }
+  const m = detectionMetrics(confusionOf(outcomes));
+  const r = (v: number | null): number | null => (v === null ? null : round(v, 4));
+  return {
+    judge,
+    metrics: { ...m, precision: r(m.precision), recall: r(m.recall), falsePositiveRate: r(m.falsePositiveRate), f1: r(m.f1), accuracy: r(m.accuracy) },
+    undecidedGood: outcomes.filter((o) => !o.bad && o.undecided).length,
+    flaggedBeforeFault: outcomes.filter((o) => o.secondsToDetect !== null && o.secondsToDetect < 0).length,
+    byKind,
+  };
+}
+
+function outcome(label: CorpusLabel, flaggedAtMs: number | null, environment: boolean, undecided: boolean): Outcome {
+  // A host fault attributed to the environment is the right answer, not a false alarm.
+  const flagged = flaggedAtMs !== null && !(label.environmentNoGoAccepted && environment);
+  const ttd = label.bad && flagged && label.faultStart ? (flaggedAtMs! - Date.parse(label.faultStart)) / 1000 : null;
+  return { kind: label.kind, bad: label.bad, flagged, secondsToDetect: ttd, undecided };
+}
+
+export function measureCorpusQuality(count: number, seed: number): CorpusQualityResult {
+  const t0 = process.hrtime.bigint();
+  const labels: CorpusLabel[] = [];
+  // rollwatch: the corpus streamed in arrival order through the bounded replay.
+  const replay = new Replay();
+  let events = 0;
+  const r0 = process.hrtime.bigint();
+  let generationNs = 0n;
+  const source = corpusEvents({ seed, count }, (l) => labels.push(l));
+  for (;;) {
+    const g0 = process.hrtime.bigint();
+    const next = source.next();
+    generationNs += process.hrtime.bigint() - g0;
+    if (next.done) break;
+    replay.push(next.value);
+    events++;
+  }
+  const verdicts = new Map(replay.finish().map((v) => [v.rollout, v]));
+  const replaySeconds = Number(process.hrtime.bigint() - r0 - generationNs) / 1e9;
+  const rollwatch = labels.map((label) => {
+    const v = verdicts.get(label.rollout);
+    const noGo = v?.decision === 'no-go';
+    return outcome(label, noGo && v.noGoAt ? Date.parse(v.noGoAt) : null, v?.cause === 'environment', v?.decision === 'pending');
+  });
+
+  // Baselines: one rollout at a time (they judge a rollout's whole event list).
+  const baselineKinds: BaselineKind[] = ['naive', 'flagger', 'kayenta'];
+  const judges = baselineKinds.map((k) => createBaseline(k));
+  const baselineOutcomes: Outcome[][] = judges.map(() => []);
+  for (const rollout of corpusRollouts({ seed, count })) {
+    judges.forEach((judge, i) => {
+      const v = judge.judge(rollout.events);
+      baselineOutcomes[i]!.push(outcome(rollout.label, v.flagged ? v.detectedAtMs : null, false, false));
+    });
+  }
+
+  const all = [summarise('rollwatch', rollwatch), ...judges.map((j, i) => summarise(j.name, baselineOutcomes[i]!))];
+  const rw = all[0]!;
+  const kinds: Record<string, number> = {};
+  for (const l of labels) kinds[l.kind] = (kinds[l.kind] ?? 0) + 1;
+  const ratio = (a: number | null | undefined, b: number | null | undefined): number | null => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : round(a / b, 3));
+  return {
+    seed,
+    rollouts: labels.length,
+    events,
+    kinds,
+    judges: all,
+    targets: {
+      recall: { target: RECALL_TARGET, value: rw.metrics.recall, met: rw.metrics.recall !== null && rw.metrics.recall >= RECALL_TARGET },
+      falsePositiveRate: { target: FPR_TARGET, value: rw.metrics.falsePositiveRate, met: rw.metrics.falsePositiveRate !== null && rw.metrics.falsePositiveRate <= FPR_TARGET },
+      timeToDetect: Object.entries(TTD_TARGET_SECONDS).map(([kind, targetSeconds]) => {
+        const medianSeconds = rw.byKind[kind]?.medianSecondsToDetect ?? null;
+        return { kind, targetSeconds, medianSeconds, met: medianSeconds !== null && medianSeconds <= targetSeconds };
+      }),
+    },
+    versusBaselines: all.slice(1).map((b) => ({
+      baseline: b.judge,
+      recallRatio: ratio(rw.metrics.recall, b.metrics.recall),
+      fprDifference: rw.metrics.falsePositiveRate === null || b.metrics.falsePositiveRate === null ? null : round(rw.metrics.falsePositiveRate - b.metrics.falsePositiveRate, 4),
+      ttdRatioByKind: Object.fromEntries(Object.keys(TTD_TARGET_SECONDS).map((k) => [k, ratio(rw.byKind[k]?.medianSecondsToDetect, b.byKind[k]?.medianSecondsToDetect)])),
+    })),
+    replay: {
+      eventsPerSecond: Math.round(events / replaySeconds),
+      peakBuffered: replay.stats.peakBuffered,
+      peakOpenRollouts: replay.stats.peakOpen,
+      beyondReorder: replay.stats.beyondReorder,
+    },
+    seconds: round(Number(process.hrtime.bigint() - t0) / 1e9, 2),
+  };
+}
