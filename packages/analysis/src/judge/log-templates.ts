@@ -13,6 +13,7 @@ import type { Policy } from '../policy/schema.js';
 import type { ComparedGroup, RolloutState, TemplateCount, WindowState } from '../state/types.js';
 import { hasBaselineGroup } from '../state/types.js';
 import { TEMPLATE_SIGNAL } from '../signals/catalog.js';
+import { rateRatioTest } from '../stats/rate-ratio.js';
 import { fmtP, type SignalJudgement } from './compare.js';
 import { groupOfInstance } from './samples.js';
 
@@ -158,9 +159,17 @@ export function judgeTemplates(state: RolloutState, policy: Policy, windows: rea
     const level = canary.get(id)?.level;
     return level === undefined || LEVELS[level] >= LEVELS.warn;
   };
+  // "Rose" is looked at every window, so it needs an always-valid test too (a fixed p <= 0.001 at
+  // every look fails good canaries over a long rollout): the rate-ratio e-process against "the
+  // canary's rate is at most minRateRatio x the baseline's", over instance-windows, at this
+  // signal's alpha shared by the templates that could rise (Bonferroni over templates).
+  const candidates = Math.max(1, [...canary.values()].filter((t) => t.count >= lt.minOccurrences).length);
+  const rose = diff.rose
+    .map((c) => ({ ...c, pValue: rateRatioTest([{ canary: c.canaryCount, baseline: c.baselineCount, canaryExposure: exposure.canary, baselineExposure: exposure.baseline }], { allowedRatio: lt.minRateRatio }).pValue }))
+    .filter((c) => c.pValue <= alpha / candidates);
   const problems = [
     ...diff.newTemplates.filter((c) => c.pValue <= Math.min(lt.alpha, alpha) && atLeastWarn(c.templateId)).map((c) => ({ c, kind: 'new' as const })),
-    ...diff.rose.map((c) => ({ c, kind: 'rose' as const })),
+    ...rose.map((c) => ({ c, kind: 'rose' as const })),
   ];
   if (problems.length > 0) {
     const top = problems[0]!;
