@@ -5,7 +5,7 @@
 // effects.
 import { parseReplayEvent } from './replay-input.js';
 import type { RollwatchEvent } from '@rollwatch/core';
-import { DEFAULT_IDLE_EVENTS, Replay, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
+import { DEFAULT_IDLE_MS, Replay, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
 import { mergeRuns, RunWriter, type ScratchIo } from './external-sort.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './line-splitter.js';
 import { parsePolicy } from './policy/parse.js';
@@ -201,7 +201,7 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
     io.stderr.write(`rollwatch analyze: ${s.beyondReorder} event(s) on stdin were further out of event-time order than the allowed lateness and were judged as late events (as the live detector would); pass a file to have it sorted, or raise analysis.lateness in --policy\n`);
   }
   if (s.afterFinish > 0) {
-    io.stderr.write(`rollwatch analyze: ${s.afterFinish} event(s) arrived for rollouts already finished (no event for them in the previous ${DEFAULT_IDLE_EVENTS.toLocaleString('en-US')} events) and were skipped\n`);
+    io.stderr.write(`rollwatch analyze: ${s.afterFinish} event(s) arrived for rollouts already finished (no event for them in the previous ${DEFAULT_IDLE_MS / 60_000} minutes of event time) and were skipped\n`);
   }
   return bad > 0 || s.afterFinish > 0 ? 2 : 0;
 }

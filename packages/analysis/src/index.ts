@@ -1,7 +1,7 @@
 // Public surface of @rollwatch/analysis: the pure analysis engine.
 export * from './engine-api.js';
 export { Engine, createEngine, restoreEngine, type EngineOptions, type EngineSnapshot, type ProviderSamples, type TemplateRow } from './engine.js';
-export { analyzeEvents, analyzeEventsSync, Replay, DEFAULT_IDLE_EVENTS, type AnalyzeOptions, type AnalyzeResult, type ReplayStats } from './replay.js';
+export { analyzeEvents, analyzeEventsSync, Replay, DEFAULT_IDLE_MS, type AnalyzeOptions, type AnalyzeResult, type ReplayStats } from './replay.js';
 export { analyzeCommand, parseAnalyzeArgs, ANALYZE_USAGE, type AnalyzeIo, type AnalyzeArgs } from './cli.js';
 
 export * from './policy/schema.js';

@@ -56,12 +56,17 @@ test('streaming replay: bounded buffers, disorder beyond the window counted, idl
   for (const e of [...generateScenario('good', { seed: 6 }).events, ...generateScenario('good', { seed: 7 }).events]) concatenated.push(e);
   assert.ok(concatenated.stats.beyondReorder > 100);
 
-  const idle = new Replay({ idleEvents: 100 });
+  // idleMs below the engine's horizon (11.5 min) is raised to it: first (ends at 15 min) is finished
+  // once the stream passes 26.5 min, while second (30-45 min) runs.
+  const idle = new Replay({ idleMs: 60_000 });
   const first = generateScenario('good', { seed: 9, rollout: 'first' }).events;
-  const second = generateScenario('good', { seed: 9, rollout: 'second', start: T0 + 30 * MIN }).events;
+  const second = generateScenario('good', { seed: 9, rollout: 'second', start: T0 + 30 * MIN, durationMinutes: 120 }).events;
   for (const e of [...first, ...second]) idle.push(e);
-  idle.push({ ...first[0]!, id: 'again', time: new Date(T0 + 60 * MIN).toISOString() });
-  assert.deepEqual(idle.finish().map((r) => r.rollout), ['first', 'second']);
+  idle.push({ ...first[0]!, id: 'again', time: new Date(T0 + 150 * MIN).toISOString() });
+  const verdicts = idle.finish();
+  assert.deepEqual(verdicts.map((r) => r.rollout), ['first', 'second']);
+  assert.deepEqual(verdicts[0], analyzeEventsSync(first)[0], 'finishing early changes nothing for a rollout that is over');
+  assert.equal(idle.stats.peakOpen, 2);
   assert.equal(idle.stats.afterFinish, 1, 'an event for a finished rollout is counted, not judged');
   assert.equal(idle.stats.beyondReorder, 0);
 });

@@ -10,8 +10,9 @@
 // stream ordered within the window gives exactly the verdicts of a full sort. An event older than
 // what was already released is fed as it is (the engine treats it as the live detector treats a
 // late event) and counted in stats.beyondReorder: callers that can re-read their input (the CLI
-// with files) then replay it through an on-disk sort instead. A rollout with no event among the
-// next `idleEvents` released events is finished: judged, and its state dropped. Memory is
+// with files) then replay it through an on-disk sort instead. A rollout whose newest event is
+// `idleMs` (default 1 h, never less than the engine's evaluation horizon) behind the stream's event
+// time is finished: judged, and its state dropped. Memory is
 // therefore O(open rollouts x their window aggregates + events inside the reorder window),
 // independent of the input's length.
 import type { Reason, RollwatchEvent } from '@rollwatch/core';
@@ -27,8 +28,8 @@ export interface AnalyzeOptions {
   now?: number;
   /** How far (ms) input may be out of event-time order per rollout; default: the rollout's lateness. */
   reorderMs?: number;
-  /** A rollout with no event in this many input events is finished and dropped (default 1,000,000). */
-  idleEvents?: number;
+  /** A rollout whose newest event is this far (event time, ms) behind the stream is finished and dropped (default 1 h). */
+  idleMs?: number;
 }
 
 export interface AnalyzeResult {
@@ -51,7 +52,7 @@ export interface ReplayStats {
   reordered: number;
   /** Events further out of order than the reorder window: fed as late events, as the live detector would. */
   beyondReorder: number;
-  /** Events for a rollout already finished (idle for `idleEvents`): skipped. */
+  /** Events for a rollout already finished (idle for `idleMs` of stream time): skipped. */
   afterFinish: number;
   /** Most events held in reorder buffers at once. */
   peakBuffered: number;
@@ -60,15 +61,17 @@ export interface ReplayStats {
   rollouts: number;
 }
 
-export const DEFAULT_IDLE_EVENTS = 1_000_000;
+export const DEFAULT_IDLE_MS = 60 * 60_000;
 const CRITICAL_TYPES = new Set(['oom_killed', 'container_exit', 'container_restart', 'health_check_failed']);
-const IDLE_SCAN_EVERY = 16_384;
+/** Idle rollouts are looked for every this many events (a scan of the open rollouts). */
+const IDLE_SCAN_EVERY = 4_096;
 
 interface OpenRollout {
   lastWindow: number | null;
   evaluations: number;
   firstNoGo?: EvaluationResult;
-  lastSeq: number;
+  /** Event time of its newest event fed to the engine. */
+  lastT: number;
 }
 
 /** A streaming replay: push events in arrival order, then finish() for the verdicts. */
@@ -80,9 +83,7 @@ export class Replay {
   private readonly finished = new Set<string>();
   private readonly results: AnalyzeResult[] = [];
   private readonly reorderMs: number;
-  private readonly idleEvents: number;
-  /** Idle rollouts are looked for this often (a scan of the open rollouts). */
-  private readonly scanEvery: number;
+  private readonly idleMs: number;
   private maxPushed = -Infinity;
   /** (time, id) of the last event released to the engine. */
   private releasedT = -Infinity;
@@ -95,8 +96,10 @@ export class Replay {
     if (options.policies !== undefined) engineOptions.policies = options.policies;
     this.engine = createEngine(engineOptions);
     this.reorderMs = options.reorderMs ?? this.engine.defaultPolicy().analysis.lateness;
-    this.idleEvents = options.idleEvents ?? DEFAULT_IDLE_EVENTS;
-    this.scanEvery = Math.max(1, Math.min(IDLE_SCAN_EVERY, Math.floor(this.idleEvents / 4)));
+    // Never sooner than the engine's own horizon: until then a rollout without events can still change.
+    const base = this.engine.defaultPolicy();
+    const horizon = Math.max(base.noData.timeout, base.thresholds.unavailableFor) + base.analysis.lateness + base.analysis.interval;
+    this.idleMs = Math.max(options.idleMs ?? DEFAULT_IDLE_MS, horizon);
   }
 
   /** Adds one event (arrival order). `timeMs` saves a Date.parse when the caller has it. */
@@ -148,14 +151,13 @@ export class Replay {
         this.stats.afterFinish++;
         return;
       }
-      r = { lastWindow: null, evaluations: 0, lastSeq: 0 };
+      r = { lastWindow: null, evaluations: 0, lastT: t };
       this.open.set(rollout, r);
       this.stats.rollouts++;
       if (this.open.size > this.stats.peakOpen) this.stats.peakOpen = this.open.size;
     }
-    const seq = ++this.seq;
-    r.lastSeq = seq;
-    if (seq % this.scanEvery === 0) this.finishIdle(seq);
+    if (t > r.lastT) r.lastT = t;
+    if (++this.seq % IDLE_SCAN_EVERY === 0) this.finishIdle(t);
     if (!this.engine.ingestOne(event, t)) return;
     // After a no-go the answer is fixed; only the final evaluation (for score and reasons) remains.
     if (r.firstNoGo) return;
@@ -174,8 +176,9 @@ export class Replay {
     return result;
   }
 
-  private finishIdle(seq: number): void {
-    for (const [id, r] of this.open) if (seq - r.lastSeq >= this.idleEvents) this.close(id);
+  /** Finishes the rollouts whose newest event is idleMs behind `now` (the stream's event time). */
+  private finishIdle(now: number): void {
+    for (const [id, r] of this.open) if (now - r.lastT >= this.idleMs) this.close(id);
   }
 
   private close(rollout: string): void {
@@ -226,7 +229,7 @@ export async function analyzeEvents(events: RollwatchEvent[] | AsyncIterable<Rol
 
 /** Synchronous variant for callers that already hold the events (benchmarks, tests): any order. */
 export function analyzeEventsSync(events: readonly RollwatchEvent[], options: AnalyzeOptions = {}): AnalyzeResult[] {
-  const replay = new Replay({ ...options, reorderMs: 0, idleEvents: Infinity });
+  const replay = new Replay({ ...options, reorderMs: 0, idleMs: Infinity });
   for (const { event, t } of byTimeThenId(events)) replay.push(event, t);
   return replay.finish();
 }

@@ -53,7 +53,9 @@ export class BenchUsageError extends Error {
 
 export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdout and in the results file, summary on stderr
 
-  --quick                 ~2-minute run (smaller sizes); default is the full run (<= ~15 min)
+  --quick                 ~2-minute run (smaller sizes); default is the full run (<= ~15 min; the
+                          2 GB replay runs last and is skipped when the budget is spent: give it
+                          its own run with --only replay)
   --out <file>            results file (default bench-results/latest.json)
   --markdown <file>       also render this run's results as Markdown (e.g. BENCHMARKS.md)
   --only <a,b>            sections: ${SECTIONS.join(',')}

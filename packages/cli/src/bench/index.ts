@@ -77,7 +77,8 @@ function estimateSeconds(section: Section, plan: BenchPlan): number {
     case 'corpus':
       return 10 + plan.corpusSize / 5;
     case 'replay':
-      return 20 + plan.replayEvents / 40_000;
+      // Writing plus analyzing; the full run's file is >= 2 GB (about 9 M events of ~218 bytes).
+      return 30 + Math.max(plan.replayEvents, plan.replayEvents >= 5_000_000 ? 2e9 / 218 : 0) / 25_000;
     case 'ingest':
       return 30 + (plan.ingestEvents * (plan.quick ? 2 : 4)) / 10_000 + (plan.dockerContainers > 0 ? 20 + plan.dockerContainers * 0.2 : 0);
     case 'latency':
@@ -163,10 +164,6 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
       const { measureCorpusQuality } = await import('./sections/corpus.js');
       return measureCorpusQuality(plan.corpusSize, plan.seed);
     });
-    await runSection('replay', async () => {
-      const { measureReplayScale } = await import('./sections/replay-scale.js');
-      return measureReplayScale(plan.replayEvents, plan.seed, log);
-    });
     await runSection('ingest', async () => {
       const { measureIngest } = await import('./sections/ingest.js');
       const k = await needKafka();
@@ -188,6 +185,11 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
         esUrl = es.url;
       }
       return measureLatency(k.brokers, esUrl, plan.rollouts, deadline);
+    });
+    // Last: the multi-GB file is the longest section and needs no backend.
+    await runSection('replay', async () => {
+      const { measureReplayScale } = await import('./sections/replay-scale.js');
+      return measureReplayScale(plan.replayEvents, plan.seed, log);
     });
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stopping a backend failed: ${(error as Error).message}`));
