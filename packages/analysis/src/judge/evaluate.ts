@@ -22,7 +22,7 @@ import { noDataCheck } from './no-data.js';
 import { windowsBetween } from './samples.js';
 import { capScore, scoreSignals } from './score.js';
 import { formatDuration } from '../policy/duration.js';
-import { cpuTrigger, errorRateTrigger, unavailabilityTrigger } from './thresholds.js';
+import { cpuTrigger, errorRateTrigger, failedProbeTrigger, unavailabilityTrigger } from './thresholds.js';
 import type { Trigger } from './triggers.js';
 
 export function comparativeSignals(policy: Policy): string[] {
@@ -152,6 +152,18 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   if (errorTrigger) triggers.push(errorTrigger);
   const cpu = cachedTrigger(state, 'cpu', watermark, () => cpuTrigger(state, policy, closed, horizon, isCanary, 'canary'));
   if (cpu) triggers.push(cpu);
+  const isBaseline = (instance: string): boolean => {
+    const inst = state.instances[instance];
+    return inst !== undefined && comparedGroup(inst.group, hasBaseline) === 'baseline';
+  };
+  // Like a critical trigger (and unlike the other window thresholds, not cached): failing probes
+  // all on instances that attribution explains (a bad host kernel) are the environment's, not the
+  // release's, and attribution may only settle after the probes failed.
+  const probes = failedProbeTrigger(state, policy, closed, horizon, (i) => isCanary(i) && !exclude?.has(i), isBaseline);
+  if (probes && attributed && probes.instances.length > 0 && probes.instances.every((i) => envExplained.has(i))) {
+    probes.reason = { ...probes.reason, cause: 'environment', attribute: { name: attributed.attribute, value: attributed.value } };
+  }
+  if (probes) triggers.push(probes);
   const outage = unavailabilityTrigger(state, policy, latest);
   if (outage) triggers.push(outage);
   const noData = noDataCheck(state, policy, latest);

@@ -45,6 +45,9 @@ export const DEFAULT_POLICY_INPUT = {
     unavailableFor: '5m',
     instancesOnlineMin: 0.95,
     cpu: { max: 0.85, sustainedFor: '2m' },
+    // 3 failed probes is Kubernetes' default failureThreshold; 20% of probes failing is a rollback
+    // on its own, whatever the baseline does, as long as the baseline is well below it.
+    failedProbes: { ratio: 0.2, minFailed: 4, within: '5m' },
   },
   critical: { oomKills: 1, crashLoop: { restarts: 3, within: '5m' }, nonZeroExits: 3 },
   noData: { timeout: '10m', onCanaryMissing: 'no-go' },

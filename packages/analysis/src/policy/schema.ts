@@ -91,6 +91,12 @@ export const policySchema = z.strictObject({
     /** Share of expected instances online and healthy before a batch starts. */
     instancesOnlineMin: fraction,
     cpu: z.strictObject({ max: fraction, sustainedFor: positiveDuration }),
+    /**
+     * Canary failed/all health probes above `ratio` over any span of up to `within` (closed windows),
+     * with at least `minFailed` failed probes, while the baseline over the same span is at most half
+     * the ratio: a classic rollback trigger, not a statistical test. minFailed 0 disables it.
+     */
+    failedProbes: z.strictObject({ ratio: fraction, minFailed: nonNegativeInt, within: positiveDuration }),
   }),
   critical: z.strictObject({
     /** Canary OOM kills (while the baseline has none) that decide no-go at once; 0 disables. */
