@@ -5,6 +5,7 @@ import { inventoryRows } from './attribution/attribution.js';
 import { batchNumbers, evaluateBatchGates } from './batch/gates.js';
 import { comparativeSignals, evaluateCanary, iso } from './judge/evaluate.js';
 import { templateTable } from './judge/log-templates.js';
+import { capScore } from './judge/score.js';
 import { collectSamples, windowsBetween } from './judge/samples.js';
 import { TemplateTracker, type MinerSnapshot } from './logsignal/tracker.js';
 import type { MetricSample, SampleGroup } from './metrics/interface.js';
@@ -158,7 +159,7 @@ export class Engine implements AnalysisEngine {
     const result: EvaluationResult = {
       rollout,
       decision: b.decision,
-      score: b.gatesTotal > 0 ? Math.round((100 * b.gatesPassed) / b.gatesTotal) : null,
+      score: b.decision === 'no-go' ? capScore(b.gatesTotal > 0 ? Math.round((100 * b.gatesPassed) / b.gatesTotal) : null, policy) : b.gatesTotal > 0 ? Math.round((100 * b.gatesPassed) / b.gatesTotal) : null,
       reasons: b.reasons,
       noGoAt: b.noGoAt === null ? null : iso(b.noGoAt),
       evaluatedAt: iso(latest),
@@ -315,7 +316,7 @@ export class Engine implements AnalysisEngine {
     const result: EvaluationResult = {
       rollout: state.id,
       decision,
-      score: total > 0 ? Math.round((100 * passed) / total) : null,
+      score: decision === 'no-go' ? capScore(total > 0 ? Math.round((100 * passed) / total) : null, policy) : total > 0 ? Math.round((100 * passed) / total) : null,
       reasons,
       noGoAt: firstNoGo === undefined ? null : iso(firstNoGo),
       evaluatedAt: iso(Math.max(horizon, latest)),

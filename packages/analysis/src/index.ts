@@ -21,6 +21,8 @@ export * from './stats/mann-whitney.js';
 export * from './stats/fisher.js';
 export * from './stats/effect-size.js';
 export * from './stats/alpha-spending.js';
+export * from './stats/rate-ratio.js';
+export * from './stats/log-shift.js';
 export { compareVersions, versionAtLeast } from './attribution/versions.js';
 
 // Labelled synthetic rollouts (tests, fixtures, demo, benchmark).

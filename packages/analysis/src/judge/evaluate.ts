@@ -1,9 +1,10 @@
 // One evaluation of a canary rollout as of an event-time horizon. Deterministic: a function of the
 // rollout state (plus the cache of looks that are already final) and the horizon.
 //
-// Looks happen at the end of every window after the rollout's first event. A comparative signal
-// that fails at some look stays failed (a sequential test that rejected has stopped), so the walk
-// over looks is cached once a look's windows are closed by the watermark.
+// Looks happen at the end of every window after the rollout's first event. Every signal's test is
+// always valid (its alpha holds over unlimited looks), so looking at every window costs nothing. A
+// comparative signal that fails at some look stays failed (a sequential test that rejected has
+// stopped), so the walk over looks is cached once a look's windows are closed by the watermark.
 import type { Reason } from '@rollwatch/core';
 import type { EvaluationResult } from '../engine-api.js';
 import type { Policy } from '../policy/schema.js';
@@ -13,13 +14,15 @@ import type { RolloutState, SignalFailure, WindowState } from '../state/types.js
 import { comparedGroup, hasBaselineGroup } from '../state/types.js';
 import { attribute } from '../attribution/attribution.js';
 import { inventoryWarnings } from '../attribution/inventory.js';
+import { collectInputs } from './cells.js';
 import { compareSignal, signalAlpha, type SignalJudgement } from './compare.js';
 import { criticalTriggers } from './critical.js';
 import { judgeTemplates } from './log-templates.js';
 import { noDataCheck } from './no-data.js';
-import { collectSamples, windowsBetween } from './samples.js';
-import { scoreSignals } from './score.js';
-import { cpuTrigger, errorRateTrigger, unavailabilityTrigger } from './thresholds.js';
+import { windowsBetween } from './samples.js';
+import { capScore, scoreSignals } from './score.js';
+import { formatDuration } from '../policy/duration.js';
+import { cpuTrigger, errorRateTrigger, failedProbeTrigger, unavailabilityTrigger } from './thresholds.js';
 import type { Trigger } from './triggers.js';
 
 export function comparativeSignals(policy: Policy): string[] {
@@ -29,16 +32,16 @@ export function comparativeSignals(policy: Policy): string[] {
     .sort();
 }
 
-function judge(state: RolloutState, policy: Policy, signal: string, look: number, windows: readonly WindowState[], signalCount: number, detail = true): SignalJudgement {
-  if (signal === TEMPLATE_SIGNAL) return judgeTemplates(state, policy, windows, signalAlpha(policy, look, signalCount));
-  return compareSignal(signal, policy.signals[signal]!, collectSamples(state, signal, windows, policy), look, signalCount, policy, detail);
+function judge(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number): SignalJudgement {
+  if (signal === TEMPLATE_SIGNAL) return judgeTemplates(state, policy, windows, signalAlpha(policy, signalCount));
+  return compareSignal(signal, policy.signals[signal]!, collectInputs(state, signal, windows, policy), signalCount, policy);
 }
 
 /**
  * Walks the looks not yet final and returns the first failure per signal (cached ones included).
  * Only looks whose window holds data are tested: a look that adds nothing would repeat the previous
- * test, and skipping it spends no alpha (the union bound stays valid). That also keeps evaluation
- * cheap when the detector evaluates at wall-clock time long after the last event.
+ * test. That also keeps evaluation cheap when the detector evaluates at wall-clock time long after
+ * the last event.
  */
 function sequentialFailures(
   state: RolloutState,
@@ -63,7 +66,7 @@ function sequentialFailures(
     for (const signal of signals) {
       // Template counts are cumulative (not windowed): judged at the current look only.
       if (failures[signal] || signal === TEMPLATE_SIGNAL) continue;
-      const j = (k === looks ? current.get(signal) : undefined) ?? judge(state, policy, signal, k, windows, signals.length, false);
+      const j = (k === looks ? current.get(signal) : undefined) ?? judge(state, policy, signal, windows, signals.length);
       if (j.status === 'fail') {
         failures[signal] = {
           look: k,
@@ -74,7 +77,7 @@ function sequentialFailures(
           canary: j.effect?.canaryMean ?? 0,
           baseline: j.effect?.baselineMean ?? 0,
           relativeIncrease: j.effect?.relativeIncrease ?? 0,
-          hlShift: j.effect?.hlShift ?? 0,
+          hlShift: 0,
         };
       }
     }
@@ -112,7 +115,7 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
       signal,
       looks === 0
         ? { signal, status: 'pending', canaryN: 0, baselineN: 0, pValue: null, alpha: null, effect: null, significant: false, reason: { signal, severity: 'info', message: `${signal}: first window not closed yet` } }
-        : judge(state, policy, signal, looks, lookWindows, signals.length),
+        : judge(state, policy, signal, lookWindows, signals.length),
     );
   }
   const failures = sequentialFailures(state, policy, looks, first, watermark, currentLook);
@@ -149,22 +152,68 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   if (errorTrigger) triggers.push(errorTrigger);
   const cpu = cachedTrigger(state, 'cpu', watermark, () => cpuTrigger(state, policy, closed, horizon, isCanary, 'canary'));
   if (cpu) triggers.push(cpu);
+  const isBaseline = (instance: string): boolean => {
+    const inst = state.instances[instance];
+    return inst !== undefined && comparedGroup(inst.group, hasBaseline) === 'baseline';
+  };
+  // Like a critical trigger (and unlike the other window thresholds, not cached): failing probes
+  // all on instances that attribution explains (a bad host kernel) are the environment's, not the
+  // release's, and attribution may only settle after the probes failed.
+  const probes = failedProbeTrigger(state, policy, closed, horizon, (i) => isCanary(i) && !exclude?.has(i), isBaseline);
+  if (probes && attributed && probes.instances.length > 0 && probes.instances.every((i) => envExplained.has(i))) {
+    probes.reason = { ...probes.reason, cause: 'environment', attribute: { name: attributed.attribute, value: attributed.value } };
+  }
+  if (probes) triggers.push(probes);
   const outage = unavailabilityTrigger(state, policy, latest);
   if (outage) triggers.push(outage);
   const noData = noDataCheck(state, policy, latest);
   if (noData.trigger) triggers.push(noData.trigger);
 
   for (const j of judgements) {
-    if (j.status !== 'fail' || !policy.signals[j.signal]?.mustPass) continue;
+    if (j.status !== 'fail' || j.blocking || !policy.signals[j.signal]?.mustPass) continue;
     triggers.push({ at: failures[j.signal]?.at ?? lookEnd, kind: 'comparative', instances: [], reason: j.reason });
   }
+  // A blocking failure (a new error template) is timed by the canary line that completed its
+  // evidence, and remembered once final.
+  const templates = judgements.find((j) => j.signal === TEMPLATE_SIGNAL);
+  const blocking = cachedTrigger(state, 'new_error_template', watermark, () =>
+    templates?.blocking && templates.status === 'fail' ? { at: templates.completedAt ?? lookEnd, kind: 'threshold', instances: [], reason: templates.reason } : null,
+  );
+  if (blocking) triggers.push({ ...blocking, kind: 'comparative' });
   const score = scoreSignals(judgements, policy);
   const failing = judgements.filter((j) => j.status === 'fail');
   // A score over a few judged signals (the rest still pending) is not representative: it decides
-  // only once every enabled signal with data has been judged.
+  // only once every enabled signal with data has been judged, or once analysis.decideBy of canary
+  // data has been seen (the pending ones will not change the picture any more).
   const pendingSignals = judgements.filter((j) => j.status === 'pending');
-  if (score !== null && score < policy.scoring.marginal && failing.length > 0 && pendingSignals.length === 0) {
-    const at = failing.reduce((latest, j) => Math.max(latest, failures[j.signal]?.at ?? lookEnd), -Infinity);
+  const canaryData = canarySpan(state);
+  const decideAt = canaryData === null ? null : first + Math.ceil((canaryData.first + policy.analysis.decideBy - first) / interval) * interval;
+  // "15 minutes of canary data": the canary's own events, up to the watermark (data time, not the
+  // evaluation time), must span decideBy, so a stream that ended earlier resolves neither in a
+  // replay nor in the live detector evaluating at wall-clock time much later.
+  const resolved =
+    decideAt !== null && canaryData !== null && lookEnd >= decideAt && Math.min(canaryData.last, watermark, lookEnd) - canaryData.first >= policy.analysis.decideBy;
+  const failingAt = (): number => failing.reduce((latest, j) => Math.max(latest, failures[j.signal]?.at ?? lookEnd), -Infinity);
+  const marginal = score !== null && score < policy.scoring.pass && score >= policy.scoring.marginal && failing.length > 0;
+  const onMarginal = policy.analysis.onMarginal;
+  if (resolved && marginal && onMarginal === 'no-go') {
+    const decided = cachedTrigger(state, 'decide_by', watermark, () => ({
+      at: Math.max(decideAt, failingAt()),
+      kind: 'score',
+      instances: [],
+      reason: {
+        signal: 'score',
+        severity: 'fail',
+        message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}) after ${formatDuration(policy.analysis.decideBy)} of canary data (analysis.decideBy): no-go (analysis.onMarginal; failing: ${failing.map((j) => j.signal).join(', ')})`,
+        canary: score,
+        threshold: policy.scoring.pass,
+        cause: 'release',
+      },
+    }));
+    if (decided) triggers.push({ ...decided, kind: 'score' });
+  }
+  if (score !== null && score < policy.scoring.marginal && failing.length > 0 && (pendingSignals.length === 0 || resolved)) {
+    const at = failingAt();
     triggers.push({
       at,
       kind: 'score',
@@ -184,19 +233,23 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
     for (const t of fired) reasons.push(t.reason);
   } else if (attributed && policy.attribution.onEnvironment === 'pending') {
     decision = 'pending';
+  } else if (resolved && marginal && onMarginal === 'go') {
+    decision = 'go';
+    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}) after ${formatDuration(policy.analysis.decideBy)} of canary data (analysis.decideBy): go (analysis.onMarginal)`, canary: score, threshold: policy.scoring.pass });
   } else if (looks === 0 || pendingSignals.length > 0 || score === null || noData.pending.some((r) => r.severity === 'warn')) {
     decision = 'pending';
   } else if (score >= policy.scoring.pass) {
     decision = 'go';
   } else {
     decision = policy.scoring.marginalDecision;
-    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}): keep watching`, canary: score, threshold: policy.scoring.pass });
+    const until = decideAt !== null && onMarginal !== 'pending' ? `; ${onMarginal} at ${iso(decideAt)} (analysis.decideBy)` : '';
+    reasons.push({ signal: 'score', severity: 'warn', message: `score ${score} is marginal (pass ${policy.scoring.pass}, marginal ${policy.scoring.marginal}): keep watching${until}`, canary: score, threshold: policy.scoring.pass });
   }
   if (attributed && !reasons.includes(attributed.reason)) reasons.push(attributed.reason);
   const listed = new Set(reasons);
   for (const j of judgements) {
-    if (listed.has(j.reason)) continue;
-    const mustPass = policy.signals[j.signal]?.mustPass === true;
+    if (listed.has(j.reason) || (j.blocking && fired.some((t) => t.reason.signal === j.signal))) continue;
+    const mustPass = policy.signals[j.signal]?.mustPass === true || j.blocking === true;
     reasons.push(j.status === 'fail' && !mustPass ? { ...j.reason, severity: 'warn' } : j.reason);
   }
   for (const r of noData.pending) reasons.push(r);
@@ -212,7 +265,7 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   const result: CanaryEvaluation = {
     rollout: state.id,
     decision,
-    score,
+    score: decision === 'no-go' && fired.some((t) => t.reason.severity === 'fail' || t.reason.severity === 'critical') ? capScore(score, policy) : score,
     reasons,
     noGoAt,
     evaluatedAt: iso(horizon),
@@ -221,6 +274,18 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   if (state.service !== undefined) result.service = state.service;
   if (cause !== undefined) result.cause = cause;
   return result;
+}
+
+/** First and latest event time of the canary instances, or null while no canary has reported. */
+function canarySpan(state: RolloutState): { first: number; last: number } | null {
+  const hasBaseline = hasBaselineGroup(state);
+  let span: { first: number; last: number } | null = null;
+  for (const inst of Object.values(state.instances)) {
+    if (comparedGroup(inst.group, hasBaseline) !== 'canary') continue;
+    if (span === null) span = { first: inst.firstSeen, last: inst.lastSeen };
+    else span = { first: Math.min(span.first, inst.firstSeen), last: Math.max(span.last, inst.lastSeen) };
+  }
+  return span;
 }
 
 /** Window-threshold triggers on closed windows are final: cache them (retention may drop the window). */

@@ -23,3 +23,12 @@ export function scoreSignals(statuses: readonly { signal: string; status: Signal
   if (weights === 0) return null;
   return Math.round((1000 * weighted) / weights) / 10;
 }
+
+/**
+ * The score of a no-go with a failing or critical reason: below scoring.marginal, so score and
+ * decision never disagree (a crash-looping canary is not "100").
+ */
+export function capScore(score: number | null, policy: Policy): number {
+  const cap = Math.max(0, Math.round(10 * policy.scoring.marginal - 1) / 10);
+  return score === null ? cap : Math.min(score, cap);
+}

@@ -38,6 +38,65 @@ export function errorRateTrigger(state: RolloutState, policy: Policy, windows: r
   return null;
 }
 
+/**
+ * Canary failed/all health probes above thresholds.failedProbes.ratio over a trailing span of closed
+ * windows (at most `within` long, ending at each closed window in turn), with at least `minFailed`
+ * failed probes, while the baseline's fraction over the same span is at most half the ratio (a
+ * fleet-wide probe problem is left to the comparative test and attribution). A canary failing a
+ * fifth of its probes is a rollback on its own: no statistics, so it also fires at 1 canary vs 3
+ * baselines within minutes. `minFailed` keeps a healthy ~1% failure rate from tripping it by chance.
+ */
+export function failedProbeTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, isCanary: Membership, isBaseline: Membership): Trigger | null {
+  const { ratio, minFailed, within } = policy.thresholds.failedProbes;
+  if (minFailed <= 0) return null;
+  const interval = policy.analysis.interval;
+  const probes = (w: WindowState, members: Membership): { failed: number; all: number } => {
+    let failed = 0;
+    let all = 0;
+    for (const [instance, agg] of Object.entries(w.instances)) {
+      if (!members(instance)) continue;
+      failed += agg.healthFailures;
+      all += agg.healthFailures + agg.healthPasses;
+    }
+    return { failed, all };
+  };
+  const canary = windows.map((w) => probes(w, isCanary));
+  const baseline = windows.map((w) => probes(w, isBaseline));
+  for (let i = 0; i < windows.length; i++) {
+    const end = windows[i]!.start + interval;
+    if (end > horizon) break;
+    const c = { failed: 0, all: 0 };
+    const b = { failed: 0, all: 0 };
+    for (let j = i; j >= 0 && end - windows[j]!.start <= within; j--) {
+      c.failed += canary[j]!.failed;
+      c.all += canary[j]!.all;
+      b.failed += baseline[j]!.failed;
+      b.all += baseline[j]!.all;
+      if (c.failed < minFailed || c.failed / c.all <= ratio) continue;
+      if (b.all > 0 && b.failed / b.all > ratio / 2) continue;
+      const from = windows[j]!.start;
+      const failing = new Set<string>();
+      for (let k = j; k <= i; k++) for (const [instance, agg] of Object.entries(windows[k]!.instances)) if (agg.healthFailures > 0 && isCanary(instance)) failing.add(instance);
+      const baselineText = b.all > 0 ? `baseline ${fmt((b.failed / b.all) * 100, 3)}% (${b.failed}/${b.all})` : 'no baseline probes';
+      return {
+        at: end,
+        kind: 'threshold',
+        instances: [...failing].sort(),
+        reason: {
+          signal: 'health_check_failures',
+          severity: 'fail',
+          message: `canary failed ${fmt((c.failed / c.all) * 100, 3)}% of its health probes (${c.failed}/${c.all} from ${new Date(from).toISOString()} to ${new Date(end).toISOString()}), above the ${fmt(ratio * 100)}% ceiling (thresholds.failedProbes); ${baselineText}`,
+          canary: c.failed / c.all,
+          ...(b.all > 0 ? { baseline: b.failed / b.all } : {}),
+          threshold: ratio,
+          cause: 'release',
+        },
+      };
+    }
+  }
+  return null;
+}
+
 /** CPU (mean over the members' samples per window) above the ceiling for sustainedFor. */
 export function cpuTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string): Trigger | null {
   const { max, sustainedFor } = policy.thresholds.cpu;

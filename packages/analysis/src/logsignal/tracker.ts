@@ -5,6 +5,8 @@ import type { EventGroup, RollwatchEvent } from '@rollwatch/core';
 import { TemplateMiner } from '@rollwatch/logtemplates';
 import { RING, type RolloutState } from '../state/types.js';
 
+const LEVELS = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 } as const;
+
 /** Serialisable miner state: enough to rebuild equivalent templates after a restore. */
 export interface MinerSnapshot {
   service: string;
@@ -34,6 +36,18 @@ export class TemplateTracker {
     }
     entry.count++;
     entry.template = result.template;
+    // The first occurrences' times: when a new error template's evidence was complete is an event
+    // time, so the live detector and a replay report the same no-go time.
+    const times = (entry.times ??= []);
+    const t = Date.parse(event.time);
+    if (times.length < RING.templateTimes || t < times[times.length - 1]!) {
+      let i = times.length;
+      while (i > 0 && times[i - 1]! > t) i--;
+      times.splice(i, 0, t);
+      if (times.length > RING.templateTimes) times.pop();
+    }
+    const level = event.level ?? 'info';
+    if (entry.level === undefined || LEVELS[level] > LEVELS[entry.level]) entry.level = level;
     if (!entry.instances.includes(instance) && entry.instances.length < RING.instanceTemplateIds) entry.instances.push(instance);
   }
 

@@ -5,22 +5,25 @@ import { policySchema, type Policy, type PolicyInput } from './schema.js';
 /** The default signal catalogue: names are part of the public contract (reasons, series, policies). */
 export const DEFAULT_SIGNALS = {
   // mustPass: failing one of these alone is a no-go; the others only lower the score.
-  http_error_rate: { group: 'errors', mustPass: true, minDelta: 0.005, unit: 'ratio' },
-  error_log_rate: { group: 'errors', mustPass: true, minDelta: 1, unit: 'lines/min' },
-  fatal_log_rate: { group: 'errors', minDelta: 0.5, unit: 'lines/min' },
+  // minDelta 0: practical significance is relative (judge.allowedIncrease) plus, for counts, a floor
+  // of a few events beyond it (judge/compare.ts), which scales with the baseline's rate and the
+  // exposure; a fixed "1 line/min" hid a 9x rise of a low error rate.
+  http_error_rate: { group: 'errors', mustPass: true, minDelta: 0, unit: 'ratio' },
+  error_log_rate: { group: 'errors', mustPass: true, minDelta: 0, unit: 'lines/min' },
+  fatal_log_rate: { group: 'errors', minDelta: 0, unit: 'lines/min' },
   log_templates: { group: 'errors', unit: 'templates' },
-  latency: { group: 'latency', mustPass: true, minDelta: 5, unit: 'ms' },
-  restarts: { group: 'stability', mustPass: true, minDelta: 0.2, unit: 'restarts/min' },
-  nonzero_exits: { group: 'stability', mustPass: true, minDelta: 0.2, unit: 'exits/min' },
-  health_check_failures: { group: 'stability', mustPass: true, minDelta: 0.5, unit: 'failures/min' },
+  latency: { group: 'latency', mustPass: true, minDelta: 0, unit: 'ms' },
+  restarts: { group: 'stability', mustPass: true, minDelta: 0, unit: 'restarts/min' },
+  nonzero_exits: { group: 'stability', mustPass: true, minDelta: 0, unit: 'exits/min' },
+  health_check_failures: { group: 'stability', mustPass: true, minDelta: 0, unit: 'failures/min' },
   cpu_ratio: { group: 'resources', allowedIncrease: 0.2, minDelta: 0.05, unit: 'ratio' },
 } as const satisfies Record<string, PolicyInput['signals'] extends infer S ? (S extends Record<string, infer V> ? V : never) : never>;
 
 export const DEFAULT_POLICY_INPUT = {
   kind: 'canary',
   name: 'default',
-  description: 'Canary vs baseline with sequential Mann-Whitney tests, critical signals and absolute thresholds.',
-  analysis: { interval: '1m', lateness: '30s', plannedLooks: 60, retainWindows: 720 },
+  description: 'Canary vs baseline with always-valid sequential tests (pooled rate ratios, log-shift mixture SPRT), critical signals and absolute thresholds.',
+  analysis: { interval: '1m', lateness: '30s', plannedLooks: 60, retainWindows: 720, decideBy: '15m', onMarginal: 'no-go' },
   judge: {
     alpha: 0.01,
     spending: 'pocock',
@@ -42,12 +45,16 @@ export const DEFAULT_POLICY_INPUT = {
     unavailableFor: '5m',
     instancesOnlineMin: 0.95,
     cpu: { max: 0.85, sustainedFor: '2m' },
+    // 3 failed probes is Kubernetes' default failureThreshold; 20% of probes failing is a rollback
+    // on its own, whatever the baseline does, as long as the baseline is well below it.
+    failedProbes: { ratio: 0.2, minFailed: 4, within: '5m' },
   },
   critical: { oomKills: 1, crashLoop: { restarts: 3, within: '5m' }, nonZeroExits: 3 },
   noData: { timeout: '10m', onCanaryMissing: 'no-go' },
   logTemplates: {
     enabled: true,
     minLevel: 'warn',
+    minNewCount: 3,
     minOccurrences: 5,
     minInstances: 2,
     alpha: 0.001,

@@ -47,16 +47,22 @@ export const policySchema = z.strictObject({
     interval: positiveDuration,
     /** How late (event time) an event may arrive and still be counted. */
     lateness: duration,
-    /** Planned number of looks for alpha spending (the horizon, not a limit). */
+    /** Unused since the judge's tests are always valid (kept so existing policies still parse). */
     plannedLooks: positiveInt,
     /** Windows kept per rollout (older ones are dropped: bounded memory). */
     retainWindows: positiveInt,
+    /** Canary data (from its first event) after which a marginal verdict resolves to onMarginal. */
+    decideBy: positiveDuration,
+    /** What a marginal verdict becomes after decideBy ("pending": keep watching for ever). */
+    onMarginal: z.enum(['no-go', 'go', 'pending'], 'must be "no-go", "go" or "pending"'),
   }),
   judge: z.strictObject({
-    /** Family-wise false-alarm budget per rollout, over all comparative signals and all looks. */
+    /** Family-wise false-alarm budget per rollout: split equally over the comparative signals, each
+     * spent by an always-valid sequential test (any number of looks). */
     alpha: z.number().gt(0, 'must be between 0 and 1 (exclusive)').lt(1, 'must be between 0 and 1 (exclusive)'),
+    /** Unused since the judge's tests are always valid (kept so existing policies still parse). */
     spending: z.enum(SPENDING_FUNCTIONS),
-    /** Share of alpha kept for looks after plannedLooks. */
+    /** Unused since the judge's tests are always valid (kept so existing policies still parse). */
     tailShare: z.number().min(0, 'must be between 0 and 0.5').max(0.5, 'must be between 0 and 0.5'),
     /** The canary may be this much worse (0.1 = 10%) before a significant difference fails. */
     allowedIncrease: z.number().min(0, 'must be >= 0'),
@@ -85,6 +91,12 @@ export const policySchema = z.strictObject({
     /** Share of expected instances online and healthy before a batch starts. */
     instancesOnlineMin: fraction,
     cpu: z.strictObject({ max: fraction, sustainedFor: positiveDuration }),
+    /**
+     * Canary failed/all health probes above `ratio` over any span of up to `within` (closed windows),
+     * with at least `minFailed` failed probes, while the baseline over the same span is at most half
+     * the ratio: a classic rollback trigger, not a statistical test. minFailed 0 disables it.
+     */
+    failedProbes: z.strictObject({ ratio: fraction, minFailed: nonNegativeInt, within: positiveDuration }),
   }),
   critical: z.strictObject({
     /** Canary OOM kills (while the baseline has none) that decide no-go at once; 0 disables. */
@@ -102,7 +114,9 @@ export const policySchema = z.strictObject({
     enabled: z.boolean(),
     /** Only log lines at or above this level are mined. */
     minLevel: z.enum(['debug', 'info', 'warn', 'error', 'fatal']),
-    /** A canary-only template counts when seen this often ... */
+    /** A canary-only template at level >= error fails (and blocks) once seen this often. */
+    minNewCount: positiveInt,
+    /** A canary-only warn-level template counts when seen this often ... */
     minOccurrences: positiveInt,
     /** ... or on this many canary instances. */
     minInstances: positiveInt,

@@ -68,6 +68,10 @@ export interface TemplateCount {
   instances: string[];
   example: string;
   template: string;
+  /** Highest log level seen for the template (absent in snapshots from older versions). */
+  level?: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** Event times (ms) of the first occurrences, sorted, bounded (RING.templateTimes). */
+  times?: number[];
 }
 
 export interface RolloutState {
@@ -123,6 +127,7 @@ export const RING = {
   health: 256,
   lifecycleIds: 256,
   instanceTemplateIds: 16,
+  templateTimes: 64,
 } as const;
 
 export function emptyInstanceWindow(): InstanceWindow {

@@ -1,0 +1,154 @@
+// The judge's inputs for one signal over a set of windows: pooled counts and exposures per window
+// (count signals) or one value per (instance, window) (continuous signals). One pass over the
+// windows' instance aggregates; nothing is sorted.
+import type { Policy } from '../policy/schema.js';
+import { BUILTIN_SIGNALS, type ExposureKind, type RateDefinition } from '../signals/catalog.js';
+import type { CountCell, RateWindow } from '../stats/rate-ratio.js';
+import type { ShiftCell } from '../stats/log-shift.js';
+import { comparedGroup, hasBaselineGroup, type ComparedGroup, type InstanceWindow, type RolloutState, type WindowState } from '../state/types.js';
+
+export interface RateInputs {
+  kind: 'rate';
+  present: boolean;
+  windows: RateWindow[];
+  cells: CountCell[];
+  /** The exposure actually used (lines and probes fall back to instance-minutes). */
+  exposure: ExposureKind;
+  /** Instance-windows that count towards judge.minSamples, per group. */
+  judged: Record<ComparedGroup, number>;
+  /** Instance-minutes per group (for per-minute rates in reasons). */
+  minutes: Record<ComparedGroup, number>;
+  def: RateDefinition;
+}
+
+export interface ContinuousInputs {
+  kind: 'continuous';
+  present: boolean;
+  cells: ShiftCell[];
+  judged: Record<ComparedGroup, number>;
+  /** Sum of the raw values per group (means for reasons). */
+  sums: Record<ComparedGroup, number>;
+}
+
+export type SignalInputs = RateInputs | ContinuousInputs;
+
+export function collectInputs(state: RolloutState, signal: string, windows: readonly WindowState[], policy: Policy): SignalInputs {
+  const hasBaseline = hasBaselineGroup(state);
+  const groups = new Map<string, ComparedGroup | null>();
+  const groupOf = (instance: string): ComparedGroup | null => {
+    let g = groups.get(instance);
+    if (g === undefined) {
+      const inst = state.instances[instance];
+      g = inst ? comparedGroup(inst.group, hasBaseline) : null;
+      groups.set(instance, g);
+    }
+    return g;
+  };
+  const def = BUILTIN_SIGNALS[signal];
+  const external = windows.some((w) => w.external[signal] !== undefined);
+  if (external || !def) return externalInputs(signal, windows, hasBaseline);
+  if (def.rate) return rateInputs(def.rate, windows, policy, groupOf, (w) => def.present(w));
+  const out: ContinuousInputs = { kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } };
+  const ctx = { intervalMs: policy.analysis.interval, minRequestsPerSample: policy.judge.minRequestsPerSample };
+  for (const w of windows) {
+    for (const instance in w.instances) {
+      const group = groupOf(instance);
+      if (group === null) continue;
+      const agg = w.instances[instance]!;
+      if (def.present(agg)) out.present = true;
+      const v = def.sample(agg, ctx);
+      if (v === null || !Number.isFinite(v)) continue;
+      out.cells.push({ window: w.start, instance, canary: group === 'canary', value: v });
+      out.judged[group]++;
+      out.sums[group] += v;
+    }
+  }
+  return out;
+}
+
+function externalInputs(signal: string, windows: readonly WindowState[], hasBaseline: boolean): ContinuousInputs {
+  const out: ContinuousInputs = { kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } };
+  for (const w of windows) {
+    const bySignal = w.external[signal];
+    if (!bySignal) continue;
+    for (const [reported, cells] of Object.entries(bySignal)) {
+      const group = comparedGroup(reported as 'canary', hasBaseline);
+      if (group === null || !cells) continue;
+      for (const [instance, cell] of Object.entries(cells)) {
+        if (cell.count === 0) continue;
+        out.present = true;
+        const v = cell.sum / cell.count;
+        out.cells.push({ window: w.start, instance: `${reported}/${instance}`, canary: group === 'canary', value: v });
+        out.judged[group]++;
+        out.sums[group] += v;
+      }
+    }
+  }
+  return out;
+}
+
+function rateInputs(def: RateDefinition, windows: readonly WindowState[], policy: Policy, groupOf: (i: string) => ComparedGroup | null, present: (w: InstanceWindow) => boolean): RateInputs {
+  const minutes = policy.analysis.interval / 60_000;
+  // Which denominator the baseline's reports support: most of its lines below error level (else
+  // only errors are shipped and "error lines / all lines" is ~1 everywhere), most probes passing
+  // (else only failures are reported). Decided on the baseline, so a canary fault cannot switch it.
+  let exposure = def.exposure;
+  if (exposure === 'lines' || exposure === 'probes') {
+    let denominator = 0;
+    let bad = 0;
+    for (const w of windows) {
+      for (const instance in w.instances) {
+        if (groupOf(instance) !== 'baseline') continue;
+        const a = w.instances[instance]!;
+        if (exposure === 'lines') {
+          denominator += a.logs;
+          bad += a.errorLogs + a.fatalLogs;
+        } else {
+          denominator += a.healthFailures + a.healthPasses;
+          bad += a.healthFailures;
+        }
+      }
+    }
+    if (denominator === 0 || bad * 2 > denominator) exposure = 'instance-minutes';
+  }
+  const exposureOf = (a: InstanceWindow): number => {
+    switch (exposure) {
+      case 'requests':
+        return a.requests;
+      case 'lines':
+        return a.logs;
+      case 'probes':
+        return a.healthFailures + a.healthPasses;
+      default:
+        return a.events > 0 ? minutes : 0;
+    }
+  };
+  const minRequests = Math.max(1, policy.judge.minRequestsPerSample);
+  const out: RateInputs = { kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def };
+  for (const w of windows) {
+    const rw: RateWindow = { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 };
+    for (const instance in w.instances) {
+      const group = groupOf(instance);
+      if (group === null) continue;
+      const a = w.instances[instance]!;
+      if (present(a)) out.present = true;
+      if (a.events > 0) out.minutes[group] += minutes;
+      const count = def.count(a);
+      const e = exposureOf(a);
+      if (e <= 0 && count <= 0) continue;
+      const canary = group === 'canary';
+      if (canary) {
+        rw.canary += count;
+        rw.canaryExposure += e;
+      } else {
+        rw.baseline += count;
+        rw.baselineExposure += e;
+      }
+      out.cells.push({ window: out.windows.length, instance, canary, count, exposure: e });
+      // A window counts towards minSamples when it says something: for error ratios, enough requests.
+      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) out.judged[group]++;
+    }
+    out.windows.push(rw);
+  }
+  return out;
+}

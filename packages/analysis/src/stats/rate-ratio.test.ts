@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell } from './rate-ratio.js';
+
+test('one window: the evidence is the grid mixture of conditional binomial likelihood ratios', () => {
+  // s = 1/4 of the exposure in the canary, r = 1.1: p0 = 1.1/4.3.
+  const t = rateRatioTest([{ canary: 6, baseline: 2, canaryExposure: 100, baselineExposure: 300 }], { allowedRatio: 1.1 });
+  const s = 0.25;
+  const p0 = (1.1 * s) / (1.1 * s + 1 - s);
+  let sum = 0;
+  for (let j = 1; j <= 16; j++) {
+    const theta = 1.1 * Math.exp((j * Math.log(64)) / 16);
+    const p = (theta * s) / (theta * s + 1 - s);
+    sum += ((p / p0) ** 6 * ((1 - p) / (1 - p0)) ** 2) / 16;
+  }
+  assert.ok(Math.abs(t.logEvidence - Math.log(sum)) < 1e-9);
+  assert.equal(t.pValue, Math.min(1, 1 / sum));
+  assert.ok(Math.abs(t.ratio - 9) < 1e-12);
+});
+
+test('windows with a constant exposure share pool: two halves give the same evidence as the sum', () => {
+  const pooled = rateRatioTest([{ canary: 10, baseline: 6, canaryExposure: 200, baselineExposure: 600 }], { allowedRatio: 1.1 });
+  const split = rateRatioTest(
+    [
+      { canary: 4, baseline: 3, canaryExposure: 100, baselineExposure: 300 },
+      { canary: 6, baseline: 3, canaryExposure: 100, baselineExposure: 300 },
+    ],
+    { allowedRatio: 1.1 },
+  );
+  assert.ok(Math.abs(pooled.logEvidence - split.logEvidence) < 1e-9);
+});
+
+test('no evidence when the canary is no worse; overdispersion shrinks it; the running maximum is kept', () => {
+  assert.ok(rateRatioTest([{ canary: 2, baseline: 9, canaryExposure: 100, baselineExposure: 300 }], { allowedRatio: 1.1 }).logEvidence < 0);
+  const w = [{ canary: 12, baseline: 3, canaryExposure: 100, baselineExposure: 300 }];
+  assert.ok(rateRatioTest(w, { allowedRatio: 1.1, dispersion: 3 }).logEvidence < rateRatioTest(w, { allowedRatio: 1.1 }).logEvidence);
+  const t = rateRatioTest([...w, { canary: 0, baseline: 30, canaryExposure: 100, baselineExposure: 300 }], { allowedRatio: 1.1 });
+  assert.ok(t.maxLogEvidence > t.logEvidence);
+});
+
+test('dispersion: ~1 for Poisson-like cells, large for a burst, and one burst alone never rejects', () => {
+  const steady: CountCell[] = [];
+  for (let w = 0; w < 10; w++) for (let i = 0; i < 4; i++) steady.push({ window: w, instance: `i${i}`, canary: i === 0, count: (w + i) % 3 === 0 ? 2 : 1, exposure: 60 });
+  assert.ok(rateDispersion(steady, 1.1) < 1.5);
+  const burst: CountCell[] = steady.map((c) => ({ ...c, count: c.canary && c.window === 4 ? 30 : c.canary ? 0 : c.count }));
+  assert.ok(rateDispersion(burst, 1.1) > 5);
+  const windows = Array.from({ length: 10 }, (_, w) => ({ canary: w === 4 ? 30 : 0, baseline: 3, canaryExposure: 60, baselineExposure: 180 }));
+  const robust = robustRateRatioTest(windows, burst, 1.1);
+  assert.ok(robust.withoutLargest.canary === 0 && robust.maxLogEvidence < Math.log(100), `${robust.maxLogEvidence}`);
+});

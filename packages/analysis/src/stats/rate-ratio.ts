@@ -1,0 +1,217 @@
+// Always-valid test of a rate ratio for counts with exposure (errors per request, error lines per
+// log line, failed per probe, restarts per instance-minute).
+//
+// Given the total n = c + b of a window's events, the canary's share is Binomial(n, p) with
+// p = θ·s / (θ·s + 1 − s), where s is the canary's share of the exposure and θ the canary/baseline
+// rate ratio (the conditional binomial test of two Poisson rates). The null is θ <= r, with
+// r = 1 + allowed increase. The evidence against it is a mixture likelihood ratio
+//   M_t = Σ_g w_g Π_windows (p_g/p_0)^c (1−p_g / 1−p_0)^b,   θ_g = r·q_g, q_g > 1,
+// a nonnegative supermartingale under any θ <= r (each factor has mean <= 1 there), so by Ville's
+// inequality P(sup_t M_t >= 1/α) <= α: the false-alarm guarantee holds for unlimited looks, any
+// stopping rule, any exposure pattern (Lindon & Malek 2022, Johari et al. 2017; Howard et al. 2021
+// for the confidence-sequence view). Lindon & Malek mix with a conjugate Beta/Dirichlet prior,
+// which needs a constant allocation; exposure shares change between windows here (instances come
+// and go), so the prior is a discrete one on a log grid of ratios, which is just as valid.
+//
+// Real counts are overdispersed (bursts: one failing request logs five lines). The quasi-likelihood
+// answer is to divide the log-likelihood ratios by the dispersion φ >= 1, estimated from the
+// per-(instance, window) counts around each group's own rate; a burst of lines then counts as one
+// event, not five.
+
+/** Counts and exposures of one window (or any batch with a constant exposure share). */
+export interface RateWindow {
+  canary: number;
+  baseline: number;
+  canaryExposure: number;
+  baselineExposure: number;
+}
+
+export interface RateRatioOptions {
+  /** r: the largest canary/baseline ratio that is still acceptable (1 + allowed increase). */
+  allowedRatio: number;
+  /** Quasi-Poisson dispersion (>= 1); default 1. */
+  dispersion?: number;
+}
+
+export interface RateRatioResult {
+  /** log M at the last window: the evidence against "ratio <= allowedRatio". */
+  logEvidence: number;
+  /** Largest log M over the windows (M's running maximum; the always-valid p is exp(−this)). */
+  maxLogEvidence: number;
+  /** Always-valid p-value: min(1, 1 / max_t M_t). */
+  pValue: number;
+  canary: number;
+  baseline: number;
+  canaryExposure: number;
+  baselineExposure: number;
+  /** (canary / canaryExposure) / (baseline / baselineExposure); Infinity when the baseline rate is 0. */
+  ratio: number;
+}
+
+/** Ratios above r on the mixture grid: q = e^(j·h), j = 1..G, up to 64× the allowed ratio (beyond it
+ * the top point takes the evidence: a canary-only stream has nearly the same likelihood at 64× as at 1000×). */
+const GRID = 16;
+const GRID_STEP = Math.log(64) / GRID;
+const LOG_GRID_WEIGHT = -Math.log(GRID);
+const Q = Array.from({ length: GRID }, (_, j) => Math.exp((j + 1) * GRID_STEP));
+
+export function rateRatioTest(windows: readonly RateWindow[], o: RateRatioOptions): RateRatioResult {
+  const r = o.allowedRatio;
+  const phi = Math.max(1, o.dispersion ?? 1);
+  const ll = new Float64Array(GRID);
+  let c = 0;
+  let b = 0;
+  let ec = 0;
+  let eb = 0;
+  let maxLog = 0;
+  let logM = 0;
+  for (const w of windows) {
+    c += w.canary;
+    b += w.baseline;
+    ec += w.canaryExposure;
+    eb += w.baselineExposure;
+    // A window without exposure on one side compares nothing (its counts stay in the totals).
+    if (w.canary + w.baseline === 0 || !(w.canaryExposure > 0) || !(w.baselineExposure > 0)) continue;
+    const s = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
+    const p0 = (r * s) / (r * s + 1 - s);
+    const logP0 = Math.log(p0);
+    const logQ0 = Math.log1p(-p0);
+    for (let g = 0; g < GRID; g++) {
+      const theta = r * Q[g]!;
+      const p = (theta * s) / (theta * s + 1 - s);
+      ll[g]! += w.canary * (Math.log(p) - logP0) + w.baseline * (Math.log1p(-p) - logQ0);
+    }
+    logM = logMixture(ll, phi);
+    if (logM > maxLog) maxLog = logM;
+  }
+  const ratio = eb > 0 && ec > 0 ? (b > 0 ? c / ec / (b / eb) : c > 0 ? Infinity : 1) : NaN;
+  return { logEvidence: logM, maxLogEvidence: maxLog, pValue: Math.min(1, Math.exp(-maxLog)), canary: c, baseline: b, canaryExposure: ec, baselineExposure: eb, ratio };
+}
+
+function logMixture(ll: Float64Array, phi: number): number {
+  let max = -Infinity;
+  for (let g = 0; g < ll.length; g++) if (ll[g]! / phi > max) max = ll[g]! / phi;
+  let sum = 0;
+  for (let g = 0; g < ll.length; g++) sum += Math.exp(ll[g]! / phi - max);
+  return max + Math.log(sum) + LOG_GRID_WEIGHT;
+}
+
+/** One (instance, window) cell of a count signal, for the dispersion estimate. */
+export interface CountCell {
+  /** Index of the cell's window in the RateWindow list. */
+  window: number;
+  instance: string;
+  canary: boolean;
+  count: number;
+  exposure: number;
+}
+
+/**
+ * The effective dispersion of the canary/baseline comparison, at least 1:
+ *  - φ, the Pearson dispersion of the (instance, window) cells around their group's pooled rate,
+ *    the larger of the two groups' (bursts: one failing request that logs five lines);
+ *  - κ², the spread of healthy instances' own rates (log scale), from the baseline instances'
+ *    totals, beyond the (log r / 2)² the allowed ratio absorbs and at least (log r / 4)². It does
+ *    not shrink with exposure, so with it the evidence a single canary instance can give
+ *    saturates instead of growing for ever (a slightly "hot" healthy instance never fails).
+ * The variance of the log rate ratio is φ(1/C + 1/B) + κ²(1/n_c + 1/n_b) instead of the Poisson
+ * 1/C + 1/B; the ratio of the two is returned.
+ */
+export function rateDispersion(cells: readonly CountCell[], allowedRatio: number): number {
+  const sums = { c: 0, ce: 0, b: 0, be: 0 };
+  const baselineTotals = new Map<string, { count: number; exposure: number }>();
+  const canaryInstances = new Set<string>();
+  for (const x of cells) {
+    if (x.canary) {
+      sums.c += x.count;
+      sums.ce += x.exposure;
+      canaryInstances.add(x.instance);
+    } else {
+      sums.b += x.count;
+      sums.be += x.exposure;
+      const t = baselineTotals.get(x.instance);
+      if (t) {
+        t.count += x.count;
+        t.exposure += x.exposure;
+      } else baselineTotals.set(x.instance, { count: x.count, exposure: x.exposure });
+    }
+  }
+  const rateC = sums.ce > 0 ? sums.c / sums.ce : 0;
+  const rateB = sums.be > 0 ? sums.b / sums.be : 0;
+  // Each group's own dispersion, and the larger one: a canary's bursts must not be averaged away
+  // by many calm baseline cells.
+  const pearson = { c: 0, cn: 0, b: 0, bn: 0 };
+  for (const x of cells) {
+    const e = (x.canary ? rateC : rateB) * x.exposure;
+    if (!(e > 0)) continue;
+    const d = ((x.count - e) * (x.count - e)) / e;
+    if (x.canary) {
+      pearson.c += d;
+      pearson.cn++;
+    } else {
+      pearson.b += d;
+      pearson.bn++;
+    }
+  }
+  const phiC = pearson.cn - 1 >= 2 ? pearson.c / (pearson.cn - 1) : 1;
+  const phiB = pearson.bn - 1 >= 2 ? pearson.b / (pearson.bn - 1) : 1;
+  const phi = Math.max(1, phiC, phiB);
+  const logR = Math.log(Math.max(allowedRatio, 1 + 1e-9));
+  let kappa2 = (logR / 4) ** 2;
+  const nb = baselineTotals.size;
+  if (nb >= 2 && rateB > 0) {
+    let num = 0;
+    let den = 0;
+    for (const t of baselineTotals.values()) {
+      const e = rateB * t.exposure;
+      num += (t.count - e) * (t.count - e) - phi * e;
+      den += e * e;
+    }
+    const est = den > 0 ? (Math.max(0, num) / den) * (nb / (nb - 1)) * medianUnbias(nb - 1) : 0;
+    kappa2 = Math.max(kappa2, est - (logR / 2) ** 2);
+  }
+  const nc = Math.max(1, canaryInstances.size);
+  const poisson = 1 / (sums.c + 0.5) + 1 / (sums.b + 0.5);
+  return Math.max(1, (phi * poisson + kappa2 * (1 / nc + 1 / Math.max(1, nb))) / poisson);
+}
+
+function medianUnbias(df: number): number {
+  return 1 / (1 - 2 / (9 * df)) ** 3;
+}
+
+export interface RobustRateRatio {
+  /** The test on all the data. */
+  test: RateRatioResult;
+  /** The test with the canary's largest (instance, window) count cut to its second largest. */
+  withoutLargest: RateRatioResult;
+  dispersion: number;
+  /** The smaller of the two running-maximum evidences: what a decision may use. */
+  maxLogEvidence: number;
+}
+
+/**
+ * The rate-ratio test, robust to one burst: it must also reject with the canary's single largest
+ * (instance, window) count cut down to its second largest. A canary's first minute often holds a
+ * short burst of start-up errors (a dependency not ready yet) before the dispersion can be
+ * estimated; no single instance-window can make a signal fail. A steady excess loses little (its
+ * largest and second largest cells are alike). Requiring both tests to reject only shrinks the
+ * rejection region, so the false-alarm guarantee is kept.
+ */
+export function robustRateRatioTest(windows: readonly RateWindow[], cells: readonly CountCell[], allowedRatio: number): RobustRateRatio {
+  const dispersion = rateDispersion(cells, allowedRatio);
+  const test = rateRatioTest(windows, { allowedRatio, dispersion });
+  let largest: CountCell | undefined;
+  let second = 0;
+  for (const x of cells) {
+    if (!x.canary) continue;
+    if (x.count > (largest?.count ?? 0)) {
+      second = largest?.count ?? 0;
+      largest = x;
+    } else if (x.count > second) second = x.count;
+  }
+  if (!largest || largest.count === second) return { test, withoutLargest: test, dispersion, maxLogEvidence: test.maxLogEvidence };
+  const cut = largest.count - second;
+  const trimmed = windows.map((w, i) => (i === largest!.window ? { ...w, canary: w.canary - cut } : w));
+  const withoutLargest = rateRatioTest(trimmed, { allowedRatio, dispersion });
+  return { test, withoutLargest, dispersion, maxLogEvidence: Math.min(test.maxLogEvidence, withoutLargest.maxLogEvidence) };
+}
