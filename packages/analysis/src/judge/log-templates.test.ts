@@ -75,7 +75,8 @@ test('new info-level templates never fail, however often they appear', () => {
   const engine = createEngine({ policy: { logTemplates: { minLevel: 'info' } } });
   engine.ingest([...steady({ minutes: 10 }), ...logs(['c1', 'c2', 'c3'], 10, 3, (i) => `feature flag checkout-v2 enabled for user ${i}`).map((e) => ({ ...e, level: 'info' as const }))]);
   const r = engine.evaluate('r1');
-  assert.ok(engine.templates('r1').some((t) => t.template.startsWith('feature flag checkout-v2') && t.canary === 90 && t.baseline === 0));
+  // The miner masks digits glued to a name (checkout-v<*>), so match the template's prefix.
+  assert.ok(engine.templates('r1').some((t) => t.template.startsWith('feature flag checkout-v') && t.canary === 90 && t.baseline === 0));
   assert.equal(r.reasons.find((x) => x.signal === 'log_templates')!.severity, 'info');
   assert.equal(r.decision, 'go');
 });
