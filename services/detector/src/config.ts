@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { commonConfigShape, env } from '@rollwatch/core';
-import { dashboardConfigSchema } from './http/dashboard.js';
 import { placeholders } from './metric-providers/template.js';
 
 export const METRIC_PROVIDER_KINDS = ['none', 'prometheus'] as const;
@@ -64,8 +63,9 @@ export const detectorConfigSchema = z.object({
   PROMETHEUS_STEP_SECONDS: env.int(15, 1).describe('Resolution (step) of the PromQL range queries.'),
   PROMETHEUS_LOOKBACK_MS: env.int(10 * 60 * 1000, 1000).describe('Range of the first query for a rollout (later polls continue from the last sample).'),
   PROMETHEUS_TIMEOUT_MS: env.int(10_000, 100).describe('Timeout of one Prometheus HTTP request.'),
-  // The dashboard routes (http/dashboard.ts) read these themselves; listed here so start-up validates them.
-  ...dashboardConfigSchema.shape,
+  DETECTOR_OVERRIDE_TIMEOUT_MS: env
+    .int(10_000, 100)
+    .describe('How long POST /rollouts/{id}/override waits for the replica that owns the rollout to number and publish the forced verdict (after that it answers 202 queued).'),
 });
 
 export type DetectorConfig = z.output<typeof detectorConfigSchema>;

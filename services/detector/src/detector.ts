@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { TOPICS, ValidationError, errorMessage, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type Subscription, type Verdict } from '@rollwatch/core';
+import { COMMAND_HEADER, TOPICS, ValidationError, errorMessage, retryThrowing, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type Subscription, type Verdict } from '@rollwatch/core';
 import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
@@ -87,7 +87,6 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   let started = false;
   let subscription: Subscription | undefined;
-  let overrideSubscription: Subscription | undefined;
   let evaluationTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -144,12 +143,48 @@ export function createDetector(deps: DetectorDeps): Detector {
       await tracker.evaluate([spec.id]);
       return { created, verdict: tracker.latest(spec.id) };
     },
+    async override(rollout, request) {
+      if (!(await port.locate(rollout)) && !specs.get(rollout)) return undefined;
+      // Routed like the rollout's events (key = rollout, so its partition), so the replica that owns
+      // the rollout numbers it in order with them: one writer of verdicts, whichever replica was asked.
+      const command: OverrideCommand = { ...request, rollout, at: new Date(now()).toISOString() };
+      const applied = waitForOverride(command, config.DETECTOR_OVERRIDE_TIMEOUT_MS);
+      try {
+        await retryThrowing(() => bus.publish(TOPICS.events, [{ key: rollout, value: JSON.stringify(command), headers: { [COMMAND_HEADER]: 'override' } }]), { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000 });
+      } catch (error) {
+        applied.cancel();
+        throw error;
+      }
+      return { verdict: await applied.verdict };
+    },
   };
+
+  /** Resolves with the verdict that applies `command`: seen here (we own it) or stored by the owner. */
+  function waitForOverride(command: OverrideCommand, timeoutMs: number): { verdict: Promise<Verdict | undefined>; cancel: () => void } {
+    const matches = (v: Verdict | undefined): v is Verdict => v?.overridden?.at === command.at && v.overridden.by === command.by && v.overridden.reason === command.reason;
+    let finish: (v: Verdict | undefined) => void = () => undefined;
+    const verdict = new Promise<Verdict | undefined>((resolve) => (finish = resolve));
+    const unsubscribe = tracker.onChange((v) => {
+      if (v.rollout === command.rollout && matches(v)) finish(v);
+    });
+    const deadline = setTimeout(() => finish(undefined), timeoutMs);
+    const poll = setInterval(() => {
+      void lastStoredVerdict(store, command.rollout)
+        .then((v) => (matches(v) ? finish(v) : undefined))
+        .catch(() => undefined);
+    }, 250);
+    const cancel = () => finish(undefined);
+    void verdict.finally(() => {
+      unsubscribe();
+      clearTimeout(deadline);
+      clearInterval(poll);
+    });
+    return { verdict, cancel };
+  }
 
   const { app, closeStreams } = createDetectorApp({
     port,
     tokens: { write: config.ROLLWATCH_API_TOKEN, read: config.ROLLWATCH_READ_TOKEN },
-    alerts: () => ({ url: config.DETECTOR_ALERTS_URL, timeoutMs: config.DETECTOR_ALERTS_TIMEOUT_MS }),
     registry,
     logger,
     readiness: {
@@ -228,18 +263,6 @@ export function createDetector(deps: DetectorDeps): Detector {
         fromBeginning: config.DETECTOR_FROM_BEGINNING,
         handler,
       });
-      // Overrides a person made through the alerts service arrive as verdicts with `overridden`.
-      overrideSubscription = await bus.subscribe({
-        topics: [TOPICS.verdicts],
-        groupId: `${config.DETECTOR_CONSUMER_GROUP}-overrides`,
-        fromBeginning: true,
-        handler: async (batch) => {
-          for (const message of batch) {
-            const parsed = verdictSchema.safeParse(safeJson(message.value));
-            if (parsed.success && parsed.data.overridden) await tracker.adoptOverride(parsed.data);
-          }
-        },
-      });
       evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
       evaluationTimer.unref();
       if (poller.enabled) {
@@ -258,18 +281,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (pollTimer) clearInterval(pollTimer);
       closeStreams();
       await subscription?.stop();
-      await overrideSubscription?.stop();
       subscription = undefined;
-      overrideSubscription = undefined;
       await ticking;
     },
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

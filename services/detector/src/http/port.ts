@@ -1,5 +1,6 @@
 import type { Store, Verdict } from '@rollwatch/core';
 import type { AnalysisEngine, RolloutSpec } from '@rollwatch/analysis';
+import type { OverridePort } from './override.js';
 import type { SpecRegistry } from '../state/specs.js';
 import type { VerdictTracker } from '../verdicts/tracker.js';
 
@@ -7,7 +8,7 @@ import type { VerdictTracker } from '../verdicts/tracker.js';
 export type RolloutLocation = 'local' | 'remote';
 
 /** What the HTTP layer needs from the running detector (keeps routes free of wiring). */
-export interface DetectorPort {
+export interface DetectorPort extends OverridePort {
   readonly engine: AnalysisEngine;
   readonly store: Store;
   readonly specs: SpecRegistry;

@@ -1,4 +1,4 @@
-import { INDICES, TOPICS, errorMessage, isRetriable, retryThrowing, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
+import { COMMAND_HEADER, INDICES, TOPICS, errorMessage, overrideCommandSchema, type OverrideCommand, isRetriable, retryThrowing, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import type { VerdictTracker } from '../verdicts/tracker.js';
@@ -30,7 +30,17 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
   return async (batch) => {
     const dead: BusMessage[] = [];
     const decoded: { message: ConsumedMessage; value: DecodedEvent }[] = [];
+    const overrides: OverrideCommand[] = [];
     for (const message of batch) {
+      if (message.headers?.[COMMAND_HEADER] !== undefined) {
+        const command = decodeCommand(message);
+        if (command.ok) overrides.push(command.command);
+        else {
+          dead.push(dlqMessage(message, consumerGroup, command.error));
+          metrics.dlq.inc({ reason: 'invalid' });
+        }
+        continue;
+      }
       const result = decodeMessage(message);
       if (result.ok) decoded.push({ message, value: result.decoded });
       else {
@@ -46,9 +56,27 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     for (const rollout of touched) tracker.claim(rollout);
     options.onTouched?.(touched);
     await stage('evaluate', () => tracker.evaluate(touched));
+    // A person's override, routed here because this replica owns the rollout's partition: numbered
+    // by the tracker (idempotent, so a redelivered batch does not apply it twice).
+    for (const command of overrides) await stage('override', () => tracker.override(command));
     if (dead.length > 0) await stage('dlq', () => retryThrowing(() => bus.publish(TOPICS.dlq, dead), retryOptions));
     metrics.eventsConsumed.inc({ result: 'stored' }, events.length);
   };
+
+  function decodeCommand(message: ConsumedMessage): { ok: true; command: OverrideCommand } | { ok: false; error: string } {
+    const kind = message.headers?.[COMMAND_HEADER];
+    if (kind !== 'override') return { ok: false, error: `unknown command "${kind}"` };
+    let body: unknown;
+    try {
+      body = JSON.parse(message.value);
+    } catch (error) {
+      return { ok: false, error: `override command is not JSON: ${(error as Error).message}` };
+    }
+    const parsed = overrideCommandSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, error: `invalid override command: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(command)'}: ${i.message}`).join('; ')}` };
+    if (parsed.data.rollout !== message.key) return { ok: false, error: `override command for "${parsed.data.rollout}" carries key "${message.key}"` };
+    return { ok: true, command: parsed.data };
+  }
 
   async function stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
     try {
