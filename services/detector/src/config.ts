@@ -43,12 +43,9 @@ export const detectorConfigSchema = z.object({
   DETECTOR_POLICY_FILE: z.string().optional().describe('YAML/JSON file of named analysis policies (unset: the engine\'s built-in policies).'),
   DETECTOR_DEFAULT_POLICY: z.string().optional().describe('Policy name for rollouts discovered from events without a registration (unset: the engine default).'),
   DETECTOR_EVALUATION_INTERVAL_MS: env.int(5000, 100).describe('Periodic re-evaluation of every tracked rollout (time-based rules: silence, minimum duration).'),
-  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back state is rebuilt at start-up.'),
+  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back an assigned partition\'s state is restored.'),
   DETECTOR_SCORE_CHANGE_MIN: env.number(1).describe('A verdict is published when the decision or the set of failing signals changes, or the score moves by at least this much.'),
-  DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store at start-up (0 disables the rebuild).'),
-  DETECTOR_CLAIM_ON_REBUILD: env
-    .bool(true)
-    .describe('Publish verdicts for rollouts restored at start-up before any new event arrives. Set false when running several replicas, so only the replica consuming a rollout\'s partition publishes its verdicts.'),
+  DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store when partitions are assigned (0 disables the restore).'),
   DETECTOR_CONSUMER_GROUP: z.string().default('rollwatch-detector').describe('Kafka consumer group (replicas of one detector share it).'),
   DETECTOR_FROM_BEGINNING: env.bool(true).describe('A new consumer group starts from the earliest retained event.'),
   DETECTOR_METRIC_PROVIDER: z

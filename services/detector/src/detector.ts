@@ -11,6 +11,7 @@ import type { MetricProvider } from './metric-providers/interface.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { lastStoredVerdict, rebuildFromStore, registerSafely, type RebuildReport } from './state/rebuild.js';
+import { PartitionOwnership } from './state/ownership.js';
 import { SpecRegistry } from './state/specs.js';
 import { VerdictTracker } from './verdicts/tracker.js';
 
@@ -69,6 +70,15 @@ export function createDetector(deps: DetectorDeps): Detector {
   const arrivals = new Map<string, number>();
   /** Rollouts held by this replica's engine (mirrors engine.rollouts() without an O(n) scan per request). */
   const local = new Set<string>();
+  /** The rollwatch.events partitions the group assigned to this replica, and where each rollout lives. */
+  const ownership = new PartitionOwnership();
+  const restores: RebuildReport[] = [];
+  /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
+  const joined: { promise: Promise<void>; resolve: () => void } = (() => {
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  })();
   const provider = deps.metricProvider ?? createMetricProvider(config);
   const poller = new MetricPoller({
     provider,
@@ -106,6 +116,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     specs,
     tracker,
     async locate(rollout): Promise<RolloutLocation | undefined> {
+      if (ownership.isRestoring(rollout)) return 'restoring';
       if (local.has(rollout) || tracker.latest(rollout)) return 'local';
       if (engine.rollouts().some((r) => r.rollout === rollout)) {
         local.add(rollout);
@@ -114,6 +125,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       return (await lastStoredVerdict(store, rollout)) ? 'remote' : undefined;
     },
     async verdict(rollout): Promise<Verdict | undefined> {
+      // Served, never published: no store lookup, so the answer is immediate while the restore runs.
+      if (ownership.isRestoring(rollout)) return restoringVerdict(rollout, tracker.lastPublished(rollout)?.sequence ?? 0, now());
       const latest = tracker.latest(rollout);
       if (latest) return latest;
       if ((await port.locate(rollout)) === 'local') {
@@ -159,6 +172,65 @@ export function createDetector(deps: DetectorDeps): Detector {
     },
   };
 
+  /**
+   * Restores what an assigned partition holds: its stored events (only that partition's), then
+   * evaluates the restored rollouts; until then they answer `pending` ("restoring") and are not judged.
+   */
+  async function restorePartitions(partitions: number[]): Promise<void> {
+    if (partitions.length === 0) {
+      joined.resolve();
+      return;
+    }
+    ownership.assign(partitions);
+    try {
+      const report = await rebuildFromStore({
+        engine,
+        store,
+        specs,
+        logger,
+        sinceMs: now() - config.DETECTOR_RETENTION_MS,
+        maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
+        partitions,
+        onPage: (placements) => {
+          for (const [rollout, partition] of placements) if (ownership.owns(partition)) ownership.place(rollout, partition);
+        },
+      });
+      const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
+      const at = now();
+      for (const rollout of kept) {
+        local.add(rollout);
+        if (!arrivals.has(rollout)) arrivals.set(rollout, at);
+        tracker.claim(rollout);
+      }
+      metrics.trackedRollouts.set(local.size);
+      // Publishes what changed while nobody owned them (time-driven rules); sequences continue from
+      // the stored ones. Only then do the rollouts stop answering "restoring".
+      await tracker.evaluate(kept.filter((r) => ownership.owns(ownership.partition(r) ?? -1)));
+      ownership.restored(partitions.filter((p) => ownership.owns(p)));
+      restores.push(report);
+      if (restores.length > 100) restores.shift();
+      rebuild = mergeReports(restores);
+      joined.resolve();
+    } catch (error) {
+      // The bus retries the restore before the partition's next batch; meanwhile its rollouts stay pending.
+      logger.warn({ partitions, err: errorMessage(error) }, 'restoring assigned partitions failed');
+      throw error;
+    }
+  }
+
+  function dropPartitions(partitions: number[]): void {
+    const dropped = ownership.revoke(partitions);
+    for (const rollout of dropped) {
+      if (!specs.get(rollout)) engine.forget?.(rollout);
+      tracker.forget(rollout);
+      poller.forget(rollout);
+      arrivals.delete(rollout);
+      if (!specs.get(rollout)) local.delete(rollout);
+    }
+    metrics.trackedRollouts.set(local.size);
+    if (dropped.length > 0) logger.info({ partitions, rollouts: dropped.length }, 'partitions revoked; their rollouts are another replica\'s now');
+  }
+
   /** Resolves with the verdict that applies `command`: seen here (we own it) or stored by the owner. */
   function waitForOverride(command: OverrideCommand, timeoutMs: number): { verdict: Promise<Verdict | undefined>; cancel: () => void } {
     const matches = (v: Verdict | undefined): v is Verdict => v?.overridden?.at === command.at && v.overridden.by === command.by && v.overridden.reason === command.reason;
@@ -202,11 +274,12 @@ export function createDetector(deps: DetectorDeps): Detector {
     logger,
     metrics,
     consumerGroup: config.DETECTOR_CONSUMER_GROUP,
-    onTouched: (rollouts) => {
+    onTouched: (rollouts, partition) => {
       const at = now();
       for (const rollout of rollouts) {
         local.add(rollout);
         arrivals.set(rollout, at);
+        ownership.place(rollout, partition);
       }
       metrics.trackedRollouts.set(local.size);
     },
@@ -224,10 +297,13 @@ export function createDetector(deps: DetectorDeps): Detector {
         for (const rollout of evicted) {
           tracker.forget(rollout);
           poller.forget(rollout);
+          ownership.forget(rollout);
         }
         refreshLocal();
-        // Rollouts a consumer batch evaluated moments ago need no second look this round.
-        await tracker.evaluate(tracker.stale(local, config.DETECTOR_EVALUATION_INTERVAL_MS / 2));
+        // Rollouts a consumer batch evaluated moments ago need no second look this round; ones
+        // being restored are not judged on partial state.
+        const ready = [...local].filter((r) => !ownership.isRestoring(r));
+        await tracker.evaluate(tracker.stale(ready, config.DETECTOR_EVALUATION_INTERVAL_MS / 2));
       } catch (error) {
         logger.warn({ err: errorMessage(error) }, 'periodic evaluation failed; retrying next interval');
       }
@@ -246,23 +322,17 @@ export function createDetector(deps: DetectorDeps): Detector {
     lastRebuild: () => rebuild,
     async start() {
       await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000, signal: abort.signal });
-      rebuild = await rebuildFromStore({
-        engine,
-        store,
-        specs,
-        logger,
-        sinceMs: now() - config.DETECTOR_RETENTION_MS,
-        maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
-      });
-      refreshLocal();
-      if (config.DETECTOR_CLAIM_ON_REBUILD) for (const rollout of local) tracker.claim(rollout);
-      await tracker.evaluate(local);
+      for (const spec of await specs.sync()) if (registerSafely(engine, spec, logger)) local.add(spec.id);
+      // State follows the group's assignment: each assigned partition's rollouts are restored from
+      // the store before any of its messages is consumed; revoked ones are dropped.
       subscription = await bus.subscribe({
         topics: [TOPICS.events],
         groupId: config.DETECTOR_CONSUMER_GROUP,
         fromBeginning: config.DETECTOR_FROM_BEGINNING,
         handler,
+        partitions: { assigned: (_topic, partitions) => restorePartitions(partitions), revoked: (_topic, partitions) => dropPartitions(partitions) },
       });
+      await Promise.race([joined.promise, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
       evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
       evaluationTimer.unref();
       if (poller.enabled) {
@@ -272,7 +342,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         pollTimer.unref();
       }
       started = true;
-      logger.info({ rollouts: local.size, metricProvider: provider.kind }, 'detector started');
+      logger.info({ rollouts: local.size, partitions: ownership.ownedPartitions(), metricProvider: provider.kind }, 'detector started');
     },
     async stop() {
       started = false;
@@ -284,5 +354,31 @@ export function createDetector(deps: DetectorDeps): Detector {
       subscription = undefined;
       await ticking;
     },
+  };
+}
+
+/** What the API answers for a rollout whose state is being restored after a partition assignment. */
+export function restoringVerdict(rollout: string, sequence: number, nowMs: number): Verdict {
+  return {
+    rollout,
+    decision: 'pending',
+    score: null,
+    reasons: [{ signal: 'restoring', severity: 'info', message: 'this replica was just assigned the rollout\'s partition and is restoring its state; no verdict on partial data' }],
+    evaluatedAt: new Date(nowMs).toISOString(),
+    noGoAt: null,
+    sequence,
+  };
+}
+
+function mergeReports(reports: RebuildReport[]): RebuildReport {
+  const placements = new Map<string, number>();
+  for (const r of reports) for (const [k, v] of r.placements) placements.set(k, v);
+  return {
+    specs: Math.max(0, ...reports.map((r) => r.specs)),
+    events: reports.reduce((sum, r) => sum + r.events, 0),
+    rollouts: [...placements.keys()],
+    placements,
+    truncated: reports.some((r) => r.truncated),
+    durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
   };
 }

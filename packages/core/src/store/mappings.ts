@@ -33,6 +33,8 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     metric: { type: 'keyword' },
     value: { type: 'double' },
     templateId: { type: 'keyword' },
+    /** The rollwatch.events partition it was consumed from (the detector that owns it restores from it). */
+    partition: { type: 'integer' },
     hostAttributes: { type: 'object', dynamic: true },
     labels: { type: 'object', dynamic: true },
   }, { refresh_interval: '1s' }),

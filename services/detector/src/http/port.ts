@@ -4,8 +4,11 @@ import type { OverridePort } from './override.js';
 import type { SpecRegistry } from '../state/specs.js';
 import type { VerdictTracker } from '../verdicts/tracker.js';
 
-/** Where a rollout's state lives: in this replica's engine, or only as stored verdicts (another replica's). */
-export type RolloutLocation = 'local' | 'remote';
+/**
+ * Where a rollout's state lives: in this replica's engine, being restored into it (its partition was
+ * just assigned here), or only as stored verdicts (another replica's).
+ */
+export type RolloutLocation = 'local' | 'restoring' | 'remote';
 
 /** What the HTTP layer needs from the running detector (keeps routes free of wiring). */
 export interface DetectorPort extends OverridePort {

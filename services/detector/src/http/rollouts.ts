@@ -107,7 +107,7 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const answer = (status: (decision: Decision) => number) => async (req: Request, res: Response) => {
     const id = routeParam(req, 'id');
     const batch = queryInt(req, 'batch', { min: 0, max: 100_000 });
-    if (batch !== undefined) {
+    if (batch !== undefined && (await port.locate(id)) !== 'restoring') {
       if ((await port.locate(id)) !== 'local') return notFound(res, id);
       const result = port.engine.evaluateBatch(id, batch);
       const verdict: Verdict = { ...toVerdict(result, port.specs.labelsFor(id)), sequence: port.tracker.latest(id)?.sequence ?? 0 };
@@ -126,6 +126,10 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
     const id = routeParam(req, 'id');
     const location = await port.locate(id);
     if (!location) return notFound(res, id);
+    if (location === 'restoring') {
+      res.status(503).set('Retry-After', '2').json({ error: `rollout "${id}" is being restored on this replica (its partition was just assigned here); retry shortly`, field: 'id', rollout: id });
+      return;
+    }
     if (location === 'remote') {
       res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica; ask the replica consuming its partition`, field: 'id', rollout: id });
       return;

@@ -12,8 +12,8 @@ export interface BatchHandlerOptions {
   logger: Logger;
   metrics: DetectorMetrics;
   consumerGroup: string;
-  /** Told which rollouts a batch touched (before they are evaluated). */
-  onTouched?: (rollouts: string[]) => void;
+  /** Told which rollouts a batch touched, and its partition (before they are evaluated). */
+  onTouched?: (rollouts: string[], partition: number) => void;
   retry?: Partial<RetryOptions>;
 }
 
@@ -54,7 +54,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const events = stored.map((d) => d.value.event);
     const touched = await stage('analyse', async () => ingest(events, stored, dead));
     for (const rollout of touched) tracker.claim(rollout);
-    options.onTouched?.(touched);
+    if (batch.length > 0) options.onTouched?.(touched, batch[0]!.partition);
     await stage('evaluate', () => tracker.evaluate(touched));
     // A person's override, routed here because this replica owns the rollout's partition: numbered
     // by the tracker (idempotent, so a redelivered batch does not apply it twice).
@@ -92,7 +92,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
   async function storeEvents(items: { message: ConsumedMessage; value: DecodedEvent }[], deadLetters: BusMessage[]) {
     if (items.length === 0) return items;
     try {
-      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value) as StoreDoc)), retryOptions);
+      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value, i.message.partition) as StoreDoc)), retryOptions);
       return items;
     } catch (error) {
       if (isRetriable(error)) throw error;
@@ -100,7 +100,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const accepted: typeof items = [];
     for (const item of items) {
       try {
-        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value) as StoreDoc]), retryOptions);
+        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value, item.message.partition) as StoreDoc]), retryOptions);
         accepted.push(item);
       } catch (error) {
         if (isRetriable(error)) throw error;

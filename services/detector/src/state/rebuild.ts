@@ -11,18 +11,24 @@ export interface RebuildOptions {
   sinceMs: number;
   maxEvents: number;
   pageSize?: number;
+  /** Only events consumed from these `rollwatch.events` partitions (a replica restores what it owns). */
+  partitions?: number[];
+  /** Told each page's rollouts and partitions before they are ingested (mark them restoring). */
+  onPage?: (placements: Map<string, number>) => void;
 }
 
 export interface RebuildReport {
   specs: number;
   events: number;
   rollouts: string[];
+  /** Partition of each restored rollout (from its stored events). */
+  placements: Map<string, number>;
   truncated: boolean;
   durationMs: number;
 }
 
 /** Fields of the stored event document that are not part of event v1. */
-const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId'];
+const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId', 'partition'];
 
 /**
  * Rebuilds engine state after a restart from what the store already holds: registered specs, then
@@ -34,6 +40,8 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
   const { engine, store, specs, logger } = options;
   const registered = await specs.sync();
   for (const spec of registered) registerSafely(engine, spec, logger);
+  const placements = new Map<string, number>();
+  if (options.partitions?.length === 0) return { specs: registered.length, events: 0, rollouts: [], placements, truncated: false, durationMs: Date.now() - started };
 
   const pageSize = options.pageSize ?? 5000;
   let cursor = new Date(options.sinceMs).toISOString();
@@ -47,6 +55,7 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
       break;
     }
     const page = await store.search(INDICES.events, {
+      ...(options.partitions ? { filters: { partition: options.partitions } } : {}),
       range: { field: 'time', gte: cursor },
       sort: [
         { field: 'time', order: 'asc' },
@@ -56,6 +65,10 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
       size,
     });
     if (page.hits.length === 0) break;
+    const pagePlacements = new Map<string, number>();
+    for (const hit of page.hits) if (typeof hit.partition === 'number') pagePlacements.set(String(hit.rollout), hit.partition);
+    options.onPage?.(pagePlacements);
+    for (const [rollout, partition] of pagePlacements) placements.set(rollout, partition);
     ingestSafely(options.engine, page.hits.map(toEvent), logger);
     loaded += page.hits.length;
     // Page on (time, id): continue from the last time, skipping the documents already seen at it.
@@ -65,9 +78,9 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
     cursor = lastTime;
     if (page.hits.length < size) break;
   }
-  const rollouts = engine.rollouts().map((r) => r.rollout);
-  const report = { specs: registered.length, events: loaded, rollouts, truncated, durationMs: Date.now() - started };
-  logger.info({ specs: report.specs, events: loaded, rollouts: rollouts.length, truncated, durationMs: report.durationMs }, 'state rebuilt from store');
+  const rollouts = options.partitions ? [...placements.keys()] : engine.rollouts().map((r) => r.rollout);
+  const report = { specs: registered.length, events: loaded, rollouts, placements, truncated, durationMs: Date.now() - started };
+  logger.info({ specs: report.specs, events: loaded, rollouts: rollouts.length, partitions: options.partitions, truncated, durationMs: report.durationMs }, 'state rebuilt from store');
   return report;
 }
 
