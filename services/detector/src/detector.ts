@@ -196,6 +196,8 @@ export function createDetector(deps: DetectorDeps): Detector {
         },
       });
       const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
+      // Revoked while restoring: what was read for it is not ours to hold.
+      for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget?.(rollout);
       const at = now();
       for (const rollout of kept) {
         local.add(rollout);
