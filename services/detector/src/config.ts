@@ -46,6 +46,9 @@ export const detectorConfigSchema = z.object({
   DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back an assigned partition\'s state is restored.'),
   DETECTOR_SCORE_CHANGE_MIN: env.number(1).describe('A verdict is published when the decision or the set of failing signals changes, or the score moves by at least this much.'),
   DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store when partitions are assigned (0 disables the restore).'),
+  DETECTOR_CHECKPOINT_INTERVAL_MS: env
+    .int(60_000, 0)
+    .describe('How often each owned partition\'s engine state is checkpointed (index rollwatch-checkpoints, tagged with the partition offset it covers); a restore is the last checkpoint plus the events after it. 0 disables checkpoints.'),
   DETECTOR_CONSUMER_GROUP: z.string().default('rollwatch-detector').describe('Kafka consumer group (replicas of one detector share it).'),
   DETECTOR_FROM_BEGINNING: env.bool(true).describe('A new consumer group starts from the earliest retained event.'),
   DETECTOR_METRIC_PROVIDER: z

@@ -10,7 +10,8 @@ import { createMetricProvider } from './metric-providers/factory.js';
 import type { MetricProvider } from './metric-providers/interface.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
-import { lastStoredVerdict, rebuildFromStore, registerSafely, type RebuildReport } from './state/rebuild.js';
+import { Checkpointer } from './state/checkpoints.js';
+import { lastStoredVerdict, rebuildFromStore, registerSafely, replayFromOffset, type RebuildReport } from './state/rebuild.js';
 import { PartitionOwnership } from './state/ownership.js';
 import { SpecRegistry } from './state/specs.js';
 import { VerdictTracker } from './verdicts/tracker.js';
@@ -39,6 +40,8 @@ export interface Detector {
   stop(): Promise<void>;
   /** One periodic round now: sync registrations, evict, re-evaluate everything (tests, embedded mode). */
   tick(): Promise<void>;
+  /** Writes a checkpoint of every owned partition that changed (the timer does this every DETECTOR_CHECKPOINT_INTERVAL_MS). */
+  checkpoint(): Promise<number>;
   lastRebuild(): RebuildReport | undefined;
 }
 
@@ -72,6 +75,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const local = new Set<string>();
   /** The rollwatch.events partitions the group assigned to this replica, and where each rollout lives. */
   const ownership = new PartitionOwnership();
+  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now });
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {
@@ -99,6 +103,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   let subscription: Subscription | undefined;
   let evaluationTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
+  let checkpointTimer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let rebuild: RebuildReport | undefined;
   const abort = new AbortController();
@@ -183,18 +188,45 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
     ownership.assign(partitions);
     try {
-      const report = await rebuildFromStore({
+      const started = Date.now();
+      const placements = new Map<string, number>();
+      const place = (rollout: string, partition: number): void => {
+        placements.set(rollout, partition);
+        if (ownership.owns(partition)) ownership.place(rollout, partition);
+      };
+      // Last checkpoint + the events after its offset; a partition without one is rebuilt from its stored events.
+      const fromCheckpoint: number[] = [];
+      let events = 0;
+      if (checkpointer.enabled) {
+        for (const partition of partitions) {
+          const checkpoint = await checkpointer.load(partition);
+          if (!checkpoint) continue;
+          const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
+          for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
+          engine.restore!(snapshot);
+          const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS });
+          for (const [rollout, p] of replay.placements) place(rollout, p);
+          checkpointer.restoredTo(partition, replay.nextOffset);
+          events += replay.events;
+          fromCheckpoint.push(partition);
+        }
+      }
+      const rest = partitions.filter((p) => !fromCheckpoint.includes(p));
+      const rebuilt = rest.length === 0 ? undefined : await rebuildFromStore({
         engine,
         store,
         specs,
         logger,
         sinceMs: now() - config.DETECTOR_RETENTION_MS,
         maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
-        partitions,
-        onPage: (placements) => {
-          for (const [rollout, partition] of placements) if (ownership.owns(partition)) ownership.place(rollout, partition);
+        partitions: rest,
+        onPage: (page) => {
+          for (const [rollout, partition] of page) place(rollout, partition);
         },
       });
+      events += rebuilt?.events ?? 0;
+      const report: RebuildReport = { specs: rebuilt?.specs ?? 0, events, rollouts: [...placements.keys()], placements, truncated: rebuilt?.truncated ?? false, durationMs: Date.now() - started };
+      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, durationMs: report.durationMs }, 'partitions restored');
       const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
       // Revoked while restoring: what was read for it is not ours to hold.
       for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget?.(rollout);
@@ -222,6 +254,7 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   function dropPartitions(partitions: number[]): void {
     const dropped = ownership.revoke(partitions);
+    checkpointer.forget(partitions);
     for (const rollout of dropped) {
       if (!specs.get(rollout)) engine.forget?.(rollout);
       tracker.forget(rollout);
@@ -276,6 +309,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     logger,
     metrics,
     consumerGroup: config.DETECTOR_CONSUMER_GROUP,
+    onIngested: (partition, nextOffset) => checkpointer.noteIngested(partition, nextOffset),
     onTouched: (rollouts, partition) => {
       const at = now();
       for (const rollout of rollouts) {
@@ -321,6 +355,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     tracker,
     metrics,
     tick,
+    checkpoint: () => checkpointer.checkpoint(),
     lastRebuild: () => rebuild,
     async start() {
       await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000, signal: abort.signal });
@@ -337,6 +372,12 @@ export function createDetector(deps: DetectorDeps): Detector {
       await Promise.race([joined.promise, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
       evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
       evaluationTimer.unref();
+      if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0 && checkpointer.enabled) {
+        checkpointTimer = setInterval(() => {
+          checkpointer.checkpoint().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'checkpoint failed; retrying next interval'));
+        }, config.DETECTOR_CHECKPOINT_INTERVAL_MS);
+        checkpointTimer.unref();
+      }
       if (poller.enabled) {
         pollTimer = setInterval(() => {
           poller.poll(abort.signal).catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'metric polling failed'));
@@ -351,7 +392,10 @@ export function createDetector(deps: DetectorDeps): Detector {
       abort.abort();
       if (evaluationTimer) clearInterval(evaluationTimer);
       if (pollTimer) clearInterval(pollTimer);
+      if (checkpointTimer) clearInterval(checkpointTimer);
       closeStreams();
+      // A graceful stop leaves a fresh checkpoint for whoever is assigned these partitions next.
+      if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0) await checkpointer.checkpoint().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'final checkpoint failed'));
       await subscription?.stop();
       subscription = undefined;
       await ticking;

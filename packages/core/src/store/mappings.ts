@@ -35,6 +35,8 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     templateId: { type: 'keyword' },
     /** The rollwatch.events partition it was consumed from (the detector that owns it restores from it). */
     partition: { type: 'integer' },
+    /** Its offset in that partition (a restore replays what follows its checkpoint's offset). */
+    offset: { type: 'long' },
     hostAttributes: { type: 'object', dynamic: true },
     labels: { type: 'object', dynamic: true },
   }, { refresh_interval: '1s' }),
@@ -99,5 +101,15 @@ export const INDEX_TEMPLATES: Record<string, { index_patterns: string[]; templat
     endsAt: { type: 'date' },
     comment: { type: 'text' },
     matchers: { type: 'object', enabled: false },
+  }),
+  [INDICES.checkpoints]: indexTemplate(INDICES.checkpoints, {
+    id: { type: 'keyword' },
+    group: { type: 'keyword' },
+    partition: { type: 'integer' },
+    offset: { type: 'long' },
+    rollouts: { type: 'integer' },
+    at: { type: 'date' },
+    // The engine snapshot as JSON text: stored, never indexed.
+    snapshot: { type: 'text', index: false },
   }),
 };

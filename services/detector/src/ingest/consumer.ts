@@ -14,6 +14,11 @@ export interface BatchHandlerOptions {
   consumerGroup: string;
   /** Told which rollouts a batch touched, and its partition (before they are evaluated). */
   onTouched?: (rollouts: string[], partition: number) => void;
+  /**
+   * Told, synchronously right after the engine ingested a batch, the next offset of its partition:
+   * the engine state now covers everything before it (what a checkpoint records).
+   */
+  onIngested?: (partition: number, nextOffset: number) => void;
   retry?: Partial<RetryOptions>;
 }
 
@@ -52,7 +57,12 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
 
     const stored = await stage('store', () => storeEvents(decoded, dead));
     const events = stored.map((d) => d.value.event);
-    const touched = await stage('analyse', async () => ingest(events, stored, dead));
+    const touched = await stage('analyse', async () => {
+      const result = ingest(events, stored, dead);
+      const last = batch[batch.length - 1];
+      if (last) options.onIngested?.(last.partition, Number(last.offset) + 1);
+      return result;
+    });
     for (const rollout of touched) tracker.claim(rollout);
     if (batch.length > 0) options.onTouched?.(touched, batch[0]!.partition);
     await stage('evaluate', () => tracker.evaluate(touched));
@@ -92,7 +102,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
   async function storeEvents(items: { message: ConsumedMessage; value: DecodedEvent }[], deadLetters: BusMessage[]) {
     if (items.length === 0) return items;
     try {
-      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value, i.message.partition) as StoreDoc)), retryOptions);
+      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value, i.message) as StoreDoc)), retryOptions);
       return items;
     } catch (error) {
       if (isRetriable(error)) throw error;
@@ -100,7 +110,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const accepted: typeof items = [];
     for (const item of items) {
       try {
-        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value, item.message.partition) as StoreDoc]), retryOptions);
+        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value, item.message) as StoreDoc]), retryOptions);
         accepted.push(item);
       } catch (error) {
         if (isRetriable(error)) throw error;

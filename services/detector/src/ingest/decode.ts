@@ -40,9 +40,12 @@ export function decodeMessage(message: Pick<ConsumedMessage, 'value'>): DecodeRe
  * The document stored in `rollwatch-events` (id = event id, so a replay overwrites, never duplicates).
  * `partition` is where it was consumed from: the replica assigned that partition restores from it.
  */
-export function eventDocument(decoded: DecodedEvent, partition?: number): Record<string, unknown> & { id: string } {
+export function eventDocument(decoded: DecodedEvent, position?: { partition: number; offset: string }): Record<string, unknown> & { id: string } {
   const doc: Record<string, unknown> & { id: string } = decoded.receivedAt ? { ...decoded.event, receivedAt: decoded.receivedAt } : { ...decoded.event };
-  if (partition !== undefined) doc.partition = partition;
+  if (position) {
+    doc.partition = position.partition;
+    doc.offset = Number(position.offset);
+  }
   return doc;
 }
 

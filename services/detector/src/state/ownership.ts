@@ -55,6 +55,11 @@ export class PartitionOwnership {
     this.rolloutsOf.get(known)?.delete(rollout);
   }
 
+  /** The rollouts known to live on a partition. */
+  rolloutsIn(partition: number): string[] {
+    return [...(this.rolloutsOf.get(partition) ?? [])];
+  }
+
   owns(partition: number): boolean {
     return this.owned.has(partition);
   }

@@ -28,7 +28,7 @@ export interface RebuildReport {
 }
 
 /** Fields of the stored event document that are not part of event v1. */
-const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId', 'partition'];
+const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId', 'partition', 'offset'];
 
 /**
  * Rebuilds engine state after a restart from what the store already holds: registered specs, then
@@ -128,4 +128,25 @@ export async function lastStoredVerdict(store: Store, rollout: string): Promise<
   const { id: _id, publishedAt: _publishedAt, ...rest } = doc;
   const parsed = verdictSchema.safeParse(rest);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Replays one partition's stored events from `fromOffset` on, in offset order (what a checkpoint
+ * does not cover yet). Returns how many were replayed, the next offset, and where rollouts live.
+ */
+export async function replayFromOffset(options: { engine: AnalysisEngine; store: Store; logger: Logger; partition: number; fromOffset: number; maxEvents: number; pageSize?: number }): Promise<{ events: number; nextOffset: number; placements: Map<string, number> }> {
+  const { engine, store, logger, partition } = options;
+  const pageSize = options.pageSize ?? 5000;
+  const placements = new Map<string, number>();
+  let next = options.fromOffset;
+  let events = 0;
+  while (events < options.maxEvents) {
+    const page = await store.search(INDICES.events, { filters: { partition }, range: { field: 'offset', gte: next }, sort: [{ field: 'offset', order: 'asc' }], size: Math.min(pageSize, options.maxEvents - events) });
+    if (page.hits.length === 0) break;
+    for (const hit of page.hits) placements.set(String(hit.rollout), partition);
+    ingestSafely(engine, page.hits.map(toEvent), logger);
+    events += page.hits.length;
+    next = Number(page.hits[page.hits.length - 1]!.offset) + 1;
+  }
+  return { events, nextOffset: next, placements };
 }
