@@ -12,6 +12,7 @@ import type { IngestResult } from './sections/ingest.js';
 import { measureJudgeCost, type JudgeCostRow } from './sections/judge-cost.js';
 import type { LatencyResult } from './sections/latency.js';
 import type { QualityResult } from './sections/quality.js';
+import { measureRestore, type RestoreResult } from './sections/restore.js';
 import { measureTemplateAccuracy, type TemplateAccuracyResult } from './sections/templates.js';
 
 export interface BenchIo {
@@ -36,6 +37,7 @@ export interface BenchResults {
     templates?: Outcome<TemplateAccuracyResult>;
     judge?: Outcome<JudgeCostRow[]>;
     memory?: Outcome<{ perRollout: EngineMemoryResult; concurrent: EngineMemoryResult }>;
+    restore?: Outcome<RestoreResult[]>;
     quality?: Outcome<QualityResult>;
     ingest?: Outcome<IngestResult>;
     latency?: Outcome<LatencyResult>;
@@ -68,6 +70,8 @@ function estimateSeconds(section: Section, plan: BenchPlan): number {
       return plan.judgeSamples.length * 1.5;
     case 'memory':
       return 5 + plan.concurrentRollouts / 1000;
+    case 'restore':
+      return plan.quick ? 20 : 120;
     case 'quality':
       return 5 + plan.suiteSize / 20;
     case 'ingest':
@@ -141,6 +145,8 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
       perRollout: measureEngineMemory(Math.min(1_000, plan.concurrentRollouts)),
       concurrent: measureEngineMemory(plan.concurrentRollouts),
     }));
+    // Restore cost against history length: 5 minutes and 1 hour of events per rollout.
+    await runSection('restore', async () => [1, 12].map((blocks) => measureRestore(plan.quick ? 50 : 200, blocks, 13, plan.quick ? 1 : 2)));
     await runSection('quality', async () => {
       const { measureQuality } = await import('./sections/quality.js');
       return measureQuality(plan.suiteSize, plan.seed);
