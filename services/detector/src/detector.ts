@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { COMMAND_HEADER, TOPICS, ValidationError, errorMessage, retryThrowing, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type Subscription, type Verdict } from '@rollwatch/core';
+import { COMMAND_HEADER, INDICES, TOPICS, ValidationError, errorMessage, retryThrowing, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type Subscription, type Verdict } from '@rollwatch/core';
 import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
@@ -160,6 +160,20 @@ export function createDetector(deps: DetectorDeps): Detector {
       tracker.claim(spec.id);
       await tracker.evaluate([spec.id]);
       return { created, verdict: tracker.latest(spec.id) };
+    },
+    async checkpointEngine(rollout) {
+      if (!checkpointer.enabled) return undefined;
+      const hit = (await store.search(INDICES.events, { filters: { rollout }, size: 1 })).hits[0];
+      if (typeof hit?.partition !== 'number') return undefined;
+      const checkpoint = await checkpointer.load(hit.partition);
+      if (!checkpoint) return undefined;
+      const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
+      snapshot.rollouts = (snapshot.rollouts ?? []).filter((r) => r.state.id === rollout);
+      if (snapshot.rollouts.length === 0) return undefined;
+      const scratch = createDefaultEngine(config);
+      if (typeof scratch.restore !== 'function') return undefined;
+      scratch.restore(snapshot);
+      return { engine: scratch, at: checkpoint.at };
     },
     async override(rollout, request) {
       if (!(await port.locate(rollout)) && !specs.get(rollout)) return undefined;

@@ -19,6 +19,8 @@ export interface DetectorPort extends OverridePort {
   locate(rollout: string): Promise<RolloutLocation | undefined>;
   /** Latest verdict: local evaluation, else the last one stored by whichever replica owns it. */
   verdict(rollout: string): Promise<Verdict | undefined>;
+  /** An engine holding only this rollout, restored from its partition's last checkpoint (for a rollout another replica owns). */
+  checkpointEngine?(rollout: string): Promise<{ engine: AnalysisEngine; at: string } | undefined>;
   /** Validates with the engine, persists, evaluates. Throws ValidationError on a bad spec. */
   register(spec: RolloutSpec): Promise<{ created: boolean; verdict: Verdict | undefined }>;
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { INDICES, jsonBody, requireAuth, type AuthTokens, type Decision, type Verdict } from '@rollwatch/core';
-import type { RolloutSummary, TemplateRow } from '@rollwatch/analysis';
+import type { AnalysisEngine, RolloutSummary, TemplateRow } from '@rollwatch/analysis';
 import { parseRolloutSpec } from '../state/specs.js';
 import { toVerdict } from '../verdicts/change.js';
 import { pagination, queryInt, routeParam } from './params.js';
@@ -122,7 +122,7 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.get('/rollouts/:id/verdict', read, answer(() => 200));
   router.get('/rollouts/:id/gate', read, answer((decision) => GATE_STATUS[decision]));
 
-  const local = (handler: (id: string, req: Request, res: Response) => unknown) => async (req: Request, res: Response) => {
+  const local = (handler: (id: string, req: Request, res: Response, engine: AnalysisEngine) => unknown) => async (req: Request, res: Response) => {
     const id = routeParam(req, 'id');
     const location = await port.locate(id);
     if (!location) return notFound(res, id);
@@ -131,19 +131,26 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
       return;
     }
     if (location === 'remote') {
-      res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica; ask the replica consuming its partition`, field: 'id', rollout: id });
+      // Another replica owns it: answer from its partition's last checkpoint (as of that checkpoint).
+      const fromCheckpoint = await port.checkpointEngine?.(id);
+      if (!fromCheckpoint) {
+        res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica and has no checkpoint yet; ask the replica consuming its partition`, field: 'id', rollout: id });
+        return;
+      }
+      res.set('X-Rollwatch-Served-From', `checkpoint ${fromCheckpoint.at}`);
+      await handler(id, req, res, fromCheckpoint.engine);
       return;
     }
-    await handler(id, req, res);
+    await handler(id, req, res, port.engine);
   };
 
-  router.get('/rollouts/:id/series', read, local((id, _req, res) => res.json({ rollout: id, series: port.engine.series(id) })));
+  router.get('/rollouts/:id/series', read, local((id, _req, res, engine) => res.json({ rollout: id, series: engine.series(id) })));
 
   router.get(
     '/rollouts/:id/hosts',
     read,
-    local((id, _req, res) => {
-      const rows = port.engine.hostInventory(id);
+    local((id, _req, res, engine) => {
+      const rows = engine.hostInventory(id);
       res.json({ rollout: id, attributes: rows, warnings: mixedEnvironmentWarnings(rows) });
     }),
   );
@@ -151,13 +158,13 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.get(
     '/rollouts/:id/templates',
     read,
-    local((id, _req, res) => {
-      const engine = port.engine as Partial<TemplateCapable>;
+    local((id, _req, res, analysis) => {
+      const engine = analysis as Partial<TemplateCapable>;
       if (typeof engine.templates !== 'function') {
         res.status(501).json({ error: 'the analysis engine in this build does not expose log templates', field: 'id' });
         return;
       }
-      const summary = port.engine.rollouts().find((r) => r.rollout === id);
+      const summary = analysis.rollouts().find((r) => r.rollout === id);
       res.json({ rollout: id, firstEventAt: summary?.firstEventAt ?? null, lastEventAt: summary?.lastEventAt ?? null, templates: templateTable(engine.templates(id), summary?.firstEventAt ?? null, summary?.lastEventAt ?? null) });
     }),
   );

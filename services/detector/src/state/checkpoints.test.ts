@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { INDICES, MemoryBus, MemoryStore } from '@rollwatch/core';
+import { INDICES, MemoryBus, MemoryStore, type Bus } from '@rollwatch/core';
 import { createDefaultEngine } from '../engine.js';
 import { crashLoop, event, publishEvents, startHarness, waitUntil } from '../testing/harness.js';
 
@@ -49,6 +49,37 @@ describe('checkpoints', () => {
       for (const r of rollouts) assert.equal(rebuilt.detector.tracker.latest(r)?.score, before.get(r)!.score, r);
     } finally {
       await rebuilt.close();
+    }
+  });
+
+  it('a replica that does not own a rollout answers /series, /hosts, /templates from its partition\'s last checkpoint', async () => {
+    const bus = new MemoryBus(2);
+    const store = new MemoryStore();
+    const owner = await startHarness({ bus, store, engine: engine(), config: { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 } });
+    // A member the group assigned nothing (more replicas than partitions): it owns no rollout.
+    const idle: Bus = Object.assign(Object.create(bus) as Bus, {
+      subscribe: async (options: Parameters<Bus['subscribe']>[0]) => {
+        for (const topic of options.topics) await options.partitions?.assigned(topic, []);
+        return { stop: async () => undefined };
+      },
+    });
+    const other = await startHarness({ bus: idle, store, engine: engine(), config: { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 } });
+    try {
+      await publishEvents(bus, crashLoop('cp/remote', 3));
+      await waitUntil('analysed by the owner', () => owner.detector.tracker.latest('cp/remote')?.decision === 'no-go');
+      const url = `${other.url}/api/v1/rollouts/cp%2Fremote`;
+      assert.equal((await fetch(`${url}/series`)).status, 404, 'no checkpoint yet: nothing to answer from');
+      await owner.detector.checkpoint();
+      const fromOwner = (await (await fetch(`${owner.url}/api/v1/rollouts/cp%2Fremote/series`)).json()) as unknown;
+      for (const path of ['series', 'hosts', 'templates']) {
+        const answer = await fetch(`${url}/${path}`);
+        assert.equal(answer.status, 200, path);
+        assert.match(answer.headers.get('x-rollwatch-served-from') ?? '', /^checkpoint /);
+        if (path === 'series') assert.deepEqual(await answer.json(), fromOwner);
+      }
+    } finally {
+      await other.close();
+      await owner.close();
     }
   });
 });
