@@ -79,8 +79,10 @@ export interface AnalysisEngine {
   rollouts(): RolloutSummary[];
   series(rollout: string): SignalSeries[];
   hostInventory(rollout: string): HostAttributeRow[];
-  /** Serialisable state for checkpoints; restore(snapshot) gives an engine with equal verdicts. */
-  snapshot(): unknown;
+  /** Serialisable state for checkpoints (of every rollout, or only the given ones); restore(snapshot) gives an engine with equal verdicts. */
+  snapshot(only?: Iterable<string>): unknown;
+  /** Adds the rollouts of a snapshot() to this engine (replacing their state if present). */
+  restore?(snapshot: unknown): void;
   /** Drops rollouts whose last event is older than the retention (bounded memory). */
   evict(olderThanMs: number): string[];
   /** Drops one rollout's state (the detector evicts by arrival time, not event time). */

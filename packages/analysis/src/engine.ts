@@ -239,8 +239,11 @@ export class Engine implements AnalysisEngine {
     return state ? templateTable(state) : [];
   }
 
-  snapshot(): EngineSnapshot {
+  /** The state of every rollout, or only of `only` (a detector checkpoints one partition's rollouts). */
+  snapshot(only?: Iterable<string>): EngineSnapshot {
+    const wanted = only ? new Set(only) : undefined;
     const rollouts = [...this.states.values()]
+      .filter((state) => !wanted || wanted.has(state.id))
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((state) => {
         const windows: SerialisedState['windows'] = {};

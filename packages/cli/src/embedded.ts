@@ -85,8 +85,6 @@ export async function startServices(options: StartOptions = {}): Promise<Running
       });
       started.push({ name: 'alerts', stop: () => alerts.stop() });
       ports.alerts = port;
-      // The dashboard's override button forwards to alerts: point it at the port alerts really got.
-      detectorConfig.DETECTOR_ALERTS_URL = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     }
     if (services.includes('ingest')) {
       const ingest = createIngest({ config: ingestConfig, bus, logger: logger.child({ service: 'ingest' }), registry: createRegistry('ingest') });

@@ -76,7 +76,7 @@ function storageConfigShape() {
     ELASTICSEARCH_ROLLOVER_MAX_AGE: z.string().default('1d').superRefine(checked(durationMs)).describe('Roll a data stream over after this age (ILM and `rollwatch` lifecycles).'),
     ELASTICSEARCH_ROLLOVER_MAX_SIZE: z.string().regex(/^\d+(b|kb|mb|gb|tb)$/, 'an Elasticsearch byte size like 50gb').default('50gb').describe('Roll a data stream over when a primary shard reaches this size (ILM and `rollwatch` lifecycles).'),
     ELASTICSEARCH_LIFECYCLE_POLL: z.string().default('5m').superRefine(checked(durationMs)).describe('How often the `rollwatch` lifecycle checks rollover and retention.'),
-    ELASTICSEARCH_SHARDS: z.string().default('1').superRefine(checked((v) => parsePerFamily(v, 1))).describe('Primary shards per index family: `N` or `events=6,anomalies=2` (families: events, anomalies, actions, verdicts, rollouts, silences).'),
+    ELASTICSEARCH_SHARDS: z.string().default('1').superRefine(checked((v) => parsePerFamily(v, 1))).describe('Primary shards per index family: `N` or `events=6,anomalies=2` (families: events, anomalies, actions, verdicts, rollouts, silences, checkpoints).'),
     ELASTICSEARCH_REPLICAS: z.string().default('1').superRefine(checked((v) => parsePerFamily(v, 1))).describe('Replicas per index family, same syntax (0 on a single node: the compose stack, `npm run stack`, tests).'),
   };
 }

@@ -21,4 +21,6 @@ export const INDICES = {
   rollouts: 'rollwatch-rollouts',
   /** Alert silences (they survive restarts). */
   silences: 'rollwatch-silences',
+  /** Detector checkpoints: per consumer group and partition, an engine snapshot and the offset it covers. */
+  checkpoints: 'rollwatch-checkpoints',
 } as const;

@@ -44,8 +44,6 @@ before(async () => {
     DETECTOR_EVALUATION_INTERVAL_MS: '1000',
   };
   stack = await startServices({ env, ports: { ingest: 0, detector: 0, alerts: 0 } });
-  // The detector forwards overrides to alerts; its port is only known now (read per request).
-  process.env.DETECTOR_ALERTS_URL = url('alerts', '');
   base = url('detector', '');
   browser = await launchBrowser();
   browser.page.on('dialog', (dialog) => void dialog.accept());

@@ -103,13 +103,13 @@ test('a crash-looping, OOM-killed canary turns no-go within seconds, and the gat
   assert.equal((await fetch(url('detector', `/api/v1/rollouts/${rollout}/gate`))).status, 409);
 });
 
-test('a person overriding a no-go through the alerts API changes the detector verdict, and it sticks', async () => {
+test('a person overriding a no-go through the detector API changes the verdict, and it sticks', async () => {
   const rollout = `override-${Date.now()}`;
   const now = Date.now();
   const oom = (i: number) => ({ rollout, time: now - 20_000 + i * 1000, group: 'canary', type: 'oom_killed', instance: 'c1', exitCode: 137 });
   await fetch(url('ingest', '/api/v1/events'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ rollout, time: now - 30_000, group: 'baseline', type: 'container_start', instance: 'b1' }, oom(0)]) });
   await eventually(async () => ((await fetch(url('detector', `/api/v1/rollouts/${rollout}/gate`))).status === 409 ? true : undefined), 10_000);
-  const res = await fetch(url('alerts', `/api/v1/rollouts/${rollout}/override`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'go', reason: 'known flaky OOM on the load-test pod', by: 'ana' }) });
+  const res = await fetch(url('detector', `/api/v1/rollouts/${rollout}/override`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'go', reason: 'known flaky OOM on the load-test pod', by: 'ana' }) });
   assert.ok(res.status === 202 || res.status === 200, `override answered ${res.status}: ${await res.clone().text()}`);
   const overridden = await eventually(async () => {
     const v = (await (await fetch(url('detector', `/api/v1/rollouts/${rollout}/verdict`))).json()) as { decision: string; overridden?: { by: string }; sequence: number };

@@ -32,7 +32,7 @@ function newStore(storage: Partial<StorageSettings> = {}, prefix = `s${randomUUI
 }
 
 function zero(): StorageSettings['replicas'] {
-  return { events: 0, anomalies: 0, actions: 0, verdicts: 0, rollouts: 0, silences: 0 };
+  return { events: 0, anomalies: 0, actions: 0, verdicts: 0, rollouts: 0, silences: 0, checkpoints: 0 };
 }
 
 function event(rollout: string, i: number, id = `${rollout}-e${i}`): StoreDoc {
@@ -64,7 +64,7 @@ describe('Elasticsearch storage: data streams on the test kit cluster', () => {
   });
 
   it('time series are data streams, the rest regular indices, with the configured shards and replicas', async () => {
-    const { store, prefix } = newStore({ shards: { events: 2, anomalies: 1, actions: 1, verdicts: 3, rollouts: 1, silences: 1 }, replicas: { ...zero(), anomalies: 1 } });
+    const { store, prefix } = newStore({ shards: { events: 2, anomalies: 1, actions: 1, verdicts: 3, rollouts: 1, silences: 1, checkpoints: 1 }, replicas: { ...zero(), anomalies: 1 } });
     await store.ensureIndices();
     await store.put(INDICES.events, [event('r1', 1)]);
     await store.put(INDICES.anomalies, [{ id: 'a1', rollout: 'r1', signal: 'oom', detectedAt: new Date().toISOString(), canary: 1 }]);

@@ -1,4 +1,5 @@
 import { retryThrowing, TOPICS, verdictSchema, type Bus, type ConsumedMessage, type Logger, type Verdict } from '@rollwatch/core';
+import { newDoc, type AuditLog } from './exactly-once/audit.js';
 import type { ActionExecutor } from './exactly-once/executor.js';
 import type { KeyedLock } from './exactly-once/keyed-lock.js';
 import type { RolloutStateStore } from './exactly-once/state-store.js';
@@ -9,6 +10,7 @@ import type { ActionOutcome, PlannedAction } from './policy/types.js';
 export interface ProcessorOptions {
   bus: Bus;
   executor: ActionExecutor;
+  audit: AuditLog;
   states: RolloutStateStore;
   lock: KeyedLock;
   context: () => PlanContext;
@@ -42,7 +44,7 @@ export class VerdictProcessor {
     await Promise.all(workers);
   }
 
-  /** Handles one verdict for its rollout (also used for overrides read back from the topic). */
+  /** Handles one verdict for its rollout (a person's override is a verdict too, numbered by the detector). */
   handleVerdict(verdict: Verdict): Promise<ActionOutcome[]> {
     const { lock, states, metrics, logger } = this.options;
     return lock.run(verdict.rollout, async () => {
@@ -58,6 +60,7 @@ export class VerdictProcessor {
       }
       metrics.verdicts.inc({ result: 'transition' });
       logger.info({ rollout: verdict.rollout, sequence: verdict.sequence, transition: plan.transition, actions: plan.actions.map(describe) }, 'rollout transition');
+      if (verdict.overridden) await this.auditOverride(verdict, state.lastDecision, ctx.now);
       const outcomes = await this.runAll(plan.actions);
       const followUps = planFollowUps(state, outcomes, ctx.routes);
       for (const outcome of await this.runAll(followUps)) outcomes.push(outcome);
@@ -67,6 +70,22 @@ export class VerdictProcessor {
     function describe(a: PlannedAction): string {
       return `${a.kind}:${a.target}${a.suppressed ? `(${a.suppressed.status})` : a.dryRun ? '(dry-run)' : ''}`;
     }
+  }
+
+  /**
+   * Records who forced the decision and why, as an `override` action: its id comes from (rollout,
+   * sequence), so a redelivered verdict rewrites the same record rather than adding one.
+   */
+  private async auditOverride(verdict: Verdict, previousDecision: Verdict['decision'] | null, now: Date): Promise<void> {
+    const by = verdict.overridden!;
+    const doc = {
+      ...newDoc({ kind: 'override', target: 'api', route: '-', verdict, previousDecision, reason: `forced ${verdict.decision}: ${by.reason}`, dryRun: false, startsAt: by.at, by: by.by }, 'succeeded', now),
+      responseCode: 202,
+    };
+    const known = await this.options.audit.get(doc.id);
+    await this.options.audit.write(known ? { ...doc, at: known.at } : doc);
+    await this.options.audit.publish(known ? { ...doc, at: known.at } : doc);
+    if (!known) this.options.metrics.actions.inc({ target: 'api', kind: 'override', status: 'succeeded' });
   }
 
   private runAll(actions: PlannedAction[]): Promise<ActionOutcome[]> {

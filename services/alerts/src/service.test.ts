@@ -271,8 +271,6 @@ describe('alerts API', () => {
       ['POST', '/api/v1/silences', { matchers: { rollout: 'x' }, createdBy: 'a', comment: 'c' }, 'endsAt'],
       ['POST', '/api/v1/silences', { matchers: { rollout: 'x' }, duration: '1h', comment: 'c' }, 'createdBy'],
       ['POST', '/api/v1/silences', '{"matchers":', 'body'],
-      ['POST', '/api/v1/rollouts/x/override', { decision: 'maybe', reason: 'r', by: 'b' }, 'decision'],
-      ['POST', '/api/v1/rollouts/x/override', { decision: 'go', by: 'b' }, 'reason'],
       ['POST', '/api/v1/dlq/replay', { limit: -1 }, 'limit'],
       ['GET', '/api/v1/actions?size=9999', undefined, 'size'],
     ];
@@ -308,25 +306,24 @@ describe('alerts API', () => {
     assert.ok(one.json.items.every((d: ActionDoc) => d.rollout === 'page-1'));
   });
 
-  it('override: forced no-go acts, forced go resumes; both audited with who and why and published as verdicts', async () => {
+  it('override: a forced verdict (numbered by the detector) acts and is audited with who and why, once; alerts publishes no verdicts', async () => {
     const h = await harness({ ALERTS_ON_NO_GO: 'pause' });
-    await h.service.handleVerdict(verdict({ rollout: 'ovr', decision: 'go', sequence: 5, labels: { team: 'payments' } }));
-    const forced = await call(h, 'POST', '/api/v1/rollouts/ovr/override', { decision: 'no-go', reason: 'customers report errors', by: 'ana' });
-    assert.equal(forced.status, 202);
-    assert.equal(forced.json.verdict.sequence, 6);
-    assert.deepEqual(forced.json.verdict.labels, { team: 'payments' });
-    assert.equal(forced.json.action.kind, 'override');
-    assert.equal(forced.json.action.by, 'ana');
+    await publish(h, verdict({ rollout: 'ovr', decision: 'go', sequence: 5, labels: { team: 'payments' } }));
+    const forced = verdict({ rollout: 'ovr', decision: 'no-go', sequence: 6, labels: { team: 'payments' }, overridden: { by: 'ana', reason: 'customers report errors', at: new Date().toISOString() } });
+    await publish(h, forced);
     await eventually('forced no-go paused the rollout', async () => (await docs(h, 'ovr')).some((d) => d.kind === 'pause' && d.status === 'succeeded'));
-    const released = await call(h, 'POST', '/api/v1/rollouts/ovr/override', { decision: 'go', reason: 'false alarm', by: 'bo' });
-    assert.equal(released.json.verdict.sequence, 7);
+    await publish(h, verdict({ rollout: 'ovr', decision: 'go', sequence: 7, overridden: { by: 'bo', reason: 'false alarm', at: new Date().toISOString() } }));
     await eventually('forced go resumed it', async () => (await docs(h, 'ovr')).some((d) => d.kind === 'resume' && d.status === 'succeeded'));
-    const published = h.published(TOPICS.verdicts).map((m) => verdictSchema.parse(JSON.parse(m.value))).filter((v) => v.overridden);
-    assert.deepEqual(published.map((v) => [v.decision, v.sequence, v.overridden!.by]), [['no-go', 6, 'ana'], ['go', 7, 'bo']]);
-    // A detector verdict computed before the override (older sequence) no longer acts.
-    await h.service.handleVerdict(verdict({ rollout: 'ovr', sequence: 6 }));
+    // A redelivered override is stale: no second pause, no second audit record.
+    await h.service.handleVerdict(forced);
     assert.equal((await docs(h, 'ovr')).filter((d) => d.kind === 'pause').length, 1);
     const overrides = (await docs(h, 'ovr')).filter((d) => d.kind === 'override');
-    assert.deepEqual(overrides.map((d) => d.by).sort(), ['ana', 'bo']);
+    assert.deepEqual(overrides.map((d) => [d.by, d.verdictSequence, d.status]).sort(), [['ana', 6, 'succeeded'], ['bo', 7, 'succeeded']]);
+    await eventually('override records on rollwatch.actions', async () => h.published(TOPICS.actions).filter((m) => actionRecordSchema.parse(JSON.parse(m.value)).kind === 'override').length === 2);
+    // One writer of verdicts: everything on the topic came from the test (the detector's role).
+    assert.deepEqual(h.published(TOPICS.verdicts).map((m) => verdictSchema.parse(JSON.parse(m.value)).sequence), [5, 6, 7]);
+    const moved = await call(h, 'POST', '/api/v1/rollouts/ovr/override', { decision: 'go', reason: 'r', by: 'b' });
+    assert.equal(moved.status, 410);
+    assert.match(moved.json.error, /detector/);
   });
 });

@@ -10,7 +10,6 @@ import {
   listen,
   retryThrowing,
   TOPICS,
-  verdictSchema,
   type Bus,
   type Logger,
   type Registry,
@@ -20,9 +19,9 @@ import {
 } from '@rollwatch/core';
 import { createActuator } from './actuators/factory.js';
 import { parseTargetAllowlist } from './policy/target-allowlist.js';
-import { alertsRouter, type OverrideRequest } from './api/router.js';
+import { alertsRouter } from './api/router.js';
 import type { AlertsConfig } from './config.js';
-import { actionId, AuditLog, newDoc, type ActionDoc } from './exactly-once/audit.js';
+import { actionId, AuditLog } from './exactly-once/audit.js';
 import { ActionExecutor, type ExecutorHooks } from './exactly-once/executor.js';
 import { KeyedLock } from './exactly-once/keyed-lock.js';
 import { replayDeadLetters } from './exactly-once/replay.js';
@@ -118,49 +117,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
   });
   const alertmanager = notifiers.get('alertmanager');
   if (alertmanager) resender = new AlertmanagerResender({ notifier: alertmanager, states, lock, links, logger });
-  const processor = new VerdictProcessor({ bus, executor, states, lock, context, metrics, logger, signal: shutdown.signal });
-
-  /** A person forces go/no-go: audit who and why, then publish a verdict every consumer sees. */
-  async function override(rollout: string, request: OverrideRequest): Promise<{ verdict: Verdict; action: ReturnType<typeof publicDoc> }> {
-    return lock.run(`override:${rollout}`, async () => {
-      const state = await states.load(rollout);
-      const latest = await store
-        .search(INDICES.verdicts, { filters: { rollout }, sort: [{ field: 'sequence', order: 'desc' }], size: 1 })
-        .then((r) => r.hits[0] as (Verdict & { id: string }) | undefined)
-        .catch(() => undefined);
-      const base = latest && (!state.lastVerdict || latest.sequence > state.lastVerdict.sequence) ? verdictSchema.parse(latest) : state.lastVerdict;
-      const now = new Date().toISOString();
-      const verdict: Verdict = verdictSchema.parse({
-        rollout,
-        service: base?.service,
-        labels: base?.labels,
-        decision: request.decision,
-        score: base?.score ?? null,
-        reasons: [{ signal: 'override', severity: request.decision === 'no-go' ? 'critical' : 'info', message: `forced ${request.decision} by ${request.by}: ${request.reason}` }, ...(base?.reasons ?? [])],
-        evaluatedAt: now,
-        sequence: Math.max(state.lastSequence, base?.sequence ?? -1) + 1,
-        noGoAt: request.decision === 'no-go' ? (base?.noGoAt ?? now) : null,
-        cause: base?.cause,
-        overridden: { by: request.by, reason: request.reason, at: now },
-      });
-      const doc: ActionDoc = {
-        ...newDoc({ kind: 'override', target: 'api', route: '-', verdict, previousDecision: state.lastDecision, reason: `forced ${request.decision}: ${request.reason}`, dryRun: false, startsAt: now, by: request.by }, 'succeeded', new Date()),
-        responseCode: 202,
-      };
-      await audit.write(doc);
-      await audit.publish(doc);
-      metrics.actions.inc({ target: 'api', kind: 'override', status: 'succeeded' });
-      // The verdict topic is the one path: alerts acts on it when it reads it back, the detector and
-      // dashboard see the override too.
-      await retryThrowing(() => bus.publish(TOPICS.verdicts, [{ key: rollout, value: JSON.stringify(verdict), headers: { 'rollwatch-sequence': String(verdict.sequence), 'rollwatch-override': request.by } }]), {
-        maxAttempts: 5,
-        initialDelayMs: 100,
-        maxDelayMs: 2000,
-      });
-      logger.info({ rollout, decision: request.decision, by: request.by, sequence: verdict.sequence }, 'override published');
-      return { verdict, action: publicDoc(doc) };
-    });
-  }
+  const processor = new VerdictProcessor({ bus, executor, audit, states, lock, context, metrics, logger, signal: shutdown.signal });
 
   const app = createServiceApp({
     service: 'alerts',
@@ -177,7 +134,6 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
       store,
       silences,
       replay: (filter) => replayDeadLetters({ store, executor, lock, states, logger }, filter),
-      override,
     }),
   );
   // Unknown routes answer JSON like every other error (express's default is an HTML page).
@@ -229,11 +185,6 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
       subscription = undefined;
     },
   };
-}
-
-function publicDoc(doc: ActionDoc): Omit<ActionDoc, 'payload'> {
-  const { payload: _payload, ...rest } = doc;
-  return rest;
 }
 
 export { actionId };

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { commonConfigShape, env } from '@rollwatch/core';
-import { dashboardConfigSchema } from './http/dashboard.js';
 import { placeholders } from './metric-providers/template.js';
 
 export const METRIC_PROVIDER_KINDS = ['none', 'prometheus'] as const;
@@ -44,12 +43,12 @@ export const detectorConfigSchema = z.object({
   DETECTOR_POLICY_FILE: z.string().optional().describe('YAML/JSON file of named analysis policies (unset: the engine\'s built-in policies).'),
   DETECTOR_DEFAULT_POLICY: z.string().optional().describe('Policy name for rollouts discovered from events without a registration (unset: the engine default).'),
   DETECTOR_EVALUATION_INTERVAL_MS: env.int(5000, 100).describe('Periodic re-evaluation of every tracked rollout (time-based rules: silence, minimum duration).'),
-  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back state is rebuilt at start-up.'),
+  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back an assigned partition\'s state is restored.'),
   DETECTOR_SCORE_CHANGE_MIN: env.number(1).describe('A verdict is published when the decision or the set of failing signals changes, or the score moves by at least this much.'),
-  DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store at start-up (0 disables the rebuild).'),
-  DETECTOR_CLAIM_ON_REBUILD: env
-    .bool(true)
-    .describe('Publish verdicts for rollouts restored at start-up before any new event arrives. Set false when running several replicas, so only the replica consuming a rollout\'s partition publishes its verdicts.'),
+  DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store when partitions are assigned (0 disables the restore).'),
+  DETECTOR_CHECKPOINT_INTERVAL_MS: env
+    .int(60_000, 0)
+    .describe('How often each owned partition\'s engine state is checkpointed (index rollwatch-checkpoints, tagged with the partition offset it covers); a restore is the last checkpoint plus the events after it. 0 disables checkpoints.'),
   DETECTOR_FLAGGER_REVISION_WINDOW_MS: env
     .int(5 * 60_000)
     .describe('A Flagger checksum seen for the first time is tied to a revision of the rollout first seen at most this long before it (its canary pods may start before the first webhook); until one exists the webhooks answer pending.'),
@@ -68,8 +67,9 @@ export const detectorConfigSchema = z.object({
   PROMETHEUS_STEP_SECONDS: env.int(15, 1).describe('Resolution (step) of the PromQL range queries.'),
   PROMETHEUS_LOOKBACK_MS: env.int(10 * 60 * 1000, 1000).describe('Range of the first query for a rollout (later polls continue from the last sample).'),
   PROMETHEUS_TIMEOUT_MS: env.int(10_000, 100).describe('Timeout of one Prometheus HTTP request.'),
-  // The dashboard routes (http/dashboard.ts) read these themselves; listed here so start-up validates them.
-  ...dashboardConfigSchema.shape,
+  DETECTOR_OVERRIDE_TIMEOUT_MS: env
+    .int(10_000, 100)
+    .describe('How long POST /rollouts/{id}/override waits for the replica that owns the rollout to number and publish the forced verdict (after that it answers 202 queued).'),
 });
 
 export type DetectorConfig = z.output<typeof detectorConfigSchema>;

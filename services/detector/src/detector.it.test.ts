@@ -118,7 +118,10 @@ describe('detector on Kafka + Elasticsearch', { timeout: 300_000 }, () => {
 
       // Restart: a new process with an empty engine, same consumer group, same Elasticsearch.
       second = await startDetector(analysisEngine());
-      assert.ok((second.detector.lastRebuild()?.events ?? 0) >= events.length, 'state rebuilt from stored events');
+      // Restored from the checkpoint the first replica wrote when it stopped (plus the events after it).
+      assert.ok(second.detector.lastRebuild()?.rollouts.includes(rollout), 'state restored on assignment');
+      await second.store.refresh();
+      assert.ok((await second.store.search(INDICES.checkpoints, { size: 10 })).total > 0, 'a graceful stop leaves checkpoints');
       const verdict = (await (await fetch(`${second.url}/api/v1/rollouts/${encodeURIComponent(rollout)}/verdict`)).json()) as Verdict;
       assert.equal(verdict.decision, 'no-go');
       assert.equal(verdict.score, noGo.score);

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { TOPICS, authTokensFrom, ValidationError, errorMessage, parseEvent, verdictSchema, retryThrowing, type Bus, type Logger, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
+import { COMMAND_HEADER, INDICES, TOPICS, authTokensFrom, ValidationError, errorMessage, parseEvent, retryThrowing, splitRolloutKey, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
 import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
@@ -10,7 +10,9 @@ import { createMetricProvider } from './metric-providers/factory.js';
 import type { MetricProvider } from './metric-providers/interface.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
-import { lastStoredVerdict, rebuildFromStore, registerSafely, type RebuildReport } from './state/rebuild.js';
+import { Checkpointer } from './state/checkpoints.js';
+import { lastStoredVerdict, rebuildFromStore, registerSafely, replayFromOffset, type RebuildReport } from './state/rebuild.js';
+import { PartitionOwnership } from './state/ownership.js';
 import { RevisionIndex } from './state/revisions.js';
 import { SpecRegistry } from './state/specs.js';
 import { VerdictTracker } from './verdicts/tracker.js';
@@ -39,6 +41,8 @@ export interface Detector {
   stop(): Promise<void>;
   /** One periodic round now: sync registrations, evict, re-evaluate everything (tests, embedded mode). */
   tick(): Promise<void>;
+  /** Writes a checkpoint of every owned partition that changed (the timer does this every DETECTOR_CHECKPOINT_INTERVAL_MS). */
+  checkpoint(): Promise<number>;
   lastRebuild(): RebuildReport | undefined;
 }
 
@@ -85,6 +89,16 @@ export function createDetector(deps: DetectorDeps): Detector {
   const arrivals = new Map<string, number>();
   /** Rollouts held by this replica's engine (mirrors engine.rollouts() without an O(n) scan per request). */
   const local = new Set<string>();
+  /** The rollwatch.events partitions the group assigned to this replica, and where each rollout lives. */
+  const ownership = new PartitionOwnership();
+  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now });
+  const restores: RebuildReport[] = [];
+  /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
+  const joined: { promise: Promise<void>; resolve: () => void } = (() => {
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  })();
   const provider = deps.metricProvider ?? createMetricProvider(config);
   const poller = new MetricPoller({
     provider,
@@ -107,9 +121,9 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   let started = false;
   let subscription: Subscription | undefined;
-  let overrideSubscription: Subscription | undefined;
   let evaluationTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
+  let checkpointTimer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   let rebuild: RebuildReport | undefined;
   const abort = new AbortController();
@@ -130,6 +144,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     flaggerWindowMs: config.DETECTOR_FLAGGER_REVISION_WINDOW_MS,
     cluster: config.ROLLWATCH_CLUSTER,
     async locate(rollout): Promise<RolloutLocation | undefined> {
+      if (ownership.isRestoring(rollout)) return 'restoring';
       if (local.has(rollout) || tracker.latest(rollout)) return 'local';
       if (engine.rollouts().some((r) => r.rollout === rollout)) {
         local.add(rollout);
@@ -138,6 +153,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       return (await lastStoredVerdict(store, rollout)) ? 'remote' : undefined;
     },
     async verdict(rollout): Promise<Verdict | undefined> {
+      // Served, never published: no store lookup, so the answer is immediate while the restore runs.
+      if (ownership.isRestoring(rollout)) return restoringVerdict(rollout, tracker.lastPublished(rollout)?.sequence ?? 0, now());
       const latest = tracker.latest(rollout);
       if (latest) return latest;
       if ((await port.locate(rollout)) === 'local') {
@@ -173,13 +190,158 @@ export function createDetector(deps: DetectorDeps): Detector {
       await tracker.evaluate([spec.id]);
       return { created, verdict: tracker.latest(spec.id) };
     },
+    async checkpointEngine(rollout) {
+      if (!checkpointer.enabled) return undefined;
+      // Stored events carry the rollout id (the revision apart); every revision shares its partition.
+      const id = revisions.get(rollout)?.rollout ?? (specs.get(rollout) ? rollout : splitRolloutKey(rollout).rollout);
+      const hit = (await store.search(INDICES.events, { filters: { rollout: id }, size: 1 })).hits[0];
+      if (typeof hit?.partition !== 'number') return undefined;
+      const checkpoint = await checkpointer.load(hit.partition);
+      if (!checkpoint) return undefined;
+      const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
+      snapshot.rollouts = (snapshot.rollouts ?? []).filter((r) => r.state.id === rollout);
+      if (snapshot.rollouts.length === 0) return undefined;
+      const scratch = createDefaultEngine(config);
+      if (typeof scratch.restore !== 'function') return undefined;
+      scratch.restore(snapshot);
+      return { engine: scratch, at: checkpoint.at };
+    },
+    async override(rollout, request) {
+      if (!(await port.locate(rollout)) && !specs.get(rollout)) return undefined;
+      // Routed like the rollout's events (key = rollout, so its partition), so the replica that owns
+      // the rollout numbers it in order with them: one writer of verdicts, whichever replica was asked.
+      // The command names the revision's key; it is keyed by the rollout id, like the events.
+      const partitionKey = revisions.get(rollout)?.rollout ?? (specs.get(rollout) ? rollout : splitRolloutKey(rollout).rollout);
+      const command: OverrideCommand = { ...request, rollout, at: new Date(now()).toISOString() };
+      const applied = waitForOverride(command, config.DETECTOR_OVERRIDE_TIMEOUT_MS);
+      try {
+        await retryThrowing(() => bus.publish(TOPICS.events, [{ key: partitionKey, value: JSON.stringify(command), headers: { [COMMAND_HEADER]: 'override' } }]), { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000 });
+      } catch (error) {
+        applied.cancel();
+        throw error;
+      }
+      return { verdict: await applied.verdict };
+    },
   };
+
+  /**
+   * Restores what an assigned partition holds: its stored events (only that partition's), then
+   * evaluates the restored rollouts; until then they answer `pending` ("restoring") and are not judged.
+   */
+  async function restorePartitions(partitions: number[]): Promise<void> {
+    if (partitions.length === 0) {
+      joined.resolve();
+      return;
+    }
+    ownership.assign(partitions);
+    try {
+      const started = Date.now();
+      const placements = new Map<string, number>();
+      const place = (rollout: string, partition: number): void => {
+        placements.set(rollout, partition);
+        if (ownership.owns(partition)) ownership.place(rollout, partition);
+      };
+      // Last checkpoint + the events after its offset; a partition without one is rebuilt from its stored events.
+      const fromCheckpoint: number[] = [];
+      let events = 0;
+      if (checkpointer.enabled) {
+        for (const partition of partitions) {
+          const checkpoint = await checkpointer.load(partition);
+          if (!checkpoint) continue;
+          const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
+          for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
+          engine.restore!(snapshot);
+          const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });
+          for (const [rollout, p] of replay.placements) place(rollout, p);
+          checkpointer.restoredTo(partition, replay.nextOffset);
+          events += replay.events;
+          fromCheckpoint.push(partition);
+        }
+      }
+      const rest = partitions.filter((p) => !fromCheckpoint.includes(p));
+      const rebuilt = rest.length === 0 ? undefined : await rebuildFromStore({
+        engine,
+        store,
+        specs,
+        logger,
+        sinceMs: now() - config.DETECTOR_RETENTION_MS,
+        maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
+        partitions: rest,
+        beforeAnalysis: observe,
+        onPage: (page) => {
+          for (const [rollout, partition] of page) place(rollout, partition);
+        },
+      });
+      events += rebuilt?.events ?? 0;
+      const report: RebuildReport = { specs: rebuilt?.specs ?? 0, events, rollouts: [...placements.keys()], placements, truncated: rebuilt?.truncated ?? false, durationMs: Date.now() - started };
+      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, durationMs: report.durationMs }, 'partitions restored');
+      const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
+      // Revoked while restoring: what was read for it is not ours to hold.
+      for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget?.(rollout);
+      const at = now();
+      for (const rollout of kept) {
+        local.add(rollout);
+        if (!arrivals.has(rollout)) arrivals.set(rollout, at);
+        tracker.claim(rollout);
+      }
+      metrics.trackedRollouts.set(local.size);
+      // Publishes what changed while nobody owned them (time-driven rules); sequences continue from
+      // the stored ones. Only then do the rollouts stop answering "restoring".
+      await tracker.evaluate(kept.filter((r) => ownership.owns(ownership.partition(r) ?? -1)));
+      ownership.restored(partitions.filter((p) => ownership.owns(p)));
+      restores.push(report);
+      if (restores.length > 100) restores.shift();
+      rebuild = mergeReports(restores);
+      joined.resolve();
+    } catch (error) {
+      // The bus retries the restore before the partition's next batch; meanwhile its rollouts stay pending.
+      logger.warn({ partitions, err: errorMessage(error) }, 'restoring assigned partitions failed');
+      throw error;
+    }
+  }
+
+  function dropPartitions(partitions: number[]): void {
+    const dropped = ownership.revoke(partitions);
+    checkpointer.forget(partitions);
+    for (const rollout of dropped) {
+      if (!specs.get(rollout)) engine.forget?.(rollout);
+      tracker.forget(rollout);
+      poller.forget(rollout);
+      revisions.forget(rollout);
+      arrivals.delete(rollout);
+      if (!specs.get(rollout)) local.delete(rollout);
+    }
+    metrics.trackedRollouts.set(local.size);
+    if (dropped.length > 0) logger.info({ partitions, rollouts: dropped.length }, 'partitions revoked; their rollouts are another replica\'s now');
+  }
+
+  /** Resolves with the verdict that applies `command`: seen here (we own it) or stored by the owner. */
+  function waitForOverride(command: OverrideCommand, timeoutMs: number): { verdict: Promise<Verdict | undefined>; cancel: () => void } {
+    const matches = (v: Verdict | undefined): v is Verdict => v?.overridden?.at === command.at && v.overridden.by === command.by && v.overridden.reason === command.reason;
+    let finish: (v: Verdict | undefined) => void = () => undefined;
+    const verdict = new Promise<Verdict | undefined>((resolve) => (finish = resolve));
+    const unsubscribe = tracker.onChange((v) => {
+      if (v.rollout === command.rollout && matches(v)) finish(v);
+    });
+    const deadline = setTimeout(() => finish(undefined), timeoutMs);
+    const poll = setInterval(() => {
+      void lastStoredVerdict(store, command.rollout)
+        .then((v) => (matches(v) ? finish(v) : undefined))
+        .catch(() => undefined);
+    }, 250);
+    const cancel = () => finish(undefined);
+    void verdict.finally(() => {
+      unsubscribe();
+      clearTimeout(deadline);
+      clearInterval(poll);
+    });
+    return { verdict, cancel };
+  }
 
   const { app, closeStreams } = createDetectorApp({
     port,
     tokens: authTokensFrom(config),
     insecure: config.ROLLWATCH_INSECURE,
-    alerts: () => ({ url: config.DETECTOR_ALERTS_URL, timeoutMs: config.DETECTOR_ALERTS_TIMEOUT_MS }),
     registry,
     logger,
     readiness: {
@@ -198,11 +360,13 @@ export function createDetector(deps: DetectorDeps): Detector {
     metrics,
     consumerGroup: config.DETECTOR_CONSUMER_GROUP,
     beforeAnalysis: observe,
-    onTouched: (rollouts) => {
+    onIngested: (partition, nextOffset) => checkpointer.noteIngested(partition, nextOffset),
+    onTouched: (rollouts, partition) => {
       const at = now();
       for (const rollout of rollouts) {
         local.add(rollout);
         arrivals.set(rollout, at);
+        ownership.place(rollout, partition);
       }
       metrics.trackedRollouts.set(local.size);
     },
@@ -221,10 +385,13 @@ export function createDetector(deps: DetectorDeps): Detector {
           tracker.forget(rollout);
           poller.forget(rollout);
           revisions.forget(rollout);
+          ownership.forget(rollout);
         }
         refreshLocal();
-        // Rollouts a consumer batch evaluated moments ago need no second look this round.
-        await tracker.evaluate(tracker.stale(local, config.DETECTOR_EVALUATION_INTERVAL_MS / 2));
+        // Rollouts a consumer batch evaluated moments ago need no second look this round; ones
+        // being restored are not judged on partial state.
+        const ready = [...local].filter((r) => !ownership.isRestoring(r));
+        await tracker.evaluate(tracker.stale(ready, config.DETECTOR_EVALUATION_INTERVAL_MS / 2));
       } catch (error) {
         logger.warn({ err: errorMessage(error) }, 'periodic evaluation failed; retrying next interval');
       }
@@ -240,41 +407,29 @@ export function createDetector(deps: DetectorDeps): Detector {
     tracker,
     metrics,
     tick,
+    checkpoint: () => checkpointer.checkpoint(),
     lastRebuild: () => rebuild,
     async start() {
       await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000, signal: abort.signal });
-      rebuild = await rebuildFromStore({
-        engine,
-        store,
-        specs,
-        logger,
-        sinceMs: now() - config.DETECTOR_RETENTION_MS,
-        maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
-        beforeAnalysis: observe,
-      });
-      refreshLocal();
-      if (config.DETECTOR_CLAIM_ON_REBUILD) for (const rollout of local) tracker.claim(rollout);
-      await tracker.evaluate(local);
+      for (const spec of await specs.sync()) if (registerSafely(engine, spec, logger)) local.add(spec.id);
+      // State follows the group's assignment: each assigned partition's rollouts are restored from
+      // the store before any of its messages is consumed; revoked ones are dropped.
       subscription = await bus.subscribe({
         topics: [TOPICS.events],
         groupId: config.DETECTOR_CONSUMER_GROUP,
         fromBeginning: config.DETECTOR_FROM_BEGINNING,
         handler,
+        partitions: { assigned: (_topic, partitions) => restorePartitions(partitions), revoked: (_topic, partitions) => dropPartitions(partitions) },
       });
-      // Overrides a person made through the alerts service arrive as verdicts with `overridden`.
-      overrideSubscription = await bus.subscribe({
-        topics: [TOPICS.verdicts],
-        groupId: `${config.DETECTOR_CONSUMER_GROUP}-overrides`,
-        fromBeginning: true,
-        handler: async (batch) => {
-          for (const message of batch) {
-            const parsed = verdictSchema.safeParse(safeJson(message.value));
-            if (parsed.success && parsed.data.overridden) await tracker.adoptOverride(parsed.data);
-          }
-        },
-      });
+      await Promise.race([joined.promise, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
       evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
       evaluationTimer.unref();
+      if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0 && checkpointer.enabled) {
+        checkpointTimer = setInterval(() => {
+          checkpointer.checkpoint().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'checkpoint failed; retrying next interval'));
+        }, config.DETECTOR_CHECKPOINT_INTERVAL_MS);
+        checkpointTimer.unref();
+      }
       if (poller.enabled) {
         pollTimer = setInterval(() => {
           poller.poll(abort.signal).catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'metric polling failed'));
@@ -282,27 +437,46 @@ export function createDetector(deps: DetectorDeps): Detector {
         pollTimer.unref();
       }
       started = true;
-      logger.info({ rollouts: local.size, metricProvider: provider.kind }, 'detector started');
+      logger.info({ rollouts: local.size, partitions: ownership.ownedPartitions(), metricProvider: provider.kind }, 'detector started');
     },
     async stop() {
       started = false;
       abort.abort();
       if (evaluationTimer) clearInterval(evaluationTimer);
       if (pollTimer) clearInterval(pollTimer);
+      if (checkpointTimer) clearInterval(checkpointTimer);
       closeStreams();
+      // A graceful stop leaves a fresh checkpoint for whoever is assigned these partitions next.
+      if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0) await checkpointer.checkpoint().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'final checkpoint failed'));
       await subscription?.stop();
-      await overrideSubscription?.stop();
       subscription = undefined;
-      overrideSubscription = undefined;
       await ticking;
     },
   };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** What the API answers for a rollout whose state is being restored after a partition assignment. */
+export function restoringVerdict(rollout: string, sequence: number, nowMs: number): Verdict {
+  return {
+    rollout,
+    decision: 'pending',
+    score: null,
+    reasons: [{ signal: 'restoring', severity: 'info', message: 'this replica was just assigned the rollout\'s partition and is restoring its state; no verdict on partial data' }],
+    evaluatedAt: new Date(nowMs).toISOString(),
+    noGoAt: null,
+    sequence,
+  };
+}
+
+function mergeReports(reports: RebuildReport[]): RebuildReport {
+  const placements = new Map<string, number>();
+  for (const r of reports) for (const [k, v] of r.placements) placements.set(k, v);
+  return {
+    specs: reports.reduce((max, r) => Math.max(max, r.specs), 0),
+    events: reports.reduce((sum, r) => sum + r.events, 0),
+    rollouts: [...placements.keys()],
+    placements,
+    truncated: reports.some((r) => r.truncated),
+    durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
+  };
 }

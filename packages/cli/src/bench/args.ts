@@ -1,6 +1,6 @@
 // `rollwatch bench` flags. Pure: argv in, a validated plan out (or a BenchUsageError naming the flag).
 
-export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'corpus', 'ingest', 'latency', 'capacity', 'replay'] as const;
+export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'corpus', 'ingest', 'latency', 'capacity', 'restore', 'replay'] as const;
 export type Section = (typeof SECTIONS)[number];
 export const STORE_KINDS = ['memory', 'elasticsearch'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];

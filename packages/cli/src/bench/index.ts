@@ -15,6 +15,7 @@ import type { LatencyResult } from './sections/latency.js';
 import type { QualityResult } from './sections/quality.js';
 import type { CorpusQualityResult } from './sections/corpus.js';
 import type { ReplayScaleResult } from './sections/replay-scale.js';
+import { measureRestore, type RestoreResult } from './sections/restore.js';
 import { measureTemplateAccuracy, type TemplateAccuracyResult } from './sections/templates.js';
 
 export interface BenchIo {
@@ -39,6 +40,7 @@ export interface BenchResults {
     templates?: Outcome<TemplateAccuracyResult>;
     judge?: Outcome<JudgeCostRow[]>;
     memory?: Outcome<{ perRollout: EngineMemoryResult; concurrent: EngineMemoryResult }>;
+    restore?: Outcome<RestoreResult[]>;
     quality?: Outcome<QualityResult>;
     corpus?: Outcome<CorpusQualityResult>;
     replay?: Outcome<ReplayScaleResult>;
@@ -77,6 +79,8 @@ function estimateSeconds(section: Section, plan: BenchPlan): number {
       return plan.judgeSamples.length * 1.5;
     case 'memory':
       return 5 + plan.concurrentRollouts / 1000;
+    case 'restore':
+      return plan.quick ? 20 : 120;
     case 'quality':
       return 5 + plan.suiteSize / 20;
     case 'corpus':
@@ -203,6 +207,8 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
       backends.elasticsearchSource = es.source;
       return measureCapacity(plan.fleetRollouts, es.url, plan.esBulkDocuments);
     });
+    // Restore cost against history length: 5 minutes and 1 hour of events per rollout.
+    await runSection('restore', async () => [1, 12].map((blocks) => measureRestore(plan.quick ? 50 : 200, blocks, 13, plan.quick ? 1 : 2)));
     // Last: the multi-GB file is the longest section and needs no backend.
     await runSection('replay', async () => {
       const { measureReplayScale } = await import('./sections/replay-scale.js');

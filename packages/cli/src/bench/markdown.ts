@@ -168,6 +168,18 @@ function judge(r: BenchResults): string[] {
   );
 }
 
+function restore(r: BenchResults): string[] {
+  const rows = ok(r, 'restore')!;
+  return [
+    `Synthetic rollouts; the checkpoint covers all but the last ${num(rows[0]?.tailEvents ?? 0)} events of each rollout (one checkpoint interval's worth, whatever the history). In-process: reading events and the checkpoint from Elasticsearch is not included. Baseline: a full rebuild (every event replayed into a fresh engine) in the same run.`,
+    '',
+    ...table(
+      ['history per rollout', 'rollouts', 'events/rollout', 'snapshot MB', 'full rebuild ms /1,000', 'from checkpoint ms /1,000', 'ratio', 'same verdicts'],
+      rows.map((x) => [`${x.historyBlocks * 5} min`, num(x.rollouts), num(x.eventsPerRollout), num(x.snapshotMb, 2), num(x.fullRebuildMsPer1000, 1), num(x.fromCheckpointMsPer1000, 1), times(x.ratioToFullRebuild), x.sameVerdicts ? 'yes' : 'NO']),
+    ),
+  ];
+}
+
 function memory(r: BenchResults): string[] {
   const m = ok(r, 'memory')!;
   const rows = [m.perRollout, m.concurrent].map((e) => [
@@ -324,6 +336,7 @@ const SECTION_TITLES: Record<Section, string> = {
   templates: 'Log-template grouping accuracy (`templates`)',
   judge: 'Judge cost (`judge`)',
   memory: 'Detector engine memory per tracked rollout (`memory`)',
+  restore: 'Detector restore per 1,000 rollouts: checkpoint vs full rebuild (`restore`)',
   quality: 'Detection quality on the labelled suite (`quality`)',
   corpus: 'Detection quality on the judge-independent corpus (`corpus`)',
   replay: 'Replay at scale: `rollwatch analyze` of a multi-GB file (`replay`)',
@@ -340,6 +353,8 @@ function sectionBody(r: BenchResults, section: Section): string[] {
       return judge(r);
     case 'memory':
       return memory(r);
+    case 'restore':
+      return restore(r);
     case 'quality':
       return quality(r);
     case 'corpus':

@@ -86,6 +86,9 @@ export function renderSummary(results: BenchResults): string {
   if (r.judge && Array.isArray(r.judge)) {
     for (const row of r.judge) lines.push(`  judge       ${num(row.samplesPerGroup)} samples/group x ${row.signals} signals: ${num(row.microsPerDecision)} µs/decision (${num(row.decisionsPerSecond)}/s), ${row.ratioToSort}x a sort`);
   }
+  if (Array.isArray(r.restore)) {
+    for (const x of r.restore) lines.push(`  restore     ${x.historyBlocks * 5} min history, per 1,000 rollouts: from a checkpoint ${num(x.fromCheckpointMsPer1000)} ms vs full rebuild ${num(x.fullRebuildMsPer1000)} ms (${x.ratioToFullRebuild}x)${x.sameVerdicts ? '' : ' VERDICTS DIFFER'}`);
+  }
   if (r.memory && 'perRollout' in r.memory) {
     const p = r.memory.perRollout;
     const c = r.memory.concurrent;

@@ -10,6 +10,18 @@ export interface ConsumedMessage extends BusMessage {
   offset: string;
 }
 
+/**
+ * Told which partitions this group member owns, so per-partition state can follow the assignment.
+ * `assigned` runs when partitions are handed to this member (with an empty list after a join that
+ * added none); no message of those partitions reaches the handler before its promise resolves
+ * (restore state first, then consume). `revoked` runs when partitions leave this member (rebalance,
+ * or stop); their messages are another member's now.
+ */
+export interface PartitionListener {
+  assigned(topic: string, partitions: number[]): Promise<void>;
+  revoked(topic: string, partitions: number[]): void;
+}
+
 export interface SubscribeOptions {
   topics: string[];
   groupId: string;
@@ -20,6 +32,8 @@ export interface SubscribeOptions {
    * so the work it does must be durable before it returns. A throw redelivers the same batch.
    */
   handler: (batch: ConsumedMessage[]) => Promise<void>;
+  /** Follow partition assignment (Kafka: the group join's assignment; in-process: every partition). */
+  partitions?: PartitionListener;
 }
 
 export interface Subscription {

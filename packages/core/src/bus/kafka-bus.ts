@@ -4,7 +4,7 @@ import { Kafka, CompressionTypes, logLevel, type Consumer, type KafkaConfig, typ
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
 import { ensureTopicSettings, topicSpecs, type TopicSettingsOptions } from './topic-settings.js';
-import type { Bus, BusMessage, ConsumedMessage, HealthStatus, SubscribeOptions, Subscription } from './interface.js';
+import type { Bus, BusMessage, ConsumedMessage, HealthStatus, PartitionListener, SubscribeOptions, Subscription } from './interface.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -107,11 +107,16 @@ export class KafkaBus implements Bus {
     let running = true;
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+    const assignment = options.partitions ? new AssignmentTracker(options.topics, options.partitions, this.options.logger) : undefined;
+    if (assignment) consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => assignment.joined(payload.memberAssignment));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0) return;
+        // A newly assigned partition is restored before any of its messages is handled.
+        if (assignment && !(await assignment.ready(batch.topic, batch.partition, heartbeat))) return;
+        if (!running || !isRunning() || isStale()) return;
         const messages: ConsumedMessage[] = batch.messages.map((m) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -145,6 +150,7 @@ export class KafkaBus implements Bus {
         running = false;
         this.consumers.delete(consumer);
         await consumer.disconnect();
+        assignment?.revokeAll();
       },
     };
   }
@@ -175,4 +181,73 @@ export class KafkaBus implements Bus {
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
   }
+}
+
+/**
+ * Follows the group's assignment (kafkajs emits GROUP_JOIN with it after every join, before fetching):
+ * restores newly assigned partitions at once (so idle ones are owned too), and holds their batches
+ * until that restore is done; partitions no longer assigned are revoked.
+ */
+class AssignmentTracker {
+  /** `topic/partition` → its restore (resolves true once done, false if it failed: retried on the next batch). */
+  private readonly owned = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly topics: string[], private readonly listener: PartitionListener, private readonly logger?: Logger) {}
+
+  joined(memberAssignment: Record<string, number[]>): void {
+    const next = new Set<string>();
+    for (const [topic, partitions] of Object.entries(memberAssignment)) for (const p of partitions) next.add(`${topic}/${p}`);
+    const revoked = [...this.owned.keys()].filter((k) => !next.has(k));
+    for (const key of revoked) this.owned.delete(key);
+    for (const [topic, partitions] of groupByTopic(revoked)) this.listener.revoked(topic, partitions);
+    const added = groupByTopic([...next].filter((k) => !this.owned.has(k)));
+    for (const [topic, partitions] of added) this.restore(topic, partitions);
+    // Every join is reported, even one that adds nothing (more members than partitions): the
+    // listener learns the member is in the group and owns what it owns.
+    for (const topic of this.topics) if (!added.has(topic)) void this.listener.assigned(topic, []).catch(() => undefined);
+  }
+
+  /** Waits (heartbeating) until the partition is restored; false if it could not be (the batch comes back). */
+  async ready(topic: string, partition: number, heartbeat: () => Promise<void>): Promise<boolean> {
+    const key = `${topic}/${partition}`;
+    // Assigned without a GROUP_JOIN seen here (not expected): restore it now.
+    const restore = this.owned.get(key) ?? this.restore(topic, [partition]);
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 1000);
+    try {
+      if (await restore) return true;
+    } finally {
+      clearInterval(beat);
+    }
+    if (this.owned.get(key) === restore) this.restore(topic, [partition]);
+    await sleep(500);
+    return false;
+  }
+
+  revokeAll(): void {
+    const all = [...this.owned.keys()];
+    this.owned.clear();
+    for (const [topic, partitions] of groupByTopic(all)) this.listener.revoked(topic, partitions);
+  }
+
+  private restore(topic: string, partitions: number[]): Promise<boolean> {
+    const restore = this.listener.assigned(topic, partitions).then(
+      () => true,
+      (error: unknown) => {
+        this.logger?.warn({ topic, partitions, err: (error as Error).message }, 'restoring assigned partitions failed; retrying before their next batch');
+        return false;
+      },
+    );
+    for (const p of partitions) this.owned.set(`${topic}/${p}`, restore);
+    return restore;
+  }
+}
+
+function groupByTopic(keys: string[]): Map<string, number[]> {
+  const byTopic = new Map<string, number[]>();
+  for (const key of keys) {
+    const cut = key.lastIndexOf('/');
+    const topic = key.slice(0, cut);
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(key.slice(cut + 1))]);
+  }
+  return byTopic;
 }

@@ -37,12 +37,16 @@ export class MemoryBus implements Bus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     let running = true;
+    // One process, so one member: it is assigned every partition, restored before consuming.
+    const all = Array.from({ length: this.partitions }, (_, p) => p);
+    for (const topic of options.topics) await options.partitions?.assigned(topic, all);
     const loops = options.topics.map((topic) => this.consumeLoop(topic, options, () => running));
     return {
       stop: async () => {
         running = false;
         this.wake.emit('message');
         await Promise.all(loops);
+        for (const topic of options.topics) options.partitions?.revoked(topic, all);
       },
     };
   }

@@ -43,6 +43,28 @@ export const verdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
+/**
+ * A person forcing a rollout's decision (`POST /api/v1/rollouts/{id}/override` on the detector, the
+ * one writer of verdicts). The only override schema: the HTTP body and the command the detector
+ * routes to the rollout's owner over `rollwatch.events` share it.
+ */
+export const overrideRequestSchema = z.strictObject({
+  decision: z.enum(['go', 'no-go']),
+  reason: z.string().trim().min(1).max(4096),
+  by: z.string().trim().min(1).max(256),
+});
+export type OverrideRequest = z.infer<typeof overrideRequestSchema>;
+
+/** The override as routed to the owner: the request plus its rollout and when it was made (its identity). */
+export const overrideCommandSchema = overrideRequestSchema.extend({
+  rollout: z.string().min(1).max(256),
+  at: z.iso.datetime(),
+});
+export type OverrideCommand = z.infer<typeof overrideCommandSchema>;
+
+/** Header that marks a `rollwatch.events` message as a command for the detector, not an event. */
+export const COMMAND_HEADER = 'rollwatch-command';
+
 export const ACTION_KINDS = ['notify', 'resolve', 'pause', 'rollback', 'resume', 'override'] as const;
 /** `in-progress`: the intent recorded before acting (exactly-once bookkeeping in the audit index). */
 export const ACTION_STATUSES = ['in-progress', 'succeeded', 'failed', 'dead-lettered', 'dry-run', 'skipped', 'silenced'] as const;

@@ -42,6 +42,8 @@ export const FAMILIES: Record<FamilyName, KnownFamily> = {
   verdicts: { family: 'verdicts', index: INDICES.verdicts, kind: 'index', write: 'index' },
   rollouts: { family: 'rollouts', index: INDICES.rollouts, kind: 'index', write: 'index' },
   silences: { family: 'silences', index: INDICES.silences, kind: 'index', write: 'index' },
+  // One document per (consumer group, partition), overwritten at every checkpoint.
+  checkpoints: { family: 'checkpoints', index: INDICES.checkpoints, kind: 'index', write: 'index' },
 };
 
 const BY_INDEX = new Map(Object.values(FAMILIES).map((f) => [f.index, f]));

@@ -23,6 +23,10 @@ export const MAPPINGS: Record<FamilyName, Record<string, unknown>> = {
     metric: { type: 'keyword' },
     value: { type: 'double' },
     templateId: { type: 'keyword' },
+    /** The rollwatch.events partition it was consumed from (the detector that owns it restores from it). */
+    partition: { type: 'integer' },
+    /** Its offset in that partition (a restore replays what follows its checkpoint's offset). */
+    offset: { type: 'long' },
     // Free-form maps (Kubernetes labels, node attributes): one `flattened` field each, so a fleet's
     // thousands of label keys never hit the index's field limit (which would reject events).
     hostAttributes: { type: 'flattened', ignore_above: 1024 },
@@ -89,5 +93,15 @@ export const MAPPINGS: Record<FamilyName, Record<string, unknown>> = {
     endsAt: { type: 'date' },
     comment: { type: 'text' },
     matchers: { type: 'object', enabled: false },
+  },
+  checkpoints: {
+    id: { type: 'keyword' },
+    group: { type: 'keyword' },
+    partition: { type: 'integer' },
+    offset: { type: 'long' },
+    rollouts: { type: 'integer' },
+    at: { type: 'date' },
+    // The engine snapshot as JSON text: stored, never indexed.
+    snapshot: { type: 'text', index: false },
   },
 };

@@ -9,8 +9,8 @@ import { durationMs, ilmPolicy, indexTemplate, parsePerFamily, storageSettings }
 const common = z.object(commonConfigShape);
 
 test('per-family counts: a bare number for all, family=N overrides, bad parts named', () => {
-  assert.deepEqual(parsePerFamily('2', 1), { events: 2, anomalies: 2, actions: 2, verdicts: 2, rollouts: 2, silences: 2 });
-  assert.deepEqual(parsePerFamily('events=6,1', 3), { events: 6, anomalies: 1, actions: 1, verdicts: 1, rollouts: 1, silences: 1 });
+  assert.deepEqual(parsePerFamily('2', 1), { events: 2, anomalies: 2, actions: 2, verdicts: 2, rollouts: 2, silences: 2, checkpoints: 2 });
+  assert.deepEqual(parsePerFamily('events=6,1', 3), { events: 6, anomalies: 1, actions: 1, verdicts: 1, rollouts: 1, silences: 1, checkpoints: 1 });
   assert.throws(() => parsePerFamily('evnts=2', 1), /unknown index family "evnts"/);
   assert.throws(() => parsePerFamily('events=two', 1), /"events=two" is not N or family=N/);
 });
@@ -53,7 +53,7 @@ test('ILM: a policy that rolls over by age/size and deletes after the retention;
 });
 
 test('data stream lifecycle: retention on the template, no ILM setting; regular indices get neither', () => {
-  const settings = storageSettings({ retention: '3d', replicas: { events: 2, anomalies: 1, actions: 1, verdicts: 0, rollouts: 1, silences: 1 } });
+  const settings = storageSettings({ retention: '3d', replicas: { events: 2, anomalies: 1, actions: 1, verdicts: 0, rollouts: 1, silences: 1, checkpoints: 1 } });
   const ds = indexTemplate(FAMILIES.anomalies, 'x-rollwatch-anomalies', settings, 'data-stream-lifecycle') as { template: { settings: Record<string, unknown>; lifecycle: unknown; mappings: { properties: Record<string, unknown> } } };
   assert.deepEqual(ds.template.lifecycle, { enabled: true, data_retention: '3d' });
   assert.equal(ds.template.settings['index.lifecycle.name'], undefined);

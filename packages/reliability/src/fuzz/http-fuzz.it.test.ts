@@ -102,7 +102,7 @@ describe('HTTP fuzzing of every endpoint (real processes, Kafka, Elasticsearch)'
     services.alerts = serviceProcess('alerts', backends, run, auth);
     services.ingest = serviceProcess('ingest', backends, run, { ...auth, INGEST_RATE_LIMIT: '0' });
     await Promise.all([services.alerts.start(), services.ingest.start()]);
-    services.detector = serviceProcess('detector', backends, run, { ...auth, DETECTOR_ALERTS_URL: services.alerts.url });
+    services.detector = serviceProcess('detector', backends, run, auth);
     await services.detector.start();
     await Promise.all(Object.values(services).map((s) => s.ready(90_000)));
     eventsBefore = await probe.messageCount(TOPICS.events);

@@ -76,7 +76,7 @@ describe('security: auth, signatures, rate limits, secrets hygiene', { timeout: 
     });
     processes.push(ingest, alerts);
     await Promise.all([ingest.start(), alerts.start()]);
-    detector = serviceProcess('detector', backends, run, { ...common, ROLLWATCH_API_TOKEN: SECRETS.write, DETECTOR_ALERTS_URL: alerts.url });
+    detector = serviceProcess('detector', backends, run, { ...common, ROLLWATCH_API_TOKEN: SECRETS.write });
     processes.push(detector);
     await detector.start();
     await Promise.all(processes.map((p) => p.ready(90_000)));

@@ -5,18 +5,11 @@ import { buildSilence, silenceInputSchema } from '../policy/silences.js';
 import type { SilenceStore } from '../exactly-once/silence-store.js';
 import type { ReplayFilter, ReplayResult } from '../exactly-once/replay.js';
 
-export interface OverrideRequest {
-  decision: 'go' | 'no-go';
-  reason: string;
-  by: string;
-}
-
 export interface ApiDeps {
   tokens: AuthTokens;
   store: Store;
   silences: SilenceStore;
   replay: (filter: ReplayFilter) => Promise<ReplayResult[]>;
-  override: (rollout: string, request: OverrideRequest) => Promise<unknown>;
 }
 
 const listQuerySchema = z.strictObject({
@@ -33,12 +26,6 @@ const replaySchema = z.strictObject({
   rollout: z.string().min(1).optional(),
   ids: z.array(z.string().min(1)).max(1000).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
-});
-
-const overrideSchema = z.strictObject({
-  decision: z.enum(['go', 'no-go']),
-  reason: z.string().trim().min(1).max(4096),
-  by: z.string().trim().min(1).max(256),
 });
 
 /** 400 with the first offending field named, in core's `{error, field}` shape. */
@@ -123,21 +110,10 @@ export function alertsRouter(deps: ApiDeps): Router {
     }),
   );
 
-  router.post(
-    '/rollouts/:id/override',
-    operate,
-    jsonBody('64kb'),
-    asyncRoute(async (req, res) => {
-      const input = overrideSchema.safeParse(req.body ?? {});
-      if (!input.success) return badRequest(res, input.error);
-      const rollout = String(req.params.id);
-      if (rollout.length > 256) {
-        res.status(400).json({ error: 'rollout id is longer than 256 characters', field: 'id' });
-        return;
-      }
-      res.status(202).json(await deps.override(rollout, input.data));
-    }),
-  );
+  // Alerts only consumes verdicts: the detector numbers every verdict, overrides included.
+  router.post('/rollouts/:id/override', operate, (_req, res) => {
+    res.status(410).json({ error: 'overrides moved to the detector (the one writer of verdicts): POST /api/v1/rollouts/{id}/override on the detector API', field: 'path' });
+  });
 
   return router;
 }

@@ -4,6 +4,7 @@ import { dashboardRoutes } from './dashboard.js';
 import { eventRoutes } from './events.js';
 import { flaggerRoutes } from './flagger.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
+import { overrideRoutes } from './override.js';
 import type { DetectorPort } from './port.js';
 import { rolloutRoutes } from './rollouts.js';
 import { streamRoutes } from './stream.js';
@@ -15,8 +16,6 @@ export interface DetectorAppOptions {
   registry: Registry;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
-  /** Where the dashboard's override button is forwarded; read per request (the embedded launcher learns the port late). */
-  alerts?: () => { url: string; timeoutMs: number };
 }
 
 export function createDetectorApp(options: DetectorAppOptions): { app: Express; closeStreams: () => void } {
@@ -26,8 +25,8 @@ export function createDetectorApp(options: DetectorAppOptions): { app: Express; 
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
   });
-  app.use('/api/v1', rolloutRoutes(port, tokens), eventRoutes(port.store, tokens), flaggerRoutes(port, tokens), stream.router);
-  app.use(dashboardRoutes({ store: port.store, tokens, logger, alerts: options.alerts, resolveKey: (id, revision) => port.revisions.resolve(id, revision) }));
+  app.use('/api/v1', rolloutRoutes(port, tokens), overrideRoutes(port, tokens), eventRoutes(port.store, tokens), flaggerRoutes(port, tokens), stream.router);
+  app.use(dashboardRoutes({ store: port.store, tokens, resolveKey: (id, revision) => port.revisions.resolve(id, revision) }));
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}; see /api/v1/openapi.json`, field: 'path' });
   });

@@ -1,24 +1,15 @@
-// The anomaly dashboard (packages/dashboard) served at `/`, plus the two routes it needs that live
-// elsewhere: the audit of actions (Store index rollwatch-actions, written by alerts) and the override,
-// forwarded to the alerts service so the browser talks to one origin with one token.
+// The anomaly dashboard (packages/dashboard) served at `/`, plus the route it needs that lives
+// elsewhere: the audit of actions (Store index rollwatch-actions, written by alerts), so the browser
+// talks to one origin with one token. Overrides are the detector's own (http/override.ts).
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import path from 'node:path';
-import { z } from 'zod';
-import { INDICES, REVISION_PATTERN, ValidationError, authConfigured, errorMessage, jsonBody, loadConfig, requireAuth, rolloutKey, scopesOf, type AuthTokens, type Logger, type Store } from '@rollwatch/core';
+import { INDICES, REVISION_PATTERN, ValidationError, authConfigured, requireAuth, rolloutKey, scopesOf, type AuthTokens, type Store } from '@rollwatch/core';
 import { DASHBOARD_BUILD_COMMAND, dashboardBuilt, dashboardStaticDir } from '@rollwatch/dashboard';
 import { pagination, queryString, routeParam } from './params.js';
-
-export const dashboardConfigSchema = z.object({
-  DETECTOR_ALERTS_URL: z.url().default('http://127.0.0.1:8082').describe('Base URL of the alerts service; the dashboard\'s override button is forwarded there.'),
-  DETECTOR_ALERTS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('Timeout of one forwarded override request.'),
-});
 
 export interface DashboardRouteOptions {
   store: Store;
   tokens: AuthTokens;
-  logger: Logger;
-  /** Resolved per request (embedded mode and tests learn the alerts port after the detector starts). */
-  alerts?: () => { url: string; timeoutMs: number };
   staticDir?: string;
   /**
    * The rollout key an id (and `?revision=`) means: overrides and actions are per revision, so
@@ -28,17 +19,6 @@ export interface DashboardRouteOptions {
 }
 
 const TOKEN_COOKIE = 'rollwatch_token';
-const overrideSchema = z.strictObject({
-  decision: z.enum(['go', 'no-go']),
-  reason: z.string().trim().min(1).max(4096),
-  by: z.string().trim().min(1).max(256),
-});
-
-function envAlerts(): { url: string; timeoutMs: number } {
-  const config = loadConfig(dashboardConfigSchema);
-  return { url: config.DETECTOR_ALERTS_URL, timeoutMs: config.DETECTOR_ALERTS_TIMEOUT_MS };
-}
-
 function cookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
@@ -65,12 +45,10 @@ function notBuiltPage(dir: string): string {
 const wantsHtml = (req: Request): boolean => (req.headers.accept ?? '').includes('text/html');
 
 export function dashboardRoutes(options: DashboardRouteOptions): Router {
-  const { store, tokens, logger } = options;
-  const alerts = options.alerts ?? envAlerts;
+  const { store, tokens } = options;
   const staticDir = options.staticDir ?? dashboardStaticDir();
   const router = Router();
   const read = requireAuth(tokens, 'read');
-  const write = requireAuth(tokens, 'operate');
   // The entry page may carry ?access_token= once (a browser cannot send a header on navigation).
   const readViaQuery = requireAuth(tokens, 'read', { queryToken: true });
 
@@ -89,41 +67,6 @@ export function dashboardRoutes(options: DashboardRouteOptions): Router {
     return options.resolveKey ? options.resolveKey(routeParam(req, 'id'), revision) : rolloutKey(routeParam(req, 'id'), revision);
   };
   router.get('/api/v1/rollouts/:id/actions', read, (req, res) => listActions(req, res, keyOf(req)));
-
-  router.post('/api/v1/rollouts/:id/override', write, jsonBody('64kb'), async (req, res) => {
-    const rollout = keyOf(req);
-    const parsed = overrideSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.code === 'unrecognized_keys' ? issue.keys.join(',') : issue.path.map(String).join('.') || 'body';
-      res.status(400).json({ error: issue.code === 'invalid_type' && issue.input === undefined ? `${field} is required` : `${field}: ${issue.message}`, field });
-      return;
-    }
-    let target: { url: string; timeoutMs: number };
-    try {
-      target = alerts();
-    } catch (error) {
-      res.status(500).json({ error: `override forwarding is misconfigured: ${errorMessage(error)}`, field: 'DETECTOR_ALERTS_URL' });
-      return;
-    }
-    const url = `${target.url.replace(/\/+$/, '')}/api/v1/rollouts/${encodeURIComponent(rollout)}/override`;
-    // No retry: each override is a new audited decision on the alerts side, so a replay after a
-    // lost response could record it twice. The person clicking sees the error and decides.
-    try {
-      const answer = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(req.headers.authorization ? { Authorization: req.headers.authorization } : {}) },
-        body: JSON.stringify(parsed.data),
-        signal: AbortSignal.timeout(target.timeoutMs),
-      });
-      const text = await answer.text();
-      res.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').send(text);
-      logger.info({ rollout, decision: parsed.data.decision, by: parsed.data.by, status: answer.status }, 'override forwarded to alerts');
-    } catch (error) {
-      logger.warn({ rollout, url, err: errorMessage(error) }, 'override forwarding failed');
-      res.status(502).json({ error: `the alerts service at ${target.url} did not answer: ${errorMessage(error)}`, field: 'DETECTOR_ALERTS_URL' });
-    }
-  });
 
   // Browsers cannot attach a bearer header to <script>/<link> loads: a token given once as
   // ?access_token= is kept in an HttpOnly cookie that unlocks the static files only (never /api).

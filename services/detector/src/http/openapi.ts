@@ -108,11 +108,15 @@ export const OPENAPI_DOCUMENT = {
     '/api/v1/rollouts/{id}/actions': { get: { summary: 'Audit of actions taken on the rollout (notifications, pauses, rollbacks; written by the alerts service), newest first.', tags: ['rollouts'], parameters: [idParam, ...page], responses: { '200': json(list({ type: 'object' }), 'Actions.'), ...errors } } },
     '/api/v1/rollouts/{id}/override': {
       post: {
-        summary: 'Manual override of the decision, forwarded to the alerts service (DETECTOR_ALERTS_URL), which audits it.',
+        summary: 'A person forces the decision (audited by the alerts service as an `override` action). Routed over rollwatch.events to the replica that owns the rollout, which numbers the forced verdict like every other: the detector is the one writer of verdicts.',
         tags: ['rollouts'],
         parameters: [idParam],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['decision', 'reason', 'by'], additionalProperties: false, properties: { decision: { type: 'string', enum: ['go', 'no-go'] }, reason: { type: 'string' }, by: { type: 'string' } } } } } },
-        responses: { '200': json({ type: 'object' }, "The alerts service's answer (status passed through)."), ...errors, '502': json(ref('Error'), 'The alerts service did not answer.') },
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['decision', 'reason', 'by'], additionalProperties: false, properties: { decision: { type: 'string', enum: ['go', 'no-go'] }, reason: { type: 'string', maxLength: 4096 }, by: { type: 'string', maxLength: 256 } } } } } },
+        responses: {
+          '202': json({ type: 'object', properties: { verdict: ref('Verdict'), queued: { type: 'boolean' } } }, '`{verdict}` once the owner applied it (within DETECTOR_OVERRIDE_TIMEOUT_MS), else `{queued: true}` (it will be applied).'),
+          ...errors,
+          ...notFound,
+        },
       },
     },
     '/api/v1/actions': {

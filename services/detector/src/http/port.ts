@@ -1,14 +1,18 @@
 import type { Store, Verdict } from '@rollwatch/core';
 import type { AnalysisEngine, RolloutSpec } from '@rollwatch/analysis';
 import type { RevisionIndex } from '../state/revisions.js';
+import type { OverridePort } from './override.js';
 import type { SpecRegistry } from '../state/specs.js';
 import type { VerdictTracker } from '../verdicts/tracker.js';
 
-/** Where a rollout's state lives: in this replica's engine, or only as stored verdicts (another replica's). */
-export type RolloutLocation = 'local' | 'remote';
+/**
+ * Where a rollout's state lives: in this replica's engine, being restored into it (its partition was
+ * just assigned here), or only as stored verdicts (another replica's).
+ */
+export type RolloutLocation = 'local' | 'restoring' | 'remote';
 
 /** What the HTTP layer needs from the running detector (keeps routes free of wiring). */
-export interface DetectorPort {
+export interface DetectorPort extends OverridePort {
   readonly engine: AnalysisEngine;
   readonly store: Store;
   readonly specs: SpecRegistry;
@@ -24,6 +28,8 @@ export interface DetectorPort {
   verdict(rollout: string): Promise<Verdict | undefined>;
   /** Validates an event v1 and publishes it to rollwatch.events (stored and analysed like any other); returns its id. */
   publishEvent(event: Record<string, unknown>): Promise<string>;
+  /** An engine holding only this rollout, restored from its partition's last checkpoint (for a rollout another replica owns). */
+  checkpointEngine?(rollout: string): Promise<{ engine: AnalysisEngine; at: string } | undefined>;
   /** Validates with the engine, persists, evaluates. Throws ValidationError on a bad spec. */
   register(spec: RolloutSpec): Promise<{ created: boolean; verdict: Verdict | undefined }>;
 }

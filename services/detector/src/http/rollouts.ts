@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { INDICES, REVISION_PATTERN, ValidationError, jsonBody, requireAuth, type AuthTokens, type Decision, type Verdict } from '@rollwatch/core';
-import type { RolloutSummary, TemplateRow } from '@rollwatch/analysis';
+import type { AnalysisEngine, RolloutSummary, TemplateRow } from '@rollwatch/analysis';
 import { parseRolloutSpec } from '../state/specs.js';
 import { toVerdict } from '../verdicts/change.js';
 import { pagination, queryInt, queryString, routeParam } from './params.js';
@@ -160,7 +160,7 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const answer = (status: (decision: Decision) => number, unknown: 'pending' | '404') => async (req: Request, res: Response) => {
     const id = requestedKey(req, port);
     const batch = queryInt(req, 'batch', { min: 0, max: 100_000 });
-    if (batch !== undefined) {
+    if (batch !== undefined && (await port.locate(id)) !== 'restoring') {
       if ((await port.locate(id)) !== 'local') return notFound(res, id);
       const result = port.engine.evaluateBatch(id, batch);
       const verdict: Verdict = { ...toVerdict(result, port.specs.labelsFor(id)), sequence: port.tracker.latest(id)?.sequence ?? 0 };
@@ -187,24 +187,35 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.get('/rollouts/*path/verdict', read, verdictRoute);
   router.get('/rollouts/*path/gate', read, gateRoute);
 
-  const local = (handler: (id: string, req: Request, res: Response) => unknown) => async (req: Request, res: Response) => {
+  const local = (handler: (id: string, req: Request, res: Response, engine: AnalysisEngine) => unknown) => async (req: Request, res: Response) => {
     const id = requestedKey(req, port);
     const location = await port.locate(id);
     if (!location) return notFound(res, id);
-    if (location === 'remote') {
-      res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica; ask the replica consuming its partition`, field: 'id', rollout: id });
+    if (location === 'restoring') {
+      res.status(503).set('Retry-After', '2').json({ error: `rollout "${id}" is being restored on this replica (its partition was just assigned here); retry shortly`, field: 'id', rollout: id });
       return;
     }
-    await handler(id, req, res);
+    if (location === 'remote') {
+      // Another replica owns it: answer from its partition's last checkpoint (as of that checkpoint).
+      const fromCheckpoint = await port.checkpointEngine?.(id);
+      if (!fromCheckpoint) {
+        res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica and has no checkpoint yet; ask the replica consuming its partition`, field: 'id', rollout: id });
+        return;
+      }
+      res.set('X-Rollwatch-Served-From', `checkpoint ${fromCheckpoint.at}`);
+      await handler(id, req, res, fromCheckpoint.engine);
+      return;
+    }
+    await handler(id, req, res, port.engine);
   };
 
-  router.get('/rollouts/:id/series', read, local((id, _req, res) => res.json({ rollout: id, series: port.engine.series(id) })));
+  router.get('/rollouts/:id/series', read, local((id, _req, res, engine) => res.json({ rollout: id, series: engine.series(id) })));
 
   router.get(
     '/rollouts/:id/hosts',
     read,
-    local((id, _req, res) => {
-      const rows = port.engine.hostInventory(id);
+    local((id, _req, res, engine) => {
+      const rows = engine.hostInventory(id);
       res.json({ rollout: id, attributes: rows, warnings: mixedEnvironmentWarnings(rows) });
     }),
   );
@@ -212,13 +223,13 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.get(
     '/rollouts/:id/templates',
     read,
-    local((id, _req, res) => {
-      const engine = port.engine as Partial<TemplateCapable>;
+    local((id, _req, res, analysis) => {
+      const engine = analysis as Partial<TemplateCapable>;
       if (typeof engine.templates !== 'function') {
         res.status(501).json({ error: 'the analysis engine in this build does not expose log templates', field: 'id' });
         return;
       }
-      const summary = port.engine.rollouts().find((r) => r.rollout === id);
+      const summary = analysis.rollouts().find((r) => r.rollout === id);
       res.json({ rollout: id, firstEventAt: summary?.firstEventAt ?? null, lastEventAt: summary?.lastEventAt ?? null, templates: templateTable(engine.templates(id), summary?.firstEventAt ?? null, summary?.lastEventAt ?? null) });
     }),
   );

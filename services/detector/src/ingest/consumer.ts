@@ -1,4 +1,4 @@
-import { INDICES, TOPICS, errorMessage, isRetriable, retryThrowing, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
+import { COMMAND_HEADER, INDICES, TOPICS, errorMessage, overrideCommandSchema, type OverrideCommand, isRetriable, retryThrowing, splitRolloutKey, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { analysisEvent } from '../state/revisions.js';
@@ -13,8 +13,13 @@ export interface BatchHandlerOptions {
   logger: Logger;
   metrics: DetectorMetrics;
   consumerGroup: string;
-  /** Told which rollouts a batch touched (before they are evaluated). */
-  onTouched?: (rollouts: string[]) => void;
+  /** Told which rollouts a batch touched, and its partition (before they are evaluated). */
+  onTouched?: (rollouts: string[], partition: number) => void;
+  /**
+   * Told, synchronously right after the engine ingested a batch, the next offset of its partition:
+   * the engine state now covers everything before it (what a checkpoint records).
+   */
+  onIngested?: (partition: number, nextOffset: number) => void;
   /** Told the batch's stored events before the engine sees them (revision index, per-revision registrations). */
   beforeAnalysis?: (events: RollwatchEvent[]) => void;
   retry?: Partial<RetryOptions>;
@@ -33,7 +38,17 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
   return async (batch) => {
     const dead: BusMessage[] = [];
     const decoded: { message: ConsumedMessage; value: DecodedEvent }[] = [];
+    const overrides: OverrideCommand[] = [];
     for (const message of batch) {
+      if (message.headers?.[COMMAND_HEADER] !== undefined) {
+        const command = decodeCommand(message);
+        if (command.ok) overrides.push(command.command);
+        else {
+          dead.push(dlqMessage(message, consumerGroup, command.error));
+          metrics.dlq.inc({ reason: 'invalid' });
+        }
+        continue;
+      }
       const result = decodeMessage(message);
       if (result.ok) decoded.push({ message, value: result.decoded });
       else {
@@ -46,13 +61,37 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const stored = await stage('store', () => storeEvents(decoded, dead));
     const events = stored.map((d) => d.value.event);
     options.beforeAnalysis?.(events);
-    const touched = await stage('analyse', async () => ingest(events, stored, dead));
+    const touched = await stage('analyse', async () => {
+      const result = ingest(events, stored, dead);
+      const last = batch[batch.length - 1];
+      if (last) options.onIngested?.(last.partition, Number(last.offset) + 1);
+      return result;
+    });
     for (const rollout of touched) tracker.claim(rollout);
-    options.onTouched?.(touched);
+    if (batch.length > 0) options.onTouched?.(touched, batch[0]!.partition);
     await stage('evaluate', () => tracker.evaluate(touched));
+    // A person's override, routed here because this replica owns the rollout's partition: numbered
+    // by the tracker (idempotent, so a redelivered batch does not apply it twice).
+    for (const command of overrides) await stage('override', () => tracker.override(command));
     if (dead.length > 0) await stage('dlq', () => retryThrowing(() => bus.publish(TOPICS.dlq, dead), retryOptions));
     metrics.eventsConsumed.inc({ result: 'stored' }, events.length);
   };
+
+  function decodeCommand(message: ConsumedMessage): { ok: true; command: OverrideCommand } | { ok: false; error: string } {
+    const kind = message.headers?.[COMMAND_HEADER];
+    if (kind !== 'override') return { ok: false, error: `unknown command "${kind}"` };
+    let body: unknown;
+    try {
+      body = JSON.parse(message.value);
+    } catch (error) {
+      return { ok: false, error: `override command is not JSON: ${(error as Error).message}` };
+    }
+    const parsed = overrideCommandSchema.safeParse(body);
+    if (!parsed.success) return { ok: false, error: `invalid override command: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(command)'}: ${i.message}`).join('; ')}` };
+    // Keyed like the rollout's events (its id, without the revision), so it reaches the partition's owner.
+    if (parsed.data.rollout !== message.key && splitRolloutKey(parsed.data.rollout).rollout !== message.key) return { ok: false, error: `override command for "${parsed.data.rollout}" carries key "${message.key}"` };
+    return { ok: true, command: parsed.data };
+  }
 
   async function stage<T>(name: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -68,7 +107,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
   async function storeEvents(items: { message: ConsumedMessage; value: DecodedEvent }[], deadLetters: BusMessage[]) {
     if (items.length === 0) return items;
     try {
-      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value) as StoreDoc)), retryOptions);
+      await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value, i.message) as StoreDoc)), retryOptions);
       return items;
     } catch (error) {
       if (isRetriable(error)) throw error;
@@ -76,7 +115,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const accepted: typeof items = [];
     for (const item of items) {
       try {
-        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value) as StoreDoc]), retryOptions);
+        await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value, item.message) as StoreDoc]), retryOptions);
         accepted.push(item);
       } catch (error) {
         if (isRetriable(error)) throw error;

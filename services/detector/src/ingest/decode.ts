@@ -36,9 +36,17 @@ export function decodeMessage(message: Pick<ConsumedMessage, 'value'>): DecodeRe
   return { ok: true, decoded: receivedAt ? { event: parsed.event, receivedAt } : { event: parsed.event } };
 }
 
-/** The document stored in `rollwatch-events` (id = event id, so a replay overwrites, never duplicates). */
-export function eventDocument(decoded: DecodedEvent): Record<string, unknown> & { id: string } {
-  return decoded.receivedAt ? { ...decoded.event, receivedAt: decoded.receivedAt } : { ...decoded.event };
+/**
+ * The document stored in `rollwatch-events` (id = event id, so a replay overwrites, never duplicates).
+ * `partition` is where it was consumed from: the replica assigned that partition restores from it.
+ */
+export function eventDocument(decoded: DecodedEvent, position?: { partition: number; offset: string }): Record<string, unknown> & { id: string } {
+  const doc: Record<string, unknown> & { id: string } = decoded.receivedAt ? { ...decoded.event, receivedAt: decoded.receivedAt } : { ...decoded.event };
+  if (position) {
+    doc.partition = position.partition;
+    doc.offset = Number(position.offset);
+  }
+  return doc;
 }
 
 /** A `rollwatch.dlq` message: the original bytes plus enough context to replay or debug it. */

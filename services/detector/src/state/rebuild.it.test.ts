@@ -24,7 +24,7 @@ describe('rebuild from a rolled-over events data stream', { timeout: 180_000 }, 
       url: es.url,
       prefix,
       refreshOnWrite: true,
-      storage: { replicas: { events: 0, anomalies: 0, actions: 0, verdicts: 0, rollouts: 0, silences: 0 }, rollover: { maxAge: '30d', maxPrimaryShardSize: '50gb', maxPrimaryShardDocs: 4 }, lifecyclePollMs: 3_600_000 },
+      storage: { replicas: { events: 0, anomalies: 0, actions: 0, verdicts: 0, rollouts: 0, silences: 0, checkpoints: 0 }, rollover: { maxAge: '30d', maxPrimaryShardSize: '50gb', maxPrimaryShardDocs: 4 }, lifecyclePollMs: 3_600_000 },
     });
     await store.ensureIndices();
   });

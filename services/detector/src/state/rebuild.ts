@@ -14,18 +14,24 @@ export interface RebuildOptions {
   pageSize?: number;
   /** Told each page of stored events before the engine sees them (the revision index). */
   beforeAnalysis?: (events: RollwatchEvent[]) => void;
+  /** Only events consumed from these `rollwatch.events` partitions (a replica restores what it owns). */
+  partitions?: number[];
+  /** Told each page's rollouts and partitions before they are ingested (mark them restoring). */
+  onPage?: (placements: Map<string, number>) => void;
 }
 
 export interface RebuildReport {
   specs: number;
   events: number;
   rollouts: string[];
+  /** Partition of each restored rollout (from its stored events). */
+  placements: Map<string, number>;
   truncated: boolean;
   durationMs: number;
 }
 
 /** Fields of the stored event document that are not part of event v1. */
-const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId'];
+const STORAGE_ONLY_FIELDS = ['receivedAt', 'templateId', 'partition', 'offset'];
 
 /**
  * Rebuilds engine state after a restart from what the store already holds: registered specs, then
@@ -37,6 +43,8 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
   const { engine, store, specs, logger } = options;
   const registered = await specs.sync();
   for (const spec of registered) registerSafely(engine, spec, logger);
+  const placements = new Map<string, number>();
+  if (options.partitions?.length === 0) return { specs: registered.length, events: 0, rollouts: [], placements, truncated: false, durationMs: Date.now() - started };
 
   const pageSize = options.pageSize ?? 5000;
   let cursor = new Date(options.sinceMs).toISOString();
@@ -50,6 +58,7 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
       break;
     }
     const page = await store.search(INDICES.events, {
+      ...(options.partitions ? { filters: { partition: options.partitions } } : {}),
       range: { field: 'time', gte: cursor },
       sort: [
         { field: 'time', order: 'asc' },
@@ -60,8 +69,16 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
     });
     if (page.hits.length === 0) break;
     const events = page.hits.map(toEvent);
+    const analysed = events.map(analysisEvent);
+    // Placements are per engine key (`<id>@<revision>`): ownership and restoring follow the revision.
+    const pagePlacements = new Map<string, number>();
+    page.hits.forEach((hit, i) => {
+      if (typeof hit.partition === 'number') pagePlacements.set(analysed[i]!.rollout, hit.partition);
+    });
+    options.onPage?.(pagePlacements);
+    for (const [rollout, partition] of pagePlacements) placements.set(rollout, partition);
     options.beforeAnalysis?.(events);
-    ingestSafely(options.engine, events.map(analysisEvent), logger);
+    ingestSafely(options.engine, analysed, logger);
     loaded += page.hits.length;
     // Page on (time, id): continue from the last time, skipping the documents already seen at it.
     const lastTime = String(page.hits[page.hits.length - 1]!.time);
@@ -70,9 +87,9 @@ export async function rebuildFromStore(options: RebuildOptions): Promise<Rebuild
     cursor = lastTime;
     if (page.hits.length < size) break;
   }
-  const rollouts = engine.rollouts().map((r) => r.rollout);
-  const report = { specs: registered.length, events: loaded, rollouts, truncated, durationMs: Date.now() - started };
-  logger.info({ specs: report.specs, events: loaded, rollouts: rollouts.length, truncated, durationMs: report.durationMs }, 'state rebuilt from store');
+  const rollouts = options.partitions ? [...placements.keys()] : engine.rollouts().map((r) => r.rollout);
+  const report = { specs: registered.length, events: loaded, rollouts, placements, truncated, durationMs: Date.now() - started };
+  logger.info({ specs: report.specs, events: loaded, rollouts: rollouts.length, partitions: options.partitions, truncated, durationMs: report.durationMs }, 'state rebuilt from store');
   return report;
 }
 
@@ -120,4 +137,38 @@ export async function lastStoredVerdict(store: Store, rollout: string): Promise<
   const { id: _id, publishedAt: _publishedAt, ...rest } = doc;
   const parsed = verdictSchema.safeParse(rest);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Replays one partition's stored events from `fromOffset` on, in offset order (what a checkpoint
+ * does not cover yet). Returns how many were replayed, the next offset, and where rollouts live.
+ */
+export async function replayFromOffset(options: {
+  engine: AnalysisEngine;
+  store: Store;
+  logger: Logger;
+  partition: number;
+  fromOffset: number;
+  maxEvents: number;
+  pageSize?: number;
+  /** Told each page of stored events before the engine sees them (the revision index). */
+  beforeAnalysis?: (events: RollwatchEvent[]) => void;
+}): Promise<{ events: number; nextOffset: number; placements: Map<string, number> }> {
+  const { engine, store, logger, partition } = options;
+  const pageSize = options.pageSize ?? 5000;
+  const placements = new Map<string, number>();
+  let next = options.fromOffset;
+  let events = 0;
+  while (events < options.maxEvents) {
+    const page = await store.search(INDICES.events, { filters: { partition }, range: { field: 'offset', gte: next }, sort: [{ field: 'offset', order: 'asc' }], size: Math.min(pageSize, options.maxEvents - events) });
+    if (page.hits.length === 0) break;
+    const stored = page.hits.map(toEvent);
+    const analysed = stored.map(analysisEvent);
+    for (const event of analysed) placements.set(event.rollout, partition);
+    options.beforeAnalysis?.(stored);
+    ingestSafely(engine, analysed, logger);
+    events += page.hits.length;
+    next = Number(page.hits[page.hits.length - 1]!.offset) + 1;
+  }
+  return { events, nextOffset: next, placements };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { INDICES, TOPICS, retryThrowing, type Bus, type Logger, type RetryOptions, type Store, type Verdict } from '@rollwatch/core';
+import { INDICES, TOPICS, retryThrowing, type Bus, type Logger, type OverrideCommand, type RetryOptions, type Store, type Verdict } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { anomalyDocuments, isAnomaly, significantChange, toVerdict, verdictDocument, type UnnumberedVerdict } from './change.js';
@@ -45,7 +45,7 @@ export class VerdictTracker {
   private readonly evaluatedAt = new Map<string, number>();
   private readonly changes = new EventEmitter();
   private serial: Promise<unknown> = Promise.resolve();
-  /** Decisions a person forced through the alerts service's override: they win over the engine. */
+  /** Decisions a person forced (POST /rollouts/{id}/override): they win over the engine. */
   private readonly overrides = new Map<string, Verdict>();
   private readonly now: () => number;
 
@@ -173,21 +173,50 @@ export class VerdictTracker {
   }
 
   /**
-   * Adopts an overriding verdict published by the alerts service (`overridden` set, a higher
-   * sequence): it is stored as the rollout's latest verdict, later evaluations keep its decision,
-   * and numbering continues above it. Returns false for anything else (our own verdicts echoed back).
+   * A person forces the rollout's decision: numbered here like every verdict (the detector is the
+   * one writer of verdicts and sequences), persisted and published; later evaluations keep the
+   * forced decision. Runs in the same queue as evaluations, so an override racing a stream of
+   * verdicts gets the next sequence, never a duplicate. Idempotent: the same command (a redelivered
+   * batch) returns the verdict it already produced.
    */
-  async adoptOverride(verdict: Verdict): Promise<boolean> {
-    if (!verdict.overridden) return false;
-    const known = this.published.get(verdict.rollout);
-    if (known && known.sequence >= verdict.sequence) return false;
-    await retryThrowing(() => this.options.store.put(INDICES.verdicts, [verdictDocument(verdict, new Date(this.now()).toISOString())]), { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000, ...this.options.retry });
-    this.seeded.add(verdict.rollout);
-    this.overrides.set(verdict.rollout, verdict);
-    this.published.set(verdict.rollout, verdict);
-    this.current.set(verdict.rollout, verdict);
+  override(command: OverrideCommand): Promise<Verdict> {
+    const run = this.serial.then(() => this.overrideSerially(command));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async overrideSerially(command: OverrideCommand): Promise<Verdict> {
+    const { rollout } = command;
+    if (!this.seeded.has(rollout)) {
+      const stored = await this.options.loadLast(rollout);
+      if (stored) this.seed(stored);
+      this.seeded.add(rollout);
+    }
+    const existing = this.overrides.get(rollout);
+    if (existing?.overridden && existing.overridden.at === command.at && existing.overridden.by === command.by && existing.overridden.reason === command.reason) return existing;
+    const previous = this.published.get(rollout);
+    const base = this.current.get(rollout) ?? previous;
+    const overridden = { by: command.by, reason: command.reason, at: command.at };
+    const findings = (base?.reasons ?? []).filter((r) => r.signal !== 'override' && r.signal !== 'latched');
+    const verdict: Verdict = {
+      ...(base ?? { rollout, score: null }),
+      rollout,
+      decision: command.decision,
+      reasons: [{ signal: 'override', severity: command.decision === 'no-go' ? 'critical' : 'info', message: `decision forced to ${command.decision} by ${command.by} at ${command.at}: ${command.reason}` }, ...findings],
+      evaluatedAt: command.at,
+      noGoAt: command.decision === 'no-go' ? (base?.noGoAt ?? command.at) : null,
+      overridden,
+      sequence: (previous?.sequence ?? 0) + 1,
+    };
+    await this.persist(verdict);
+    this.owned.add(rollout);
+    this.overrides.set(rollout, verdict);
+    this.published.set(rollout, verdict);
+    this.current.set(rollout, verdict);
+    this.options.metrics.verdicts.inc({ decision: verdict.decision });
+    this.options.logger.info({ rollout, decision: verdict.decision, by: command.by, sequence: verdict.sequence }, 'override applied');
     this.changes.emit('verdict', verdict);
-    return true;
+    return verdict;
   }
 
   /** Store first, then publish: a failed publish retries with the same sequence (never skipped). */
@@ -207,7 +236,7 @@ export class VerdictTracker {
  * quiet (or a signal that recovered) could otherwise flip a rolled-back rollout back to go and
  * re-trigger a promotion. The latch is per rollout key, i.e. per (rollout, revision): like a failed
  * Flagger/Argo analysis, the next release (a new revision) starts clean; a person can still force the
- * decision through the alerts service's override.
+ * decision with an override (detector API, per revision key).
  */
 export function latchNoGo(previous: Verdict | undefined, next: UnnumberedVerdict): UnnumberedVerdict {
   if (previous?.decision !== 'no-go' || next.decision === 'no-go') return next;

@@ -148,6 +148,79 @@ describe('Delivery', () => {
     await spool.close();
   });
 
+  /** Makes the bus's next publish wait for `release(true)` (then land) or `release(false)` (then fail). */
+  function holdNextPublish(bus: ControlledBus): { held: () => boolean; release: (land: boolean) => void } {
+    const publish = bus.publish.bind(bus);
+    let settle: (land: boolean) => void = () => undefined;
+    let held = false;
+    const gate = new Promise<boolean>((resolve) => (settle = resolve));
+    bus.publish = async (topic, messages) => {
+      bus.publish = publish;
+      held = true;
+      bus.publishCalls++;
+      if (!(await gate)) throw new UnavailableError('broker unreachable');
+      bus.published.push(...messages);
+    };
+    return { held: () => held, release: (land) => settle(land) };
+  }
+
+  it('a timed-out publish that lands later is acknowledged in the spool, not replayed (no copies)', async () => {
+    const { bus, delivery, spool, registry } = await setup({ publishTimeoutMs: 30 });
+    const slow = holdNextPublish(bus);
+    await delivery.submit(range(0, 5)); // times out: spooled, still in flight
+    assert.equal(spool.events, 5);
+    await delivery.submit(range(5, 8)); // queues behind it, in the spool
+    assert.equal(spool.events, 8);
+    await sleep(50); // the drainer must wait for the outcome instead of replaying
+    assert.equal(bus.publishCalls, 1, 'nothing replayed while the timed-out publish may still land');
+    slow.release(true);
+    await waitFor(() => spool.isEmpty());
+    assert.deepEqual(bus.published, range(0, 8), 'each message exactly once, in order');
+    assert.equal(bus.publishCalls, 2);
+    assert.equal(await counter(registry, 'rollwatch_ingest_events_produced_total'), 8);
+    await delivery.submit(range(8, 10));
+    assert.deepEqual(bus.published, range(0, 10), 'publishing directly again');
+    await delivery.stop(100);
+    await spool.close();
+  });
+
+  it('a timed-out publish that fails later is replayed from the spool, once', async () => {
+    const { bus, delivery, spool } = await setup({ publishTimeoutMs: 30 });
+    const slow = holdNextPublish(bus);
+    await delivery.submit(range(0, 5));
+    await delivery.submit(range(5, 7));
+    slow.release(false);
+    await waitFor(() => spool.isEmpty());
+    assert.deepEqual(bus.published, range(0, 7));
+    await delivery.stop(100);
+    await spool.close();
+  });
+
+  it('a replay that times out and lands later is not replayed again', async () => {
+    const { bus, delivery, spool } = await setup({ publishTimeoutMs: 30 });
+    bus.down = true;
+    await delivery.submit(range(0, 4));
+    const slow = holdNextPublish(bus);
+    bus.down = false;
+    await waitFor(slow.held);
+    await sleep(100); // well past the timeout and several backoff delays
+    assert.equal(bus.publishCalls, 2, 'the replay is not sent again while it may still land');
+    slow.release(true);
+    await waitFor(() => spool.isEmpty());
+    assert.deepEqual(bus.published, range(0, 4));
+    await delivery.stop(100);
+    await spool.close();
+  });
+
+  it('a publish still in flight at shutdown stays in the spool for the next run', async () => {
+    const { bus, delivery, spool } = await setup({ publishTimeoutMs: 30 });
+    holdNextPublish(bus);
+    await delivery.submit(range(0, 3));
+    await delivery.stop(50);
+    assert.equal(spool.events, 3, 'unknown outcome: kept (the next run replays it)');
+    await spool.close();
+  });
+
   it('replays what a previous run left in the spool on start', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rw-delivery-'));
     const first = await setup({ dir });

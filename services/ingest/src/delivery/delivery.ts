@@ -45,12 +45,35 @@ const DEFAULT_MAX_PUBLISH_BYTES = 1024 * 1024;
 const BACKLOG_BATCH_FACTOR = 4;
 
 /**
+ * A publish that outlived its timeout: the bus may still deliver it (kafkajs keeps retrying), so its
+ * messages, now also in the spool, must not be replayed until we know it failed.
+ */
+interface InFlightPublish {
+  messages: BusMessage[];
+  /** Settles when the bus does: true = acknowledged, false = rejected. Never rejects. */
+  landed: Promise<boolean>;
+}
+
+interface PublishResult {
+  published: number;
+  error?: unknown;
+  /** Set when the chunk after `published` timed out rather than failed: it is still in flight. */
+  inFlight?: InFlightPublish;
+}
+
+/**
  * Gets messages durably out of the process, in order: a micro-batch is published to the bus, or,
  * when the bus fails (or the spool still holds older messages), fsynced into the spool, which a
  * background drainer replays to the bus in order. `submit()` resolves only once its messages are
  * acknowledged by the bus or fsynced in the spool; it rejects with BackpressureError when the spool
- * is full. Delivery is at-least-once: a publish that timed out may still land, so consumers
- * deduplicate by event id.
+ * is full.
+ *
+ * No copies across an outage: a publish that times out is spooled but kept in flight, and the
+ * drainer waits for its outcome before touching the spool: if it lands, its spool records are
+ * acknowledged without a replay; only a rejected publish is replayed. One publish is in flight at a
+ * time, so that wait also keeps per-rollout order. What can still copy: a crash (or a shutdown that
+ * outlasts its drain timeout) between a publish landing and its spool acknowledgement, and a publish
+ * the bus rejected after the broker had written it; consumers deduplicate by event id for those.
  */
 export class Delivery {
   private queue: PendingRequest[] = [];
@@ -62,6 +85,8 @@ export class Delivery {
   private stopped = false;
   private lastError: { message: string; at: string } | undefined;
   private readonly maxPublishBytes: number;
+  /** A timed-out direct publish whose messages are the first `count` records of the spool. */
+  private spooledInFlight: { publish: InFlightPublish; count: number } | undefined;
 
   constructor(private readonly options: DeliveryOptions) {
     this.maxPublishBytes = options.maxPublishBytes ?? DEFAULT_MAX_PUBLISH_BYTES;
@@ -154,8 +179,10 @@ export class Delivery {
   private async flushOne(batch: PendingRequest[]): Promise<void> {
     const { spool, metrics } = this.options;
     let published = 0;
-    // While the spool holds anything, new messages queue behind it: per-rollout order is kept.
-    if (spool.isEmpty()) {
+    let inFlight: InFlightPublish | undefined;
+    // While the spool holds anything (or a timed-out publish may still land), new messages queue
+    // behind it: per-rollout order is kept.
+    if (spool.isEmpty() && !this.spooledInFlight) {
       const messages = batch.flatMap((r) => r.messages);
       const result = await this.publish(messages, 'direct');
       if (result.error === undefined) {
@@ -163,65 +190,138 @@ export class Delivery {
         return;
       }
       published = result.published;
-      this.options.logger.warn({ err: errorMessage(result.error), events: messages.length - published }, 'publish failed; spooling to disk');
+      inFlight = result.inFlight;
+      this.options.logger.warn({ err: errorMessage(result.error), events: messages.length - published, inFlight: inFlight?.messages.length ?? 0 }, 'publish failed; spooling to disk');
     }
     // Per request, so a full spool refuses only the requests that do not fit; the part of a
-    // request that already reached the bus is not spooled again.
+    // request that already reached the bus is not spooled again. The in-flight chunk comes first
+    // in what is spooled (the spool was empty), so it is the head of the spool.
+    let inFlightLeft = inFlight?.messages.length ?? 0;
+    let inFlightSpooled = 0;
     for (const request of batch) {
       const skip = Math.min(published, request.messages.length);
       published -= skip;
       const rest = request.messages.slice(skip);
+      const inFlightHere = Math.min(inFlightLeft, rest.length);
+      inFlightLeft -= inFlightHere;
       try {
         await spool.append(rest);
+        inFlightSpooled += inFlightHere;
         for (const [source, count] of countBy(rest, HEADER_SOURCE)) metrics.spooled.inc({ source }, count);
         request.resolve();
       } catch (error) {
         request.reject(error);
       }
     }
+    if (inFlight) {
+      // Only what reached the spool can be acknowledged there; a refused request's part of the
+      // publish is the client's to retry (it got a 503), as before.
+      this.spooledInFlight = { publish: inFlight, count: inFlightSpooled };
+    }
     this.wakeDrainer();
   }
 
   /** Publishes in size-capped chunks, in order; stops at the first failure and says how far it got. */
-  private async publish(messages: BusMessage[], path: 'direct' | 'replay'): Promise<{ published: number; error?: unknown }> {
+  private async publish(messages: BusMessage[], path: 'direct' | 'replay'): Promise<PublishResult> {
     let published = 0;
     // Replayed batches are already size-capped by the spool's peek: publish them whole, so a retry
     // never re-sends a chunk that made it.
     const chunks = path === 'replay' ? [messages] : chunkBySize(messages, this.maxPublishBytes);
     for (const chunk of chunks) {
       const end = this.options.metrics.produceDuration.startTimer({ path });
-      try {
-        await withTimeout(this.options.bus.publish(this.options.topic, chunk), this.options.publishTimeoutMs);
-        end({ outcome: 'ok' });
-      } catch (error) {
+      const send = this.options.bus.publish(this.options.topic, chunk);
+      const outcome = await settleWithin(send, this.options.publishTimeoutMs);
+      if (outcome !== 'ok') {
         end({ outcome: 'error' });
+        const error = outcome === 'timeout' ? new UnavailableError(`bus publish timed out after ${this.options.publishTimeoutMs} ms`) : outcome.error;
         this.noteError(error);
-        return { published, error };
+        if (outcome !== 'timeout') return { published, error };
+        const landed = send.then(
+          () => {
+            this.countProduced(chunk);
+            return true;
+          },
+          () => false,
+        );
+        return { published, error, inFlight: { messages: chunk, landed } };
       }
+      end({ outcome: 'ok' });
       published += chunk.length;
-      for (const { source, type, count } of countBySourceAndType(chunk)) this.options.metrics.produced.inc({ source, type }, count);
+      this.countProduced(chunk);
     }
     return { published };
   }
 
+  private countProduced(messages: BusMessage[]): void {
+    for (const { source, type, count } of countBySourceAndType(messages)) this.options.metrics.produced.inc({ source, type }, count);
+  }
+
+  /** Resolves with the in-flight publish's outcome, or undefined if the drainer is aborted first. */
+  private awaitLanding(publish: InFlightPublish): Promise<boolean | undefined> {
+    const signal = this.drainAbort.signal;
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void publish.landed.then((landed) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(landed);
+      });
+    });
+  }
+
+  /**
+   * Settles the timed-out direct publish at the head of the spool: landed = acknowledge its spool
+   * records (no replay, no copy); rejected = leave them for the replay. False when aborted.
+   */
+  private async settleSpooledInFlight(): Promise<boolean> {
+    const entry = this.spooledInFlight;
+    if (!entry) return true;
+    const { spool, logger } = this.options;
+    const landed = await this.awaitLanding(entry.publish);
+    if (landed === undefined) return false;
+    this.spooledInFlight = undefined;
+    if (!landed || entry.count === 0) return true;
+    const head = await spool.peek(entry.count, Number.MAX_SAFE_INTEGER);
+    if (head.messages.length !== entry.count || !sameMessages(head.messages, entry.publish.messages)) {
+      // Never expected (the spool was empty when the publish started); replaying is the safe side.
+      logger.error({ expected: entry.count, found: head.messages.length }, 'spool head does not match a landed publish; replaying it');
+      return true;
+    }
+    await spool.ack(head.next, head.messages.length, head.bytes);
+    logger.info({ events: entry.count }, 'a timed-out publish landed after all; its spooled copy is acknowledged, not replayed');
+    return true;
+  }
+
   private wakeDrainer(): void {
-    if (this.draining || this.options.spool.isEmpty() || this.drainAbort.signal.aborted) return;
+    if (this.draining || !this.hasWork() || this.drainAbort.signal.aborted) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
       // An append may have landed after the last peek.
-      if (!this.options.spool.isEmpty() && !this.drainAbort.signal.aborted) this.wakeDrainer();
+      if (this.hasWork() && !this.drainAbort.signal.aborted) this.wakeDrainer();
     });
+  }
+
+  /** Spooled messages, or a timed-out publish whose outcome must be known before direct publishing resumes. */
+  private hasWork(): boolean {
+    return !this.options.spool.isEmpty() || this.spooledInFlight !== undefined;
   }
 
   private async drain(): Promise<void> {
     const { spool, logger } = this.options;
-    while (!spool.isEmpty() && !this.drainAbort.signal.aborted) {
+    while (this.hasWork() && !this.drainAbort.signal.aborted) {
+      if (!(await this.settleSpooledInFlight())) return; // aborted (shutdown)
+      if (spool.isEmpty()) break;
       const batch = await spool.peek(this.options.maxBatchEvents, this.maxPublishBytes);
       if (batch.messages.length > 0) {
         const outcome = await retry<void>(
           async () => {
             const result = await this.publish(batch.messages, 'replay');
-            return result.error === undefined ? { status: 'success', value: undefined } : { status: 'retryable', error: errorMessage(result.error) };
+            if (result.error === undefined) return { status: 'success', value: undefined };
+            // A replay that timed out may still land: wait for its outcome rather than send it twice.
+            const landed = result.inFlight ? await this.awaitLanding(result.inFlight) : false;
+            if (landed === undefined) return { status: 'failure', error: 'aborted' };
+            return landed ? { status: 'success', value: undefined } : { status: 'retryable', error: errorMessage(result.error) };
           },
           {
             maxAttempts: Number.MAX_SAFE_INTEGER,
@@ -289,10 +389,20 @@ export function chunkBySize(messages: BusMessage[], maxBytes: number): BusMessag
   return chunks;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Waits up to `ms` for the promise, without abandoning it: the caller keeps it to learn the end. */
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<'ok' | 'timeout' | { error: unknown }> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(`bus publish timed out after ${ms} ms`)), ms);
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  const settled = promise.then(
+    () => 'ok' as const,
+    (error: unknown) => ({ error }),
+  );
+  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Cheap identity check of the spool head against the publish it should be (keys and values). */
+function sameMessages(head: BusMessage[], expected: BusMessage[]): boolean {
+  return head.every((m, i) => m.key === expected[i]!.key && m.value === expected[i]!.value);
 }

@@ -205,7 +205,7 @@ async function timedBulk(docs: StoreDoc[], bulkSize: number, concurrency: number
 /** Bulk indexing on one Elasticsearch node: the events data stream vs a plain index, same documents. */
 export async function measureEsBulk(url: string, documents: number, bulkSize = 1000, concurrency = 2): Promise<EsBulkResult> {
   const prefix = `bench-${randomUUID().slice(0, 8)}-`;
-  const store = new ElasticsearchStore({ url, prefix, storage: { lifecycle: 'none', replicas: { events: 0, anomalies: 0, actions: 0, verdicts: 0, rollouts: 0, silences: 0 } } });
+  const store = new ElasticsearchStore({ url, prefix, storage: { lifecycle: 'none', replicas: { events: 0, anomalies: 0, actions: 0, verdicts: 0, rollouts: 0, silences: 0, checkpoints: 0 } } });
   const plain = `${prefix}plain-events`;
   try {
     await store.ensureIndices();

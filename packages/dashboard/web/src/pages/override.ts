@@ -4,8 +4,8 @@ import { h } from '../dom.js';
 const BY_KEY = 'rollwatch.overrideBy';
 
 /**
- * Force go or no-go with a reason. The detector forwards it to the alerts service, which audits it
- * (an `override` action) and publishes the forced verdict every consumer sees.
+ * Force go or no-go with a reason. The detector numbers and publishes the forced verdict (it is the
+ * one writer of verdicts); the alerts service acts on it and audits it as an `override` action.
  */
 export function overrideForm(rollout: string, onDone: () => void): HTMLElement {
   const decision = h('select', { name: 'decision', 'data-testid': 'override-decision' }, h('option', { value: 'no-go' }, 'no-go (stop it)'), h('option', { value: 'go' }, 'go (let it proceed)'));
@@ -27,9 +27,9 @@ export function overrideForm(rollout: string, onDone: () => void): HTMLElement {
     submit.disabled = true;
     result.textContent = 'sending…';
     result.className = 'muted';
-    api<{ action?: { id: string; status: string } }>(`/api/v1/rollouts/${enc(rollout)}/override`, { method: 'POST', body })
+    api<{ verdict?: { sequence: number }; queued?: boolean }>(`/api/v1/rollouts/${enc(rollout)}/override`, { method: 'POST', body })
       .then((answer) => {
-        result.textContent = `recorded${answer?.action ? ` (${answer.action.status})` : ''}`;
+        result.textContent = answer?.verdict ? `recorded (verdict #${answer.verdict.sequence})` : 'recorded (queued for the owning replica)';
         result.className = 'ok';
         reason.value = '';
         onDone();
