@@ -91,7 +91,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const local = new Set<string>();
   /** The rollwatch.events partitions the group assigned to this replica, and where each rollout lives. */
   const ownership = new PartitionOwnership();
-  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now });
+  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, revisionsOf: (keys) => revisions.entries(keys) });
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {
@@ -251,6 +251,8 @@ export function createDetector(deps: DetectorDeps): Detector {
           const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
           for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
           engine.restore!(snapshot);
+          // Which revision each key is, its start and where an actuator finds it: not in the engine snapshot.
+          revisions.restore(checkpoint.revisions ?? []);
           const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });
           for (const [rollout, p] of replay.placements) place(rollout, p);
           checkpointer.restoredTo(partition, replay.nextOffset);

@@ -103,5 +103,7 @@ export const MAPPINGS: Record<FamilyName, Record<string, unknown>> = {
     at: { type: 'date' },
     // The engine snapshot as JSON text: stored, never indexed.
     snapshot: { type: 'text', index: false },
+    // The detector's revision index entries of the partition's rollouts: returned, never searched.
+    revisions: { type: 'object', enabled: false },
   },
 };

@@ -13,6 +13,8 @@ export interface Checkpoint {
   at: string;
   /** JSON of engine.snapshot(rollouts of the partition). */
   snapshot: string;
+  /** The (rollout, revision) entries of the partition's rollouts (the revision index is not in the engine snapshot). */
+  revisions?: unknown[];
 }
 
 export interface CheckpointerOptions {
@@ -22,6 +24,8 @@ export interface CheckpointerOptions {
   group: string;
   logger: Logger;
   now: () => number;
+  /** What else a checkpoint keeps per rollout key (the detector's revision index entries). */
+  revisionsOf?: (rollouts: string[]) => unknown[];
 }
 
 /**
@@ -69,7 +73,7 @@ export class Checkpointer {
       const offset = this.ingested.get(partition);
       if (offset === undefined || ownership.isRestoringPartition(partition) || this.saved.get(partition) === offset) continue;
       const rollouts = ownership.rolloutsIn(partition);
-      docs.push({ id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot: JSON.stringify(engine.snapshot(rollouts)) });
+      docs.push({ id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot: JSON.stringify(engine.snapshot(rollouts)), ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}) });
     }
     if (docs.length === 0) return 0;
     await retryThrowing(() => this.options.store.put(INDICES.checkpoints, docs as unknown as (Record<string, unknown> & { id: string })[]), { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000 });

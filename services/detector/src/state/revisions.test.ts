@@ -41,4 +41,20 @@ describe('RevisionIndex', () => {
     clock += 3_600_000;
     assert.equal(index.bindChecksum('prod/podinfo', 'cD', 300_000, noGoBefore), undefined, 'a revision seen long before the checksum is not its release');
   });
+
+  it('survives a checkpoint: entries of the partition\'s keys restore revision, newest order and actuation labels', () => {
+    const before = new RevisionIndex(() => 0);
+    before.observe([ev('prod/checkout', 'A', '2026-12-01T10:00:00Z', { 'k8s.namespace': 'prod', 'rollwatch.io/argo-rollout': 'checkout' })]);
+    before.observe([ev('prod/checkout', 'B', '2026-12-01T11:00:00Z'), ev('other', 'X', '2026-12-01T11:00:00Z')]);
+    const kept = JSON.parse(JSON.stringify(before.entries(['prod/checkout@A', 'prod/checkout@B', 'never-seen']))) as unknown[];
+    assert.equal(kept.length, 2);
+
+    const after = new RevisionIndex(() => 5);
+    after.restore([...kept, null, { key: 'bad' }]);
+    assert.equal(after.resolve('prod/checkout'), 'prod/checkout@B');
+    assert.equal(after.get('prod/checkout@A')?.revision, 'A');
+    assert.deepEqual(after.observedLabels('prod/checkout@A'), { 'rollwatch.io/namespace': 'prod', 'rollwatch.io/target': 'checkout' });
+    assert.equal(after.get('other@X'), undefined, 'only the keys asked for are kept');
+    assert.equal(after.get('bad'), undefined, 'malformed entries are skipped');
+  });
 });

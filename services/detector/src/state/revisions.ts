@@ -89,6 +89,36 @@ export class RevisionIndex {
     };
   }
 
+  /** The entries of these keys (kept in a partition checkpoint). */
+  entries(keys: readonly string[]): RevisionEntry[] {
+    const found: RevisionEntry[] = [];
+    for (const key of keys) {
+      const entry = this.byKey.get(key);
+      if (entry) found.push({ ...entry });
+    }
+    return found;
+  }
+
+  /** Restores entries a checkpoint kept (events after it are observed as usual); known keys win. */
+  restore(entries: readonly unknown[]): void {
+    for (const raw of entries) {
+      const entry = raw as Partial<RevisionEntry> | null;
+      if (!entry || typeof entry.key !== 'string' || typeof entry.rollout !== 'string' || typeof entry.firstEventMs !== 'number' || this.byKey.has(entry.key)) continue;
+      this.byKey.set(entry.key, {
+        key: entry.key,
+        rollout: entry.rollout,
+        ...(typeof entry.revision === 'string' ? { revision: entry.revision } : {}),
+        firstEventMs: entry.firstEventMs,
+        firstSeenMs: typeof entry.firstSeenMs === 'number' ? entry.firstSeenMs : this.now(),
+        ...(typeof entry.namespace === 'string' ? { namespace: entry.namespace } : {}),
+        ...(typeof entry.target === 'string' ? { target: entry.target } : {}),
+      });
+      const keys = this.byRollout.get(entry.rollout) ?? new Set<string>();
+      keys.add(entry.key);
+      this.byRollout.set(entry.rollout, keys);
+    }
+  }
+
   forget(key: string): void {
     const entry = this.byKey.get(key);
     if (!entry) return;
