@@ -9,6 +9,15 @@ const errors = {
 };
 const retryAfter = { 'Retry-After': { description: 'Seconds until the verdict is worth asking for again.', schema: { type: 'integer', minimum: 1 } } };
 const notFound = { '404': json(ref('Error'), 'Unknown rollout.') };
+const batchParam = { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } };
+/** The gate fails safe: only go is 2xx; pending is 425 Too Early with Retry-After. */
+const gateResponses = {
+  '200': json(ref('Verdict'), 'go'),
+  '409': json(ref('Verdict'), 'no-go'),
+  '425': { ...json(ref('Verdict'), 'pending (Too Early): not decided yet; ask again after Retry-After seconds.'), headers: retryAfter },
+  ...errors,
+  ...notFound,
+};
 const idParam = { name: 'id', in: 'path', required: true, description: 'Rollout id, e.g. `prod/checkout` (URL-encode `/` as %2F), or a rollout key `<id>@<revision>`. Without a revision: the newest revision seen.', schema: { type: 'string' } };
 const revisionParam = { name: 'revision', in: 'query', description: 'The revision to answer for (Argo `rollouts-pod-template-hash`, `pod-template-hash`, `rollwatch.io/revision`).', schema: { type: 'string', pattern: '^[^@\\s]{1,128}$' } };
 const pathParam = { name: 'path', in: 'path', required: true, description: 'The rollout id as plain path segments, e.g. `prod/checkout` (for clients that cannot encode `/`).', schema: { type: 'string' } };
@@ -76,28 +85,16 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Gate for scripts and CI: 200 go, 409 no-go, 425 pending with Retry-After (fails safe: `curl --fail` and any 2xx check pass only on go).',
         description: 'Argo Rollouts\' web provider counts every non-2xx as an Error, so Argo should use `/verdict` with `jsonPath: "{$.decision}"`; Flagger webhooks should use `/api/v1/flagger/*`. `rollwatch gate --wait` follows this verdict until it is decided.',
         tags: ['rollouts'],
-        parameters: [idParam, revisionParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
-        responses: {
-          '200': json(ref('Verdict'), 'go'),
-          '409': json(ref('Verdict'), 'no-go'),
-          '425': { ...json(ref('Verdict'), 'pending (Too Early): not decided yet; ask again after Retry-After seconds.'), headers: retryAfter },
-          ...errors,
-          ...notFound,
-        },
+        parameters: [idParam, revisionParam, batchParam],
+        responses: gateResponses,
       },
     },
     '/api/v1/rollouts/{path}/gate': {
       get: {
         summary: 'Same as /rollouts/{id}/gate with the id as path segments.',
         tags: ['rollouts'],
-        parameters: [pathParam, revisionParam, { name: 'batch', in: 'query', description: 'Gate one batch of a batched upgrade.', schema: { type: 'integer', minimum: 0 } }],
-        responses: {
-          '200': json(ref('Verdict'), 'go'),
-          '409': json(ref('Verdict'), 'no-go'),
-          '425': { ...json(ref('Verdict'), 'pending (Too Early): not decided yet; ask again after Retry-After seconds.'), headers: retryAfter },
-          ...errors,
-          ...notFound,
-        },
+        parameters: [pathParam, revisionParam, batchParam],
+        responses: gateResponses,
       },
     },
     '/api/v1/rollouts/{id}/series': { get: { summary: 'Per-signal canary/baseline time series (dashboard charts).', tags: ['rollouts'], parameters: [idParam], responses: { '200': json({ type: 'object' }, 'Series.'), ...errors, ...notFound } } },
