@@ -11,6 +11,7 @@ import { forEachLine, type LineStats } from "./lines.js";
 import { forTerminal } from "./terminal.js";
 import { diffTemplates, type TemplateStat } from "../diff/diff.js";
 import { TemplateMiner } from "../miner/miner.js";
+import { lineProgress, wantsProgress } from "./progress.js";
 
 export interface TemplatesIo {
   stdin: NodeJS.ReadableStream;
@@ -107,7 +108,22 @@ async function mine(args: Extract<ParsedArgs, { kind: "mine" }>, io: TemplatesIo
   if (seqs) miner.onMerge = (from, into) => forward.set(from, into);
   const started = performance.now();
   const max = args.miner.maxLineLength;
-  const stats = await readLines(args.input, io, max, seqs ? (line) => seqs.push(miner.add(line).seq) : (line) => void miner.add(line));
+  const progress = lineProgress(io.stderr, wantsProgress(io.stderr, args.json));
+  const stats = await readLines(
+    args.input,
+    io,
+    max,
+    seqs
+      ? (line) => {
+          progress.tick();
+          seqs.push(miner.add(line).seq);
+        }
+      : (line) => {
+          progress.tick();
+          miner.add(line);
+        },
+  );
+  progress.done();
   const n = stats.lines;
   noteTruncated(io, args.input, stats, max);
   const secs = (performance.now() - started) / 1000;

@@ -100,7 +100,7 @@ describe('HTTP fuzzing of every endpoint (real processes, Kafka, Elasticsearch)'
     const backends = { kafkaBootstrap: kafka.bootstrap, elasticsearchUrl: es.url };
     const auth = { ROLLWATCH_API_TOKEN: WRITE, LOG_LEVEL: 'warn' };
     services.alerts = serviceProcess('alerts', backends, run, auth);
-    services.ingest = serviceProcess('ingest', backends, run, { ...auth, INGEST_RATE_LIMIT: '0' });
+    services.ingest = serviceProcess('ingest', backends, run, { ...auth, INGEST_RATE_LIMIT: '0', INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0' });
     await Promise.all([services.alerts.start(), services.ingest.start()]);
     services.detector = serviceProcess('detector', backends, run, auth);
     await services.detector.start();

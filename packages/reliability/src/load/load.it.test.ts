@@ -32,8 +32,9 @@ describe(`load: ${RATE} events/s for ${DURATION_MS / 1000} s over ${ROLLOUTS} ro
     [kafka, es] = await Promise.all([ensureKafka({ fresh: true }), ensureElasticsearch({ fresh: true })]);
     const backends = { kafkaBootstrap: kafka.bootstrap, elasticsearchUrl: es.url };
     // One generator process stands in for a whole fleet of pushers, all from 127.0.0.1: the per-IP
-    // push rate limit (100 requests/s by default) would otherwise throttle the fleet as one client.
-    ingest = serviceProcess('ingest', backends, run, { LOG_LEVEL: 'warn', INGEST_RATE_LIMIT: '0' });
+    // push rate limit (100 requests/s by default) and the cap on new rollout ids per client (600/min)
+    // would otherwise throttle the fleet as one client.
+    ingest = serviceProcess('ingest', backends, run, { LOG_LEVEL: 'warn', INGEST_RATE_LIMIT: '0', INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0' });
     // The load's own group, starting at the end: lag measures this run only.
     detector = serviceProcess('detector', backends, run, { LOG_LEVEL: 'warn', DETECTOR_FROM_BEGINNING: 'false', DETECTOR_EVALUATION_INTERVAL_MS: '5000' });
     await Promise.all([ingest.start(), detector.start()]);

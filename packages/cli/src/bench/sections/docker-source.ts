@@ -89,7 +89,7 @@ export async function measureDockerSource(brokers: string[], containers: number,
   const spoolDir = await mkdtemp(path.join(os.tmpdir(), 'rollwatch-bench-docker-'));
   const logger = createLogger('bench', 'silent');
   const config = loadConfig(ingestConfigSchema, {
-    env: { KAFKA_BROKERS: brokers.join(','), KAFKA_CLIENT_ID: `rollwatch-bench-docker-${run}`, LOG_LEVEL: 'silent', INGEST_SPOOL_DIR: spoolDir, INGEST_RATE_LIMIT: '0', INGEST_SOURCES: 'docker', DOCKER_HOST: engine.dockerHost },
+    env: { KAFKA_BROKERS: brokers.join(','), KAFKA_CLIENT_ID: `rollwatch-bench-docker-${run}`, LOG_LEVEL: 'silent', INGEST_SPOOL_DIR: spoolDir, INGEST_RATE_LIMIT: '0', INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0', INGEST_SOURCES: 'docker', DOCKER_HOST: engine.dockerHost },
   });
   const bus = createBus(config, 'ingest', logger);
   const ingest = createIngest({ config, bus, logger, registry: createRegistry('ingest') });

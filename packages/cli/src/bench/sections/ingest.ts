@@ -62,7 +62,7 @@ export async function measureIngest(brokers: string[], events: number, clients: 
     KAFKA_CLIENT_ID: 'rollwatch-bench',
     LOG_LEVEL: 'silent',
     INGEST_SPOOL_DIR: spoolDir,
-    INGEST_RATE_LIMIT: '0',
+    INGEST_RATE_LIMIT: '0', INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0',
   };
   const config = loadConfig(ingestConfigSchema, { env });
   const producerBatch = config.INGEST_BATCH_MAX_EVENTS;

@@ -55,7 +55,7 @@ export async function measureLatency(brokers: string[], elasticsearchUrl: string
     KAFKA_CLIENT_ID: `rollwatch-bench-${run}`,
     LOG_LEVEL: 'silent',
     INGEST_SPOOL_DIR: spoolDir,
-    INGEST_RATE_LIMIT: '0',
+    INGEST_RATE_LIMIT: '0', INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0',
     // Fresh groups that start at the end of the topics: the ingest benchmark's events are not ours.
     DETECTOR_CONSUMER_GROUP: `rollwatch-bench-detector-${run}`,
     DETECTOR_FROM_BEGINNING: 'false',
