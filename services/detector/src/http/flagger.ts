@@ -9,6 +9,16 @@ function withRetryAfter(res: Response, code: number): Response {
   return code === 425 ? res.status(code).set('Retry-After', String(GATE_RETRY_AFTER_SECONDS)) : res.status(code);
 }
 
+/** The Flagger payload of a request, or undefined after answering 400 naming the bad field. */
+function parseFlaggerPayload(req: Request, res: Response): z.infer<typeof flaggerPayloadSchema> | undefined {
+  const parsed = flaggerPayloadSchema.safeParse(req.body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || 'body';
+  res.status(400).json({ error: `${field} ${issue.message}`, field });
+  return undefined;
+}
+
 /** Flagger's webhook payload (https://docs.flagger.app/usage/webhooks). */
 export const flaggerPayloadSchema = z.object({
   name: z.string().min(1).max(253),
@@ -64,18 +74,13 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const auth = requireAuth(tokens, 'read', { queryToken: true });
 
   const handler = (statusFor: Record<Decision, number>) => async (req: Request, res: Response) => {
-    const parsed = flaggerPayloadSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.map(String).join('.') || 'body';
-      res.status(400).json({ error: `${field} ${issue.message}`, field });
-      return;
-    }
-    const candidates = flaggerRolloutCandidates(parsed.data, port.cluster);
-    const flagger = { name: parsed.data.name, namespace: parsed.data.namespace, phase: parsed.data.phase ?? null, checksum: parsed.data.checksum ?? null };
+    const parsed = parseFlaggerPayload(req, res);
+    if (!parsed) return;
+    const candidates = flaggerRolloutCandidates(parsed, port.cluster);
+    const flagger = { name: parsed.name, namespace: parsed.namespace, phase: parsed.phase ?? null, checksum: parsed.checksum ?? null };
     for (const rollout of candidates) {
       const known = port.revisions.revisions(rollout).length > 0;
-      const key = flaggerKey(port, rollout, parsed.data.checksum);
+      const key = flaggerKey(port, rollout, parsed.checksum);
       if (known && key === undefined) {
         // A new release (checksum) whose canary has not reported yet: pending, whatever the last release got.
         withRetryAfter(res, statusFor.pending).json({ ...verdictBody(pendingVerdict(rollout, new Date())), flagger });
@@ -98,14 +103,8 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   // `type: event`: every Flagger event becomes a log event of the rollout (its timeline), under the
   // revision its checksum is tied to. Informational (group other): neither canary nor baseline, so not a judge signal.
   router.post('/flagger/event', auth, jsonBody('256kb'), async (req, res) => {
-    const parsed = flaggerPayloadSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.map(String).join('.') || 'body';
-      res.status(400).json({ error: `${field} ${issue.message}`, field });
-      return;
-    }
-    const payload = parsed.data;
+    const payload = parseFlaggerPayload(req, res);
+    if (!payload) return;
     const candidates = flaggerRolloutCandidates(payload, port.cluster);
     const rollout = candidates.find((c) => port.revisions.revisions(c).length > 0) ?? candidates[0]!;
     const key = flaggerKey(port, rollout, payload.checksum) ?? port.revisions.resolve(rollout);
