@@ -130,29 +130,27 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
           io.stderr.write(`${name}:${lineNo}: line longer than ${DEFAULT_MAX_LINE_BYTES} bytes (${bytes}+ bytes): skipped; an event is one JSON object per line\n`);
         },
       );
-      try {
-        for await (const chunk of io.open(file)) {
-          splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-          for (const event of pending) {
-            // Await only real promises: a microtask per event would cost more than the replay.
-            let go = onEvent(event);
-            if (typeof go !== 'boolean') go = await go;
-            if (!go) {
-              reportedUpTo = { file: index, line: splitter.lines };
-              return 'stopped';
-            }
-          }
-          pending.length = 0;
-        }
-        splitter.end();
+      /** Feeds the split events to the replay; false (with the position recorded) when it asks to stop. */
+      const feedPending = async (): Promise<boolean> => {
         for (const event of pending) {
+          // Await only real promises: a microtask per event would cost more than the replay.
           let go = onEvent(event);
           if (typeof go !== 'boolean') go = await go;
           if (!go) {
             reportedUpTo = { file: index, line: splitter.lines };
-            return 'stopped';
+            return false;
           }
         }
+        return true;
+      };
+      try {
+        for await (const chunk of io.open(file)) {
+          splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+          if (!(await feedPending())) return 'stopped';
+          pending.length = 0;
+        }
+        splitter.end();
+        if (!(await feedPending())) return 'stopped';
       } catch (error) {
         if (progress) showProgress(true);
         io.stderr.write(`rollwatch analyze: cannot read ${name}: ${(error as Error).message}\n`);
