@@ -46,3 +46,39 @@ export function isRetriable(error: unknown): boolean {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A write the backend refused because of the data itself (mapping or validation error, document
+ * too large, id too long): sending it again can never succeed, so the consumer dead-letters it with
+ * `reason` and moves on instead of retrying for ever. `ids` names the refused documents when known.
+ */
+export class RejectedError extends RollwatchError {
+  readonly status: number;
+  readonly ids: string[];
+  constructor(message: string, opts: { status: number; ids?: string[]; cause?: unknown }) {
+    super(message, { retriable: false, code: 'REJECTED', cause: opts.cause });
+    this.status = opts.status;
+    this.ids = opts.ids ?? [];
+  }
+}
+
+/**
+ * Whether an HTTP status from a backend is the data's fault for good: 400 (mapping/validation), 413
+ * (too large), 414 and 422. Everything else is retried: 408, 429 and 5xx are transient, and 401, 403
+ * and 404 are the deployment's (credentials, a missing index): retrying until an operator fixes it
+ * loses nothing, while dead-lettering would empty the whole stream into the DLQ. A 409 depends on
+ * the write (a create's conflict is "already stored"), so callers decide it before asking here.
+ */
+export function isPermanentStatus(status: number): boolean {
+  return status === 400 || status === 413 || status === 414 || status === 422;
+}
+
+/**
+ * Whether an error says for certain that retrying cannot help (it carries `retriable: false`).
+ * Unknown errors (a library's plain Error) are not: a consumer retries them rather than discard
+ * data on a guess.
+ */
+export function isPermanent(error: unknown): boolean {
+  const maybe = error as { retriable?: unknown } | null;
+  return typeof maybe?.retriable === 'boolean' && !maybe.retriable;
+}

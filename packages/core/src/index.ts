@@ -12,6 +12,7 @@ export type * from './bus/interface.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { KafkaBus, type KafkaBusOptions } from './bus/kafka-bus.js';
 export { partitionFor } from './bus/partition.js';
+export { deadLetterMessage, deadLetterDocument, consumeWithDeadLetters, type ConsumeOptions } from './bus/dead-letter.js';
 export * from './bus/topic-settings.js';
 export type * from './store/interface.js';
 export { MemoryStore, matches } from './store/memory-store.js';

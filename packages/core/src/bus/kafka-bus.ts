@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, CompressionTypes, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
+import { TOPICS } from '../topics.js';
+import { consumeWithDeadLetters } from './dead-letter.js';
 import { ensureTopicSettings, topicSpecs, type TopicSettingsOptions } from './topic-settings.js';
 import type { Bus, BusMessage, ConsumedMessage, HealthStatus, PartitionListener, SubscribeOptions, Subscription } from './interface.js';
 
@@ -125,18 +127,17 @@ export class KafkaBus implements Bus {
           value: m.value?.toString() ?? '',
           headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? ''])),
         }));
-        // Work must be durable before the commit; on failure retry the same batch, never skip it.
-        for (let attempt = 1; ; attempt++) {
-          if (!running || !isRunning() || isStale()) return;
-          try {
-            await options.handler(messages);
-            break;
-          } catch (error) {
-            this.options.logger?.warn({ err: (error as Error).message, topic: batch.topic, partition: batch.partition, attempt }, 'handler failed; retrying batch');
-            await sleep(Math.min(10_000, 100 * 2 ** Math.min(attempt, 7)));
-            await heartbeat().catch(() => undefined);
-          }
-        }
+        // Work must be durable before the commit: a transient failure retries the same batch, a
+        // permanent one dead-letters the messages that cause it (rollwatch.dlq) and moves on.
+        const done = await consumeWithDeadLetters(messages, {
+          consumer: options.groupId,
+          handler: options.handler,
+          deadLetter: (dead) => this.publish(TOPICS.dlq, dead),
+          active: () => running && isRunning() && !isStale(),
+          onWait: heartbeat,
+          logger: this.options.logger,
+        });
+        if (!done) return;
         const last = batch.messages[batch.messages.length - 1]!.offset;
         resolveOffset(last);
         // autoCommit is off (commit only after the work is durable), so name the offset explicitly:

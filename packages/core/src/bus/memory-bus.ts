@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import type { Bus, BusMessage, ConsumedMessage, HealthStatus, SubscribeOptions, Subscription } from './interface.js';
 import { partitionFor } from './partition.js';
+import { consumeWithDeadLetters } from './dead-letter.js';
+import { TOPICS } from '../topics.js';
+import { isPermanent } from '../errors.js';
 
 interface Partition {
   /** Offset of messages[0]; older messages were trimmed after every group consumed them. */
@@ -102,15 +105,27 @@ export class MemoryBus implements Bus {
         const batch: ConsumedMessage[] = slice.map((m, i) => ({ ...m, topic, partition: p, offset: String(offsets[p]! + i) }));
         try {
           await options.handler(batch);
-          offsets[p] = offsets[p]! + batch.length;
           failures = 0;
-          delivered = true;
-          this.trim(topic, p);
-        } catch {
-          // Same batch again after a backoff: at-least-once, like Kafka without a commit.
-          failures++;
-          await sleep(Math.min(5000, 50 * 2 ** Math.min(failures, 7)));
+        } catch (error) {
+          if (!isPermanent(error)) {
+            // Same batch again after a backoff: at-least-once, like Kafka without a commit.
+            failures++;
+            await sleep(Math.min(5000, 50 * 2 ** Math.min(failures, 7)));
+            continue;
+          }
+          // The data's fault: dead-letter the messages that cause it and move on (as KafkaBus does).
+          const done = await consumeWithDeadLetters(batch, {
+            consumer: options.groupId,
+            handler: options.handler,
+            deadLetter: (dead) => this.publish(TOPICS.dlq, dead),
+            active: () => isRunning() && !this.closed,
+            backoffMs: (attempt) => Math.min(5000, 50 * 2 ** Math.min(attempt, 7)),
+          });
+          if (!done) continue;
         }
+        offsets[p] = offsets[p]! + batch.length;
+        delivered = true;
+        this.trim(topic, p);
       }
       if (!delivered) {
         await new Promise<void>((resolve) => {

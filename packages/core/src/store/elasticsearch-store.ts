@@ -5,7 +5,7 @@ import { Client, errors as esErrors } from '@elastic/elasticsearch';
 type ClientOptions = ConstructorParameters<typeof Client>[0];
 import type { Logger } from 'pino';
 import type { HealthStatus } from '../bus/interface.js';
-import { RollwatchError, UnavailableError } from '../errors.js';
+import { RejectedError, RollwatchError, UnavailableError, isPermanentStatus } from '../errors.js';
 import { backingIndices, detectLifecycle, ensureDataStream, verifyLifecycle, migratePlainIndex, runRollwatchLifecycle, type LifecycleReport } from './es-lifecycle.js';
 import { FAMILIES, familyOf, legacyIndexName, timestampOf } from './families.js';
 import type { SearchResult, Store, StoreDoc, StoreQuery } from './interface.js';
@@ -69,8 +69,8 @@ export function toEsQuery(query: StoreQuery): Record<string, unknown> {
 function wrap(error: unknown, what: string): Error {
   if (error instanceof esErrors.ResponseError) {
     const status = error.statusCode ?? 0;
-    if (status === 429 || status >= 500) return new UnavailableError(`elasticsearch ${what} failed (${status})`, { cause: error });
-    return new RollwatchError(`elasticsearch ${what} rejected (${status}): ${error.message}`, { retriable: false, cause: error });
+    if (isPermanentStatus(status)) return new RejectedError(`elasticsearch ${what} rejected (${status}): ${error.message}`, { status, cause: error });
+    return new UnavailableError(`elasticsearch ${what} failed (${status}): ${error.message}`, { cause: error });
   }
   return new UnavailableError(`elasticsearch ${what} failed: ${(error as Error).message}`, { cause: error });
 }
@@ -216,14 +216,16 @@ export class ElasticsearchStore implements Store {
     if (!response.errors) return;
     const results = response.items.map((item) => item.index ?? item.create);
     // A create conflict is "already stored" (idempotent replay); an upsert's conflict lost a race: retry.
-    const failed = results.filter((r) => r?.error && !(family.write === 'create' && r.status === 409));
+    const failed = results.flatMap((r, i) => (r?.error && !(family.write === 'create' && r.status === 409) ? [{ result: r, doc: docs[i]! }] : []));
     if (failed.length === 0) return;
-    if (family.write === 'upsert' && failed.some((r) => r!.status === 409)) this.backingCache.delete(name);
-    const retriable = failed.some((r) => r!.status === 409 || r!.status === 429 || r!.status >= 500 || r!.error?.type === 'cluster_block_exception');
-    const first = failed[0];
-    const message = `elasticsearch bulk: ${failed.length}/${docs.length} failed; first: ${first?.status} ${first?.error?.type}: ${first?.error?.reason}`;
-    // Writes are by id, so retrying a partially failed bulk is safe (no duplicates).
-    throw retriable ? new UnavailableError(message) : new RollwatchError(message, { retriable: false, code: 'REJECTED' });
+    if (family.write === 'upsert' && failed.some((f) => f.result.status === 409)) this.backingCache.delete(name);
+    const describe = (f: (typeof failed)[number]): string => `${f.result.status} ${f.result.error?.type}: ${f.result.error?.reason}`;
+    const transient = failed.filter((f) => f.result.status === 409 || !isPermanentStatus(f.result.status));
+    // Writes are by id, so retrying a partially failed bulk is safe (no duplicates). Transient item
+    // errors win: once only the documents' own faults are left, they are named for the dead letter.
+    if (transient.length > 0) throw new UnavailableError(`elasticsearch bulk: ${failed.length}/${docs.length} failed; first: ${describe(transient[0]!)}`);
+    const first = failed[0]!;
+    throw new RejectedError(`elasticsearch bulk: ${failed.length}/${docs.length} rejected; first: id ${first.doc.id}: ${describe(first)}`, { status: first.result.status, ids: failed.map((f) => f.doc.id) });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { COMMAND_HEADER, INDICES, TOPICS, errorMessage, overrideCommandSchema, type OverrideCommand, isRetriable, retryThrowing, splitRolloutKey, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
+import { COMMAND_HEADER, INDICES, TOPICS, errorMessage, overrideCommandSchema, type OverrideCommand, isPermanent, retryThrowing, splitRolloutKey, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { analysisEvent } from '../state/revisions.js';
@@ -110,7 +110,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
       await retryThrowing(() => store.put(INDICES.events, items.map((i) => eventDocument(i.value, i.message) as StoreDoc)), retryOptions);
       return items;
     } catch (error) {
-      if (isRetriable(error)) throw error;
+      if (!isPermanent(error)) throw error;
     }
     const accepted: typeof items = [];
     for (const item of items) {
@@ -118,7 +118,7 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
         await retryThrowing(() => store.put(INDICES.events, [eventDocument(item.value, item.message) as StoreDoc]), retryOptions);
         accepted.push(item);
       } catch (error) {
-        if (isRetriable(error)) throw error;
+        if (!isPermanent(error)) throw error;
         deadLetters.push(dlqMessage(item.message, consumerGroup, `store rejected the event: ${errorMessage(error)}`));
         metrics.dlq.inc({ reason: 'store-rejected' });
         metrics.eventsConsumed.inc({ result: 'rejected' });

@@ -1,4 +1,4 @@
-import { parseEvent, TOPICS, type ConsumedMessage, type FieldError, type RollwatchEvent, type BusMessage } from '@rollwatch/core';
+import { deadLetterMessage, parseEvent, type ConsumedMessage, type FieldError, type RollwatchEvent } from '@rollwatch/core';
 
 /** Envelope fields a producer (the ingest service) may add around an event-v1 body. */
 const ENVELOPE_FIELDS = ['receivedAt'] as const;
@@ -49,21 +49,5 @@ export function eventDocument(decoded: DecodedEvent, position?: { partition: num
   return doc;
 }
 
-/** A `rollwatch.dlq` message: the original bytes plus enough context to replay or debug it. */
-export function dlqMessage(message: ConsumedMessage, consumer: string, error: string, fields: FieldError[] = [], now = new Date()): BusMessage {
-  return {
-    key: message.key,
-    value: JSON.stringify({
-      sourceTopic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      consumer,
-      error,
-      fields,
-      at: now.toISOString(),
-      value: message.value,
-    }),
-    headers: { 'rollwatch-error': error.slice(0, 512), 'rollwatch-source-topic': message.topic || TOPICS.events, 'rollwatch-consumer': consumer },
-  };
-}
+/** A `rollwatch.dlq` message: the original bytes plus enough context to replay or debug it (core's envelope). */
+export const dlqMessage = deadLetterMessage;
