@@ -46,6 +46,9 @@ export interface Detector {
   lastRebuild(): RebuildReport | undefined;
 }
 
+/** One turn of the periodic round on the serial evaluation queue (consumer batches run between turns). */
+const ROUND_CHUNK_MS = 50;
+
 export function createDetector(deps: DetectorDeps): Detector {
   const { config, bus, store, logger, registry } = deps;
   const now = deps.now ?? Date.now;
@@ -70,6 +73,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     metrics,
     now,
     minScoreDelta: config.DETECTOR_SCORE_CHANGE_MIN,
+    consumer: config.DETECTOR_CONSUMER_GROUP,
     labelsFor: (rollout) => {
       const registered = specs.labelsFor(revisions.get(rollout)?.rollout ?? rollout);
       const observed = revisions.observedLabels(rollout);
@@ -129,11 +133,6 @@ export function createDetector(deps: DetectorDeps): Detector {
   const abort = new AbortController();
   const startedAt = now();
 
-  const refreshLocal = (): void => {
-    local.clear();
-    for (const r of engine.rollouts()) local.add(r.rollout);
-    metrics.trackedRollouts.set(local.size);
-  };
 
   const port: DetectorPort = {
     engine,
@@ -374,10 +373,33 @@ export function createDetector(deps: DetectorDeps): Detector {
     },
   });
 
+  /**
+   * The periodic round's evaluations, bounded: only rollouts that are due (not evaluated by a
+   * consumer batch moments ago, not settled, not being restored), most overdue first, in chunks of
+   * ROUND_CHUNK_MS so consumer batches run in between, and for at most half the interval: with
+   * tens of thousands of rollouts a round never starves consumption, and the rollouts it did not
+   * reach come first in the next one.
+   */
+  async function evaluateDue(): Promise<void> {
+    const interval = config.DETECTOR_EVALUATION_INTERVAL_MS;
+    const ready: string[] = [];
+    for (const rollout of local) if (!ownership.isRestoring(rollout)) ready.push(rollout);
+    const due = tracker.due(ready, interval / 2);
+    const deadline = performance.now() + interval / 2;
+    let next = 0;
+    while (next < due.length && performance.now() < deadline && !abort.signal.aborted) {
+      next = await tracker.evaluateFor(due, next, ROUND_CHUNK_MS);
+    }
+    metrics.roundBacklog.set(due.length - next);
+  }
+
   async function tick(): Promise<void> {
     ticking ??= (async () => {
       try {
-        for (const spec of await specs.sync()) if (registerSafely(engine, spec, logger)) local.add(spec.id);
+        for (const spec of await specs.sync()) {
+          if (registerSafely(engine, spec, logger)) local.add(spec.id);
+          tracker.invalidate(spec.id);
+        }
         const cutoff = now() - config.DETECTOR_RETENTION_MS;
         const evicted = engine.forget
           ? [...local].filter((r) => (arrivals.get(r) ?? startedAt) < cutoff && engine.forget!(r))
@@ -389,11 +411,9 @@ export function createDetector(deps: DetectorDeps): Detector {
           revisions.forget(rollout);
           ownership.forget(rollout);
         }
-        refreshLocal();
-        // Rollouts a consumer batch evaluated moments ago need no second look this round; ones
-        // being restored are not judged on partial state.
-        const ready = [...local].filter((r) => !ownership.isRestoring(r));
-        await tracker.evaluate(tracker.stale(ready, config.DETECTOR_EVALUATION_INTERVAL_MS / 2));
+        for (const rollout of evicted) local.delete(rollout);
+        metrics.trackedRollouts.set(local.size);
+        await evaluateDue();
       } catch (error) {
         logger.warn({ err: errorMessage(error) }, 'periodic evaluation failed; retrying next interval');
       }

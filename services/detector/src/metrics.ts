@@ -7,6 +7,7 @@ export interface DetectorMetrics {
   consumerErrors: Counter<'stage'>;
   dlq: Counter<'reason'>;
   trackedRollouts: Gauge<string>;
+  roundBacklog: Gauge<string>;
   metricProviderQueries: Counter<'provider' | 'result'>;
 }
 
@@ -25,6 +26,7 @@ export function createDetectorMetrics(registry: Registry): DetectorMetrics {
     consumerErrors: new Counter({ name: 'rollwatch_detector_consumer_errors_total', help: 'Failed batch attempts (the batch is redelivered), by stage.', labelNames: ['stage'], registers }),
     dlq: new Counter({ name: 'rollwatch_detector_dlq_total', help: 'Messages sent to rollwatch.dlq, by reason.', labelNames: ['reason'], registers }),
     trackedRollouts: new Gauge({ name: 'rollwatch_detector_tracked_rollouts', help: 'Rollouts held in the analysis engine.', registers }),
+    roundBacklog: new Gauge({ name: 'rollwatch_detector_evaluation_backlog', help: 'Rollouts due for a periodic re-evaluation that the last round left for the next one (its time share was used up); above 0 for long, time-driven verdicts (no data, unavailability) come late.', registers }),
     metricProviderQueries: new Counter({ name: 'rollwatch_detector_metric_provider_queries_total', help: 'Metric provider queries, by provider and result.', labelNames: ['provider', 'result'], registers }),
   };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { INDICES, TOPICS, retryThrowing, type Bus, type Logger, type OverrideCommand, type RetryOptions, type Store, type Verdict } from '@rollwatch/core';
+import { INDICES, TOPICS, deadLetterDocument, errorMessage, isPermanent, retryThrowing, type Bus, type BusMessage, type Logger, type OverrideCommand, type RetryOptions, type Store, type StoreDoc, type Verdict } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { anomalyDocuments, isAnomaly, significantChange, toVerdict, verdictDocument, type UnnumberedVerdict } from './change.js';
@@ -25,6 +25,8 @@ export interface VerdictTrackerOptions {
   /** The time to evaluate a rollout at (default: now); see AnalysisEngine.evaluationHorizonMs. */
   evaluationTime?: (rollout: string, now: number) => number;
   retry?: Partial<RetryOptions>;
+  /** Named in dead letters (the consumer group). */
+  consumer?: string;
 }
 
 /**
@@ -43,6 +45,8 @@ export class VerdictTracker {
   private readonly seeded = new Set<string>();
   /** Wall-clock ms of each rollout's last evaluation (lets the timer skip freshly evaluated ones). */
   private readonly evaluatedAt = new Map<string, number>();
+  /** The time (ms) each rollout was last evaluated *at* (see `settled`). */
+  private readonly evaluatedFor = new Map<string, number>();
   private readonly changes = new EventEmitter();
   private serial: Promise<unknown> = Promise.resolve();
   /** Decisions a person forced (POST /rollouts/{id}/override): they win over the engine. */
@@ -88,6 +92,71 @@ export class VerdictTracker {
     this.owned.delete(rollout);
     this.seeded.delete(rollout);
     this.evaluatedAt.delete(rollout);
+    this.evaluatedFor.delete(rollout);
+  }
+
+  /** Something besides its events changed (its registration): the next round evaluates it again. */
+  invalidate(rollout: string): void {
+    this.evaluatedFor.delete(rollout);
+  }
+
+  /**
+   * What the periodic round must look at, most overdue first: rollouts not evaluated within
+   * `maxAgeMs` and not settled. A rollout is settled when its evaluation time has stopped moving
+   * (history past its horizon: `evaluationTime` < now) and it was already evaluated at exactly that
+   * time: the engine is deterministic, so a new evaluation would give the same verdict. New events,
+   * a registration (`invalidate`) or a restore evaluate it again through their own paths.
+   */
+  due(rollouts: Iterable<string>, maxAgeMs: number): string[] {
+    const wall = this.now();
+    const cutoff = wall - maxAgeMs;
+    const due: string[] = [];
+    for (const rollout of rollouts) {
+      if ((this.evaluatedAt.get(rollout) ?? -Infinity) > cutoff) continue;
+      const last = this.evaluatedFor.get(rollout);
+      if (last !== undefined && this.options.evaluationTime) {
+        const at = this.options.evaluationTime(rollout, wall);
+        if (at < wall && at === last) continue;
+      }
+      due.push(rollout);
+    }
+    return due.sort((a, b) => (this.evaluatedAt.get(a) ?? -Infinity) - (this.evaluatedAt.get(b) ?? -Infinity));
+  }
+
+  /**
+   * Evaluates `rollouts` from index `from` on, for at most `budgetMs`, as one turn of the serial
+   * queue; resolves with the index to continue from. The periodic round calls it chunk after chunk,
+   * so consumer batches queued meanwhile run between chunks instead of waiting for the whole round.
+   */
+  evaluateFor(rollouts: readonly string[], from: number, budgetMs: number): Promise<number> {
+    const run = this.serial.then(async () => {
+      const end = performance.now() + budgetMs;
+      let next = from;
+      const failures: unknown[] = [];
+      while (next < rollouts.length && (next === from || performance.now() < end)) {
+        await this.evaluateSlice(rollouts, next, end, failures).then((n) => (next = n));
+      }
+      if (failures.length > 0) throw failures[0];
+      return next;
+    });
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One slice of at most YIELD_AFTER_MS (at least one rollout), then a yield to the event loop. */
+  private async evaluateSlice(rollouts: readonly string[], from: number, end: number, failures: unknown[]): Promise<number> {
+    const sliceEnd = Math.min(end, performance.now() + YIELD_AFTER_MS);
+    let next = from;
+    do {
+      try {
+        await this.evaluateOne(rollouts[next]!);
+      } catch (error) {
+        failures.push(error);
+      }
+      next++;
+    } while (next < rollouts.length && performance.now() < sliceEnd);
+    await new Promise((resolve) => setImmediate(resolve));
+    return next;
   }
 
   /** Rollouts not evaluated within the last `maxAgeMs` (the periodic pass needs only those). */
@@ -134,9 +203,11 @@ export class VerdictTracker {
     const { engine, metrics } = this.options;
     const stop = metrics.evaluationDuration.startTimer();
     let next;
+    let evaluatedFor: number;
     try {
       const wall = this.now();
       const at = this.options.evaluationTime ? this.options.evaluationTime(rollout, wall) : wall;
+      evaluatedFor = at;
       next = toVerdict(engine.evaluate(rollout, at), this.options.labelsFor(rollout));
       const revision = this.options.revisionOf?.(rollout);
       if (revision) next = { ...next, revision };
@@ -160,10 +231,13 @@ export class VerdictTracker {
     const changed = significantChange(previous, next, this.options.minScoreDelta);
     if (!changed || !this.owned.has(rollout)) {
       this.current.set(rollout, { ...next, sequence: previous?.sequence ?? 0 });
+      this.evaluatedFor.set(rollout, evaluatedFor);
       return undefined;
     }
     const verdict: Verdict = { ...next, sequence: (previous?.sequence ?? 0) + 1 };
     await this.persist(verdict);
+    // Only once persisted: a failed write leaves it due, so the next round tries again.
+    this.evaluatedFor.set(rollout, evaluatedFor);
     this.published.set(rollout, verdict);
     this.current.set(rollout, verdict);
     metrics.verdicts.inc({ decision: verdict.decision });
@@ -211,6 +285,7 @@ export class VerdictTracker {
     await this.persist(verdict);
     this.owned.add(rollout);
     this.overrides.set(rollout, verdict);
+    this.evaluatedFor.delete(rollout);
     this.published.set(rollout, verdict);
     this.current.set(rollout, verdict);
     this.options.metrics.verdicts.inc({ decision: verdict.decision });
@@ -221,13 +296,40 @@ export class VerdictTracker {
 
   /** Store first, then publish: a failed publish retries with the same sequence (never skipped). */
   private async persist(verdict: Verdict): Promise<void> {
-    const { store, bus } = this.options;
+    const { bus } = this.options;
     const at = new Date(this.now()).toISOString();
     const retryOptions: Partial<RetryOptions> = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000, ...this.options.retry };
-    await retryThrowing(() => store.put(INDICES.verdicts, [verdictDocument(verdict, at)]), retryOptions);
+    await this.store(INDICES.verdicts, [verdictDocument(verdict, at)], retryOptions);
     const anomalies = anomalyDocuments(verdict, at);
-    if (anomalies.length > 0) await retryThrowing(() => store.put(INDICES.anomalies, anomalies), retryOptions);
+    if (anomalies.length > 0) await this.store(INDICES.anomalies, anomalies, retryOptions);
     await retryThrowing(() => bus.publish(TOPICS.verdicts, [{ key: verdict.rollout, value: JSON.stringify(verdict), headers: { 'rollwatch-sequence': String(verdict.sequence) } }]), retryOptions);
+  }
+
+  /**
+   * Writes documents; one the store refuses for good (a mapping error, too large) is dead-lettered
+   * with the reason instead, so the verdict is still published and the partition moves on.
+   * Transient failures throw (the batch comes back).
+   */
+  private async store(index: string, docs: StoreDoc[], retryOptions: Partial<RetryOptions>): Promise<void> {
+    const { store, bus, metrics, logger } = this.options;
+    try {
+      await retryThrowing(() => store.put(index, docs), retryOptions);
+      return;
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+    }
+    const dead: BusMessage[] = [];
+    for (const doc of docs) {
+      try {
+        await retryThrowing(() => store.put(index, [doc]), retryOptions);
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        logger.error({ index, id: doc.id, err: errorMessage(error) }, 'store refused a document for good; dead-lettered');
+        metrics.dlq.inc({ reason: 'store-rejected' });
+        dead.push(deadLetterDocument(index, doc, this.options.consumer ?? 'rollwatch-detector', `store rejected the document: ${errorMessage(error)}`));
+      }
+    }
+    if (dead.length > 0) await retryThrowing(() => bus.publish(TOPICS.dlq, dead), retryOptions);
   }
 }
 
