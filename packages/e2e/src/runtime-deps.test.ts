@@ -47,3 +47,59 @@ test('no rollwatch package declares test tools or @types/* as runtime dependenci
   }
   assert.deepEqual(offenders, []);
 });
+
+/** The Dockerfile's stages: name (or index) → its instructions, continuation lines joined. */
+function dockerStages(text: string): { name: string; lines: string[] }[] {
+  const stages: { name: string; lines: string[] }[] = [];
+  const joined = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  for (const line of joined) {
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) stages.push({ name: from[1] ?? String(stages.length), lines: [] });
+    else stages.at(-1)?.lines.push(line);
+  }
+  return stages;
+}
+
+interface RuntimeTreeModule {
+  RUNTIME_ROOTS: string[];
+  runtimeWorkspaces(root: string): string[];
+}
+const runtimeTree = async (): Promise<RuntimeTreeModule> => (await import(new URL('scripts/runtime-tree.mjs', `file://${root}`).href)) as RuntimeTreeModule;
+
+test('the runtime workspaces are the services, the CLI and what they depend on, never a test workspace', async () => {
+  const { runtimeWorkspaces } = await runtimeTree();
+  const keep = runtimeWorkspaces(root);
+  for (const dir of ['services/ingest', 'services/detector', 'services/alerts', 'packages/cli', 'packages/core', 'packages/analysis']) assert.ok(keep.includes(dir), dir);
+  for (const dir of ['packages/testkit', 'packages/e2e', 'packages/reliability']) assert.ok(!keep.includes(dir), `${dir} must not ship`);
+  // Whatever rollwatch workspace npm resolves at runtime is kept (else the image would miss a module).
+  const args = ['ls', '--omit=dev', '--all', '--json', ...RUNTIME.flatMap((w) => ['-w', w])];
+  const tree = JSON.parse(execFileSync('npm', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as LsNode & { dependencies?: Record<string, LsNode & { resolved?: string }> };
+  const all: [string, string][] = [];
+  names(tree, [], all);
+  const rollwatch = new Set(all.map(([n]) => n).filter((n) => n.startsWith('@rollwatch/')));
+  for (const name of rollwatch) {
+    const dir = ['packages', 'services'].map((d) => `${d}/${name.slice('@rollwatch/'.length)}`).find((d) => keep.includes(d));
+    assert.ok(dir, `${name} is a runtime dependency but not a runtime workspace`);
+  }
+});
+
+test('the Dockerfile\'s runtime stage holds only the pruned runtime tree', () => {
+  const stages = dockerStages(readFileSync(`${root}Dockerfile`, 'utf8'));
+  const final = stages.at(-1)!;
+  const copies = final.lines.filter((l) => /^COPY\b/i.test(l));
+  assert.ok(copies.length > 0);
+  for (const copy of copies) {
+    // Everything comes from the pruned stage: nothing from the build context or the full build.
+    assert.match(copy, /^COPY\s+--from=runtime-tree\s/i, copy);
+    const sources = copy.split(/\s+/).slice(2, -1);
+    for (const source of sources) assert.match(source, /^\/app\/(package\.json|package-lock\.json|node_modules|packages|services)$/, copy);
+  }
+  assert.ok(!final.lines.some((l) => /^RUN\b/i.test(l) && /npm (ci|install)/.test(l)), 'the runtime stage installs nothing itself');
+  const prune = stages.find((s) => s.name === 'runtime-tree');
+  assert.ok(prune, 'a runtime-tree stage');
+  const run = prune.lines.filter((l) => /^RUN\b/i.test(l)).join(' && ');
+  const treeAt = run.indexOf('node scripts/runtime-tree.mjs');
+  const pruneAt = run.search(/npm prune --omit=dev/);
+  assert.ok(treeAt >= 0 && pruneAt > treeAt, 'the test workspaces leave the workspace list, then npm prune --omit=dev drops what only they needed');
+  assert.ok(!/--dry-run/.test(run));
+});
