@@ -95,7 +95,14 @@ export function createDetector(deps: DetectorDeps): Detector {
   const local = new Set<string>();
   /** The rollwatch.events partitions the group assigned to this replica, and where each rollout lives. */
   const ownership = new PartitionOwnership();
-  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, revisionsOf: (keys) => revisions.entries(keys) });
+  /** The engine lock: consumer ingestion and checkpoint snapshots (taken in chunks) take turns. */
+  let engineTurn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = engineTurn.then(work);
+    engineTurn = run.catch(() => undefined);
+    return run;
+  };
+  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, exclusive, revisionsOf: (keys) => revisions.entries(keys) });
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {
@@ -361,6 +368,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     metrics,
     consumerGroup: config.DETECTOR_CONSUMER_GROUP,
     beforeAnalysis: observe,
+    exclusive,
     onIngested: (partition, nextOffset) => checkpointer.noteIngested(partition, nextOffset),
     onTouched: (rollouts, partition) => {
       const at = now();

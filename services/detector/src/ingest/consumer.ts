@@ -22,6 +22,8 @@ export interface BatchHandlerOptions {
   onIngested?: (partition: number, nextOffset: number) => void;
   /** Told the batch's stored events before the engine sees them (revision index, per-revision registrations). */
   beforeAnalysis?: (events: RollwatchEvent[]) => void;
+  /** Runs the engine's ingestion under the detector's engine lock (checkpoints snapshot in chunks under it). */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
   retry?: Partial<RetryOptions>;
 }
 
@@ -61,12 +63,15 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const stored = await stage('store', () => storeEvents(decoded, dead));
     const events = stored.map((d) => d.value.event);
     options.beforeAnalysis?.(events);
-    const touched = await stage('analyse', async () => {
-      const result = ingest(events, stored, dead);
-      const last = batch[batch.length - 1];
-      if (last) options.onIngested?.(last.partition, Number(last.offset) + 1);
-      return result;
-    });
+    const exclusive = options.exclusive ?? (<T>(work: () => Promise<T>) => work());
+    const touched = await stage('analyse', () =>
+      exclusive(async () => {
+        const result = ingest(events, stored, dead);
+        const last = batch[batch.length - 1];
+        if (last) options.onIngested?.(last.partition, Number(last.offset) + 1);
+        return result;
+      }),
+    );
     for (const rollout of touched) tracker.claim(rollout);
     if (batch.length > 0) options.onTouched?.(touched, batch[0]!.partition);
     await stage('evaluate', () => tracker.evaluate(touched));

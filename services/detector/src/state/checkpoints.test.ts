@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INDICES, MemoryBus, MemoryStore, type Bus } from '@rollwatch/core';
+import { parseEvent } from '@rollwatch/core';
 import { createDefaultEngine } from '../engine.js';
+import { chunkedSnapshot } from './checkpoints.js';
 import { crashLoop, event, publishEvents, startHarness, waitUntil } from '../testing/harness.js';
 
 const engine = () => createDefaultEngine({ DETECTOR_POLICY_FILE: undefined, DETECTOR_DEFAULT_POLICY: undefined });
@@ -81,5 +83,26 @@ describe('checkpoints', () => {
       await other.close();
       await owner.close();
     }
+  });
+});
+
+describe('chunkedSnapshot', () => {
+  it('is the same document as one engine.snapshot() of the rollouts, over several chunks', async () => {
+    const e = engine();
+    const ids = Array.from({ length: 450 }, (_, i) => `chunk/r-${String(i).padStart(3, '0')}`);
+    const events = ids.flatMap((r) => crashLoop(r, 1)).map((input) => {
+      const parsed = parseEvent(input);
+      assert.ok(parsed.ok);
+      return parsed.event;
+    });
+    e.ingest(events);
+    const wanted = [...ids.slice(0, 300)].reverse(); // order of the caller does not matter
+    const chunked = JSON.parse(await chunkedSnapshot(e, wanted)) as { rollouts: unknown[] };
+    assert.equal(chunked.rollouts.length, 300);
+    assert.deepEqual(chunked, JSON.parse(JSON.stringify(e.snapshot(wanted))));
+    const restored = engine();
+    restored.restore!(chunked);
+    for (const r of ['chunk/r-000', 'chunk/r-299']) assert.deepEqual(restored.evaluate(r, Date.now()).decision, e.evaluate(r, Date.now()).decision);
+    assert.equal(restored.rollouts().length, 300);
   });
 });

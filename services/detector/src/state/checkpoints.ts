@@ -26,7 +26,15 @@ export interface CheckpointerOptions {
   now: () => number;
   /** What else a checkpoint keeps per rollout key (the detector's revision index entries). */
   revisionsOf?: (rollouts: string[]) => unknown[];
+  /**
+   * Runs `work` while no consumer batch ingests into the engine (the detector's engine lock), so a
+   * snapshot taken in chunks, with the event loop free in between, still matches its offset.
+   */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
+
+/** Rollouts serialised per chunk of a partition's snapshot, between yields to the event loop. */
+const SNAPSHOT_CHUNK = 200;
 
 /**
  * Periodic snapshots of each owned partition's engine state, tagged with the partition offset the
@@ -69,11 +77,16 @@ export class Checkpointer {
     if (!this.enabled) return 0;
     const { engine, ownership, group, now } = this.options;
     const docs: Checkpoint[] = [];
+    const exclusive = this.options.exclusive ?? (<T>(work: () => Promise<T>) => work());
     for (const partition of ownership.ownedPartitions()) {
-      const offset = this.ingested.get(partition);
-      if (offset === undefined || ownership.isRestoringPartition(partition) || this.saved.get(partition) === offset) continue;
-      const rollouts = ownership.rolloutsIn(partition);
-      docs.push({ id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot: JSON.stringify(engine.snapshot(rollouts)), ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}) });
+      const doc = await exclusive(async () => {
+        const offset = this.ingested.get(partition);
+        if (offset === undefined || ownership.isRestoringPartition(partition) || this.saved.get(partition) === offset) return undefined;
+        const rollouts = ownership.rolloutsIn(partition);
+        const snapshot = await chunkedSnapshot(engine, rollouts);
+        return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}) };
+      });
+      if (doc) docs.push(doc);
     }
     if (docs.length === 0) return 0;
     await retryThrowing(() => this.options.store.put(INDICES.checkpoints, docs as unknown as (Record<string, unknown> & { id: string })[]), { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 2000, deadlineMs: 10_000 });
@@ -94,4 +107,26 @@ export class Checkpointer {
 
 export function checkpointId(group: string, partition: number): string {
   return `${group}:${partition}`;
+}
+
+/**
+ * JSON of `engine.snapshot(rollouts)`, built SNAPSHOT_CHUNK rollouts at a time with a yield to the
+ * event loop after each chunk: tens of thousands of rollouts in one JSON.stringify held the detector
+ * (and /healthz) for seconds. The caller keeps the engine from ingesting meanwhile. Same document
+ * as one snapshot: the rollouts in the engine's (sorted) order, the other fields from the last chunk.
+ */
+export async function chunkedSnapshot(engine: Pick<AnalysisEngine, 'snapshot'>, rollouts: readonly string[]): Promise<string> {
+  const sorted = [...rollouts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const parts: string[] = [];
+  let rest: Record<string, unknown> = {};
+  for (let i = 0; i === 0 || i < sorted.length; i += SNAPSHOT_CHUNK) {
+    const snapshot = engine.snapshot(sorted.slice(i, i + SNAPSHOT_CHUNK)) as Record<string, unknown>;
+    if (!Array.isArray(snapshot.rollouts)) return JSON.stringify(engine.snapshot(sorted)); // not the chunkable shape
+    for (const entry of snapshot.rollouts) parts.push(JSON.stringify(entry));
+    const { rollouts: _, ...others } = snapshot;
+    rest = others;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"rollouts":[${parts.join(',')}]}`;
 }
