@@ -42,7 +42,7 @@ export const detectorConfigSchema = z.object({
   DETECTOR_HOST: z.string().default('0.0.0.0').describe('Interface the API listens on.'),
   DETECTOR_POLICY_FILE: z.string().optional().describe('YAML/JSON file of named analysis policies (unset: the engine\'s built-in policies).'),
   DETECTOR_DEFAULT_POLICY: z.string().optional().describe('Policy name for rollouts discovered from events without a registration (unset: the engine default).'),
-  DETECTOR_EVALUATION_INTERVAL_MS: env.int(5000, 100).describe('Periodic re-evaluation of every tracked rollout (time-based rules: silence, minimum duration).'),
+  DETECTOR_EVALUATION_INTERVAL_MS: env.int(5000, 100).describe('Periodic re-evaluation of the tracked rollouts that are due (time-based rules: silence, minimum duration); a round uses at most half the interval, the rest waits for the next (gauge rollwatch_detector_evaluation_backlog).'),
   DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back an assigned partition\'s state is restored.'),
   DETECTOR_SCORE_CHANGE_MIN: env.number(1).describe('A verdict is published when the decision or the set of failing signals changes, or the score moves by at least this much.'),
   DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store when partitions are assigned (0 disables the restore).'),

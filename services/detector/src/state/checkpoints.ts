@@ -33,8 +33,10 @@ export interface CheckpointerOptions {
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
-/** Rollouts serialised per chunk of a partition's snapshot, between yields to the event loop. */
+/** Most rollouts serialised per chunk of a partition's snapshot, between yields to the event loop. */
 const SNAPSHOT_CHUNK = 200;
+/** Time a chunk aims at: slower chunks shrink the next one (down to one rollout), faster ones grow it. */
+const SNAPSHOT_SLICE_MS = 20;
 
 /**
  * Periodic snapshots of each owned partition's engine state, tagged with the partition offset the
@@ -110,21 +112,29 @@ export function checkpointId(group: string, partition: number): string {
 }
 
 /**
- * JSON of `engine.snapshot(rollouts)`, built SNAPSHOT_CHUNK rollouts at a time with a yield to the
- * event loop after each chunk: tens of thousands of rollouts in one JSON.stringify held the detector
- * (and /healthz) for seconds. The caller keeps the engine from ingesting meanwhile. Same document
- * as one snapshot: the rollouts in the engine's (sorted) order, the other fields from the last chunk.
+ * JSON of `engine.snapshot(rollouts)`, built a chunk of rollouts at a time with a yield to the event
+ * loop after each chunk: tens of thousands of rollouts in one JSON.stringify held the detector (and
+ * /healthz) for seconds. Chunks adapt to about SNAPSHOT_SLICE_MS each (one rollout with thousands
+ * of instances is a chunk of its own). The caller keeps the engine from ingesting meanwhile. Same
+ * document as one snapshot: the rollouts in the engine's (sorted) order, the other fields from the
+ * last chunk.
  */
 export async function chunkedSnapshot(engine: Pick<AnalysisEngine, 'snapshot'>, rollouts: readonly string[]): Promise<string> {
   const sorted = [...rollouts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const parts: string[] = [];
   let rest: Record<string, unknown> = {};
-  for (let i = 0; i === 0 || i < sorted.length; i += SNAPSHOT_CHUNK) {
-    const snapshot = engine.snapshot(sorted.slice(i, i + SNAPSHOT_CHUNK)) as Record<string, unknown>;
+  let size = 16; // grows while chunks are quick
+  for (let i = 0; i === 0 || i < sorted.length; ) {
+    const started = performance.now();
+    const chunk = sorted.slice(i, i + size);
+    const snapshot = engine.snapshot(chunk) as Record<string, unknown>;
     if (!Array.isArray(snapshot.rollouts)) return JSON.stringify(engine.snapshot(sorted)); // not the chunkable shape
     for (const entry of snapshot.rollouts) parts.push(JSON.stringify(entry));
     const { rollouts: _, ...others } = snapshot;
     rest = others;
+    i += Math.max(1, chunk.length);
+    const took = performance.now() - started;
+    size = took > SNAPSHOT_SLICE_MS ? Math.max(1, Math.floor((size * SNAPSHOT_SLICE_MS) / took)) : Math.min(SNAPSHOT_CHUNK, size * 2);
     await new Promise((resolve) => setImmediate(resolve));
   }
   const head = JSON.stringify(rest);
