@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, CompressionTypes, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { UnavailableError } from '../errors.js';
+import { UnavailableError } from '@rollwatch/contract';
 import { ensureTopicSettings, topicSpecs, type TopicSettingsOptions } from './topic-settings.js';
 import type { Bus, BusMessage, ConsumedMessage, HealthStatus, PartitionListener, SubscribeOptions, Subscription } from './interface.js';
 
