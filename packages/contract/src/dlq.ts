@@ -29,8 +29,8 @@ export const dlqMessageSchema = z.object({
   partition: z.number().int(),
   offset: z.string(),
   key: z.string(),
-  /** The consumer group that gave up on the message. */
-  consumer: z.string(),
+  /** The consumer group that gave up on the message, when the writer knows it. */
+  consumer: z.string().optional(),
   /** The fields at fault when the message was an invalid event or verdict (empty otherwise). */
   fields: z.array(fieldErrorSchema),
   /** The original message value, byte for byte (as UTF-8 text). */
@@ -75,7 +75,7 @@ export function dlqRecord(envelope: DlqEnvelope, key: string): { key: string; va
   const headers: Record<string, string> = { [DLQ_HEADERS.source]: envelope.source, [DLQ_HEADERS.error]: envelope.error.slice(0, DLQ_ERROR_HEADER_MAX) };
   if (envelope.type === DLQ_TYPES.message) {
     headers[DLQ_HEADERS.sourceTopic] = envelope.sourceTopic;
-    headers[DLQ_HEADERS.consumer] = envelope.consumer;
+    if (envelope.consumer !== undefined) headers[DLQ_HEADERS.consumer] = envelope.consumer;
   } else {
     headers[DLQ_HEADERS.actionId] = envelope.id;
   }
