@@ -3,7 +3,7 @@
  * the `rollwatch analyze` replay CLI, the demo and the benchmarks. Pure: no I/O, no timers, no
  * Date.now() except through `now`.
  */
-import type { Decision, Reason, RollwatchEvent } from '@rollwatch/core';
+import type { Decision, HostAttributeRow, Reason, RollwatchEvent, SignalSeries } from '@rollwatch/core';
 
 /** A rollout registered through the API (POST /api/v1/rollouts) or discovered from events. */
 export interface RolloutSpec {
@@ -18,29 +18,8 @@ export interface RolloutSpec {
   labels?: Record<string, string>;
 }
 
-/** One time series point for dashboards: value of a signal for a group in one window. */
-export interface SeriesPoint {
-  /** Window start, epoch ms (event time). */
-  t: number;
-  canary: number | null;
-  baseline: number | null;
-}
-
-export interface SignalSeries {
-  signal: string;
-  unit: string;
-  threshold?: number;
-  points: SeriesPoint[];
-}
-
-export interface HostAttributeRow {
-  attribute: string;
-  value: string;
-  canaryInstances: number;
-  baselineInstances: number;
-  failingCanary: number;
-  failingBaseline: number;
-}
+// The shapes the detector serves as-is (GET /series, /hosts) are the contract's (the dashboard reads them).
+export type { HostAttributeRow, SeriesPoint, SignalSeries } from '@rollwatch/core';
 
 export interface EvaluationResult {
   rollout: string;
