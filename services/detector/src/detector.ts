@@ -1,13 +1,12 @@
 import type { Express } from 'express';
 import { COMMAND_HEADER, INDICES, TOPICS, authTokensFrom, ValidationError, errorMessage, parseEvent, retryThrowing, splitRolloutKey, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
-import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
+import { parsePolicy, type AnalysisEngine, type MetricProvider, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
 import { createDetectorApp } from './http/app.js';
 import type { DetectorPort, RolloutLocation } from './http/port.js';
 import { createBatchHandler } from './ingest/consumer.js';
 import { createMetricProvider } from './metric-providers/factory.js';
-import type { MetricProvider } from './metric-providers/interface.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { Checkpointer } from './state/checkpoints.js';
