@@ -82,7 +82,8 @@ describe('detector pipeline (MemoryBus + MemoryStore)', () => {
 
   it('after a restart rebuilds from the store, gives the same verdict, continues sequences, duplicates no anomaly', async () => {
     const store = new MemoryStore();
-    const first = await startHarness({ store });
+    // No checkpoint (every engine can restore one now): this restart must rebuild from the stored events.
+    const first = await startHarness({ store, config: { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 } });
     await publishEvents(first.bus, crashLoop('r-restart'));
     const before = await waitUntil('no-go', () => first.detector.tracker.latest('r-restart')?.decision === 'no-go' && first.detector.tracker.latest('r-restart'));
     await first.close();

@@ -21,11 +21,6 @@ export const GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pe
  */
 export const GATE_RETRY_AFTER_SECONDS = 10;
 
-/** Optional engine capability (the analysis Engine has it; engine-api's interface does not yet). */
-interface TemplateCapable {
-  templates(rollout: string): TemplateRow[];
-}
-
 /**
  * Adds what the dashboard asks for on top of the engine's counts: per-minute rates over the
  * rollout's observed span and whether the template is new in the canary (never seen on baseline).
@@ -223,13 +218,8 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.get(
     '/rollouts/:id/templates',
     read,
-    local((id, _req, res, analysis) => {
-      const engine = analysis as Partial<TemplateCapable>;
-      if (typeof engine.templates !== 'function') {
-        res.status(501).json({ error: 'the analysis engine in this build does not expose log templates', field: 'id' });
-        return;
-      }
-      const summary = analysis.rollouts().find((r) => r.rollout === id);
+    local((id, _req, res, engine) => {
+      const summary = engine.rollouts().find((r) => r.rollout === id);
       res.json({ rollout: id, firstEventAt: summary?.firstEventAt ?? null, lastEventAt: summary?.lastEventAt ?? null, templates: templateTable(engine.templates(id), summary?.firstEventAt ?? null, summary?.lastEventAt ?? null) });
     }),
   );
