@@ -3,7 +3,7 @@
  * the `rollwatch analyze` replay CLI, the demo and the benchmarks. Pure: no I/O, no timers, no
  * Date.now() except through `now`.
  */
-import type { Decision, Reason, RollwatchEvent } from '@rollwatch/core';
+import type { Decision, HostAttributeRow, Reason, RollwatchEvent, SignalSeries } from '@rollwatch/core';
 
 /** A rollout registered through the API (POST /api/v1/rollouts) or discovered from events. */
 export interface RolloutSpec {
@@ -18,29 +18,8 @@ export interface RolloutSpec {
   labels?: Record<string, string>;
 }
 
-/** One time series point for dashboards: value of a signal for a group in one window. */
-export interface SeriesPoint {
-  /** Window start, epoch ms (event time). */
-  t: number;
-  canary: number | null;
-  baseline: number | null;
-}
-
-export interface SignalSeries {
-  signal: string;
-  unit: string;
-  threshold?: number;
-  points: SeriesPoint[];
-}
-
-export interface HostAttributeRow {
-  attribute: string;
-  value: string;
-  canaryInstances: number;
-  baselineInstances: number;
-  failingCanary: number;
-  failingBaseline: number;
-}
+// The shapes the detector serves as-is (GET /series, /hosts) are the contract's (the dashboard reads them).
+export type { HostAttributeRow, SeriesPoint, SignalSeries } from '@rollwatch/core';
 
 export interface EvaluationResult {
   rollout: string;
@@ -56,6 +35,16 @@ export interface EvaluationResult {
   evaluatedAt: string;
   /** Per-batch gate answers when the policy is a batch policy. */
   batches?: { batch: number; decision: Decision; reasons: Reason[] }[];
+}
+
+/** One mined log template of a rollout: its line counts per group and one example line. */
+export interface TemplateRow {
+  id: string;
+  template: string;
+  example: string;
+  canary: number;
+  baseline: number;
+  canaryInstances: number;
 }
 
 export interface RolloutSummary {
@@ -81,18 +70,20 @@ export interface AnalysisEngine {
   hostInventory(rollout: string): HostAttributeRow[];
   /** Serialisable state for checkpoints (of every rollout, or only the given ones); restore(snapshot) gives an engine with equal verdicts. */
   snapshot(only?: Iterable<string>): unknown;
-  /** Adds the rollouts of a snapshot() to this engine (replacing their state if present). */
-  restore?(snapshot: unknown): void;
+  /** Adds the rollouts of a snapshot() to this engine (replacing their state if present); throws ValidationError on a foreign snapshot. */
+  restore(snapshot: unknown): void;
   /** Drops rollouts whose last event is older than the retention (bounded memory). */
   evict(olderThanMs: number): string[];
   /** Drops one rollout's state (the detector evicts by arrival time, not event time). */
-  forget?(rollout: string): boolean;
+  forget(rollout: string): boolean;
   /** Event time (epoch ms) of the rollout's newest event, or null. */
-  lastEventMs?(rollout: string): number | null;
+  lastEventMs(rollout: string): number | null;
   /**
    * How long past the newest event the wall clock still matters (no-data timeout, unavailability):
    * a live service evaluates at min(now, lastEvent + horizon), so history replayed later is judged
    * on its own timeline, exactly like `analyze`.
    */
-  evaluationHorizonMs?(rollout: string): number;
+  evaluationHorizonMs(rollout: string): number;
+  /** Log templates mined from the rollout's log events, with per-group line counts (GET /templates). */
+  templates(rollout: string): TemplateRow[];
 }

@@ -1,6 +1,6 @@
 // The analysis engine: pure (no I/O, no timers, no clock), bounded memory, serialisable.
 import { ValidationError, type EventGroup, type RollwatchEvent } from '@rollwatch/core';
-import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries } from './engine-api.js';
+import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries, TemplateRow } from './engine-api.js';
 import { inventoryRows } from './attribution/attribution.js';
 import { batchNumbers, evaluateBatchGates } from './batch/gates.js';
 import { comparativeSignals, evaluateCanary, iso } from './judge/evaluate.js';
@@ -38,14 +38,6 @@ export interface ProviderSamples {
   samples: MetricSample[];
 }
 
-export interface TemplateRow {
-  id: string;
-  template: string;
-  example: string;
-  canary: number;
-  baseline: number;
-  canaryInstances: number;
-}
 
 export class Engine implements AnalysisEngine {
   private readonly states = new Map<string, RolloutState>();

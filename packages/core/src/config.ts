@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '@rollwatch/contract';
 import { parseTopicRetention } from './bus/topic-settings.js';
 import { durationMs, parsePerFamily } from './store/storage-settings.js';
 

@@ -1,8 +1,7 @@
-export * from './schema/event.js';
-export * from './schema/verdict.js';
-export * from './schema/rollout-key.js';
-export * from './topics.js';
-export * from './errors.js';
+// The contract (schemas, topics, indices, DLQ envelope, errors) is @rollwatch/contract; re-exported so
+// `import ... from '@rollwatch/core'` keeps working. What follows here is the runtime (Node) side.
+export * from '@rollwatch/contract';
+export { parseEvent, deriveEventId } from './schema/parse-event.js';
 export * from './retry.js';
 export * from './config.js';
 export * from './logger.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '@rollwatch/contract';
 
 export interface ShutdownOptions {
   logger: Logger;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay, parseRetryAfter, retry, retryThrowing } from './retry.js';
-import { UnavailableError, ValidationError } from './errors.js';
+import { UnavailableError, ValidationError } from '@rollwatch/contract';
 
 const fast = { initialDelayMs: 1, maxDelayMs: 5, random: () => 0.5 };
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, isRetriable } from './errors.js';
+import { errorMessage, isRetriable } from '@rollwatch/contract';
 
 /** What an adapter reports; retry policy lives only in `retry()` below. */
 export type AttemptResult<T> =

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export * from './model/api-types.js';
 export * from './model/format.js';
 export * from './model/rollout-list.js';
 export * from './model/chart-data.js';

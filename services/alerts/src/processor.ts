@@ -1,4 +1,4 @@
-import { retryThrowing, TOPICS, verdictSchema, type Bus, type ConsumedMessage, type Logger, type Verdict } from '@rollwatch/core';
+import { DLQ_TYPES, dlqRecord, retryThrowing, TOPICS, verdictSchema, type Bus, type ConsumedMessage, type FieldError, type Logger, type Verdict } from '@rollwatch/core';
 import { newDoc, type AuditLog } from './exactly-once/audit.js';
 import type { ActionExecutor } from './exactly-once/executor.js';
 import type { KeyedLock } from './exactly-once/keyed-lock.js';
@@ -97,18 +97,23 @@ export class VerdictProcessor {
   private async decode(message: ConsumedMessage): Promise<Verdict | undefined> {
     let raw: unknown;
     let error: string;
+    let fields: FieldError[] = [];
     try {
       raw = JSON.parse(message.value);
       const parsed = verdictSchema.safeParse(raw);
       if (parsed.success) return parsed.data;
-      error = parsed.error.issues.map((i) => `${i.path.join('.') || '(verdict)'}: ${i.message}`).join('; ');
+      fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(verdict)', message: i.message }));
+      error = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
     } catch (e) {
       error = `not JSON: ${(e as Error).message}`;
     }
     this.options.metrics.verdicts.inc({ result: 'invalid' });
     this.options.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, err: error }, 'invalid verdict; dead-lettered');
-    const dlq = { type: 'rollwatch.dlq.message.v1', source: 'alerts', topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, value: message.value, error, at: new Date().toISOString() };
-    await retryThrowing(() => this.options.bus.publish(TOPICS.dlq, [{ key: message.key, value: JSON.stringify(dlq), headers: { 'rollwatch-source': 'alerts' } }]), { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2000 });
+    const record = dlqRecord(
+      { type: DLQ_TYPES.message, source: 'alerts', sourceTopic: message.topic, partition: message.partition, offset: message.offset, key: message.key, error, fields, at: new Date().toISOString(), value: message.value },
+      message.key,
+    );
+    await retryThrowing(() => this.options.bus.publish(TOPICS.dlq, [record]), { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 2000 });
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { actionRecordSchema, createLogger, createRegistry, INDICES, MemoryBus, MemoryStore, TOPICS, verdictSchema, type ConsumedMessage, type Verdict } from '@rollwatch/core';
+import { actionRecordSchema, createLogger, dlqEnvelopeSchema, createRegistry, INDICES, MemoryBus, MemoryStore, TOPICS, verdictSchema, type ConsumedMessage, type Verdict } from '@rollwatch/core';
 import type { ActionDoc } from './exactly-once/audit.js';
 import { createAlerts, type AlertsService } from './service.js';
 import { config, TEST_SECRET, verdict } from './testing/fixtures.js';
@@ -137,6 +137,7 @@ describe('alerts service (embedded bus and store)', () => {
     assert.equal(actuatorHook.requests.length, 3, 'ALERTS_RETRY_MAX_ATTEMPTS attempts');
     await eventually('DLQ message', () => h.published(TOPICS.dlq).length === 1);
     const dlq = JSON.parse(h.published(TOPICS.dlq)[0]!.value);
+    assert.equal(dlqEnvelopeSchema.parse(dlq).type, 'rollwatch.dlq.action.v1', 'the one DLQ envelope');
     assert.equal(dlq.attempts, 3);
     assert.equal(dlq.action.kind, 'rollback');
     assert.match(dlq.error, /HTTP 503/);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { INDICES, MemoryBus, MemoryStore, TOPICS, verdictSchema } from '@rollwatch/core';
+import { dlqEnvelopeSchema, INDICES, MemoryBus, MemoryStore, TOPICS, verdictSchema } from '@rollwatch/core';
 import { FakeEngine } from './testing/fake-engine.js';
 import { collect, crashLoop, event, publishEvents, startHarness, waitUntil } from './testing/harness.js';
 
@@ -42,6 +42,7 @@ describe('detector pipeline (MemoryBus + MemoryStore)', () => {
       await publishEvents(h.bus, ['{not json', { rollout: 'r1', grup: 'canary' }, ...crashLoop('r1')]);
       const dead = await waitUntil('two dead letters', () => dlq.messages.length >= 2 && dlq.messages);
       const bodies = dead.map((m) => JSON.parse(m.value) as { error: string; value: string; sourceTopic: string; fields: { field: string }[] });
+      for (const body of bodies) assert.equal(dlqEnvelopeSchema.parse(body).type, 'rollwatch.dlq.message.v1', 'the one DLQ envelope');
       // Different keys land on different partitions: find each by content, not by position.
       const notJson = bodies.find((b) => b.value === '{not json');
       assert.ok(notJson);
@@ -81,7 +82,8 @@ describe('detector pipeline (MemoryBus + MemoryStore)', () => {
 
   it('after a restart rebuilds from the store, gives the same verdict, continues sequences, duplicates no anomaly', async () => {
     const store = new MemoryStore();
-    const first = await startHarness({ store });
+    // No checkpoint (every engine can restore one now): this restart must rebuild from the stored events.
+    const first = await startHarness({ store, config: { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 } });
     await publishEvents(first.bus, crashLoop('r-restart'));
     const before = await waitUntil('no-go', () => first.detector.tracker.latest('r-restart')?.decision === 'no-go' && first.detector.tracker.latest('r-restart'));
     await first.close();

@@ -1,13 +1,12 @@
 import type { Express } from 'express';
 import { COMMAND_HEADER, INDICES, TOPICS, authTokensFrom, ValidationError, errorMessage, parseEvent, retryThrowing, splitRolloutKey, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
-import { parsePolicy, type AnalysisEngine, type RolloutSpec } from '@rollwatch/analysis';
+import { parsePolicy, type AnalysisEngine, type MetricProvider, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
 import { createDetectorApp } from './http/app.js';
 import type { DetectorPort, RolloutLocation } from './http/port.js';
 import { createBatchHandler } from './ingest/consumer.js';
 import { createMetricProvider } from './metric-providers/factory.js';
-import type { MetricProvider } from './metric-providers/interface.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { Checkpointer } from './state/checkpoints.js';
@@ -84,8 +83,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     // History replayed long after the fact is judged on its own timeline (as `rollwatch analyze`
     // does); live rollouts are judged at the wall clock, so no-data and unavailability still fire.
     evaluationTime: (rollout, wall) => {
-      const last = engine.lastEventMs?.(rollout) ?? null;
-      if (last === null || !engine.evaluationHorizonMs) return wall;
+      const last = engine.lastEventMs(rollout);
+      if (last === null) return wall;
       return Math.min(wall, last + engine.evaluationHorizonMs(rollout));
     },
   });
@@ -197,7 +196,6 @@ export function createDetector(deps: DetectorDeps): Detector {
       return { created, verdict: tracker.latest(spec.id) };
     },
     async checkpointEngine(rollout) {
-      if (!checkpointer.enabled) return undefined;
       // Stored events carry the rollout id (the revision apart); every revision shares its partition.
       const id = revisions.get(rollout)?.rollout ?? (specs.get(rollout) ? rollout : splitRolloutKey(rollout).rollout);
       const hit = (await store.search(INDICES.events, { filters: { rollout: id }, size: 1 })).hits[0];
@@ -208,7 +206,6 @@ export function createDetector(deps: DetectorDeps): Detector {
       snapshot.rollouts = (snapshot.rollouts ?? []).filter((r) => r.state.id === rollout);
       if (snapshot.rollouts.length === 0) return undefined;
       const scratch = createDefaultEngine(config);
-      if (typeof scratch.restore !== 'function') return undefined;
       scratch.restore(snapshot);
       return { engine: scratch, at: checkpoint.at };
     },
@@ -250,21 +247,19 @@ export function createDetector(deps: DetectorDeps): Detector {
       // Last checkpoint + the events after its offset; a partition without one is rebuilt from its stored events.
       const fromCheckpoint: number[] = [];
       let events = 0;
-      if (checkpointer.enabled) {
-        for (const partition of partitions) {
-          const checkpoint = await checkpointer.load(partition);
-          if (!checkpoint) continue;
-          const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
-          for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
-          engine.restore!(snapshot);
-          // Which revision each key is, its start and where an actuator finds it: not in the engine snapshot.
-          revisions.restore(checkpoint.revisions ?? []);
-          const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });
-          for (const [rollout, p] of replay.placements) place(rollout, p);
-          checkpointer.restoredTo(partition, replay.nextOffset);
-          events += replay.events;
-          fromCheckpoint.push(partition);
-        }
+      for (const partition of partitions) {
+        const checkpoint = await checkpointer.load(partition);
+        if (!checkpoint) continue;
+        const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
+        for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
+        engine.restore(snapshot);
+        // Which revision each key is, its start and where an actuator finds it: not in the engine snapshot.
+        revisions.restore(checkpoint.revisions ?? []);
+        const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });
+        for (const [rollout, p] of replay.placements) place(rollout, p);
+        checkpointer.restoredTo(partition, replay.nextOffset);
+        events += replay.events;
+        fromCheckpoint.push(partition);
       }
       const rest = partitions.filter((p) => !fromCheckpoint.includes(p));
       const rebuilt = rest.length === 0 ? undefined : await rebuildFromStore({
@@ -285,7 +280,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, durationMs: report.durationMs }, 'partitions restored');
       const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
       // Revoked while restoring: what was read for it is not ours to hold.
-      for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget?.(rollout);
+      for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget(rollout);
       const at = now();
       for (const rollout of kept) {
         local.add(rollout);
@@ -312,7 +307,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const dropped = ownership.revoke(partitions);
     checkpointer.forget(partitions);
     for (const rollout of dropped) {
-      if (!specs.get(rollout)) engine.forget?.(rollout);
+      if (!specs.get(rollout)) engine.forget(rollout);
       tracker.forget(rollout);
       poller.forget(rollout);
       revisions.forget(rollout);
@@ -454,7 +449,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       await Promise.race([joined.promise, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
       evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
       evaluationTimer.unref();
-      if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0 && checkpointer.enabled) {
+      if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0) {
         checkpointTimer = setInterval(() => {
           checkpointer.checkpoint().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'checkpoint failed; retrying next interval'));
         }, config.DETECTOR_CHECKPOINT_INTERVAL_MS);

@@ -101,6 +101,7 @@ describe('permanent errors never block a partition (Kafka + Elasticsearch)', { t
       await send(long);
 
       const letter = await waitUntil('the poison event on rollwatch.dlq', () => letters[0], 90_000);
+      assert.equal(letter.type, 'rollwatch.dlq.message.v1');
       assert.equal(letter.consumer, group);
       assert.equal(letter.sourceTopic, TOPICS.events);
       assert.equal((JSON.parse(letter.value as string) as { id: string }).id, poison.id);
@@ -141,7 +142,8 @@ describe('permanent errors never block a partition (Kafka + Elasticsearch)', { t
       });
       assert.equal(response.status, 202);
       assert.equal(((await response.json()) as { verdict?: Verdict }).verdict?.decision, 'no-go', 'the override was applied by the consumer');
-      const refused = await waitUntil('the refused verdict on rollwatch.dlq', () => letters.find((l) => l.sourceIndex === INDICES.verdicts), 60_000);
+      const refused = await waitUntil('the refused verdict on rollwatch.dlq', () => letters.find((l) => l.type === 'rollwatch.dlq.document.v1' && l.index === INDICES.verdicts), 60_000);
+      assert.equal(refused.source, 'detector');
       assert.match(String(refused.id), new RegExp(`^${poisoned}:\\d+$`));
       assert.match(String(refused.error), /store rejected the document: .*400.*(mapper_parsing_exception|document_parsing_exception)/);
       assert.equal((JSON.parse(refused.value as string) as Verdict).overridden?.by, 'it');

@@ -13,8 +13,12 @@ test('the events provider returns the judge inputs: one sample per instance-wind
   assert.deepEqual(r.status === 'success' ? r.value.map((s) => [s.t - T0, s.value]) : [], [[0, 100], [0, 100], [0, 100], [MIN, 100], [MIN, 100], [MIN, 100]]);
   const missing = await provider.fetch({ rollout: 'nope', signal: 'latency', group: 'canary', startMs: 0, endMs: 1, stepMs: 1 });
   assert.equal(missing.status, 'failure');
-  const none = await createMetricProvider(undefined, engine).fetch({ rollout: 'r1', signal: 'latency', group: 'canary', startMs: 0, endMs: 1, stepMs: 1 });
+  const noop = createMetricProvider(undefined, engine);
+  const none = await noop.fetch({ rollout: 'r1', signal: 'latency', group: 'canary', startMs: 0, endMs: 1, stepMs: 1 });
   assert.deepEqual(none, { status: 'success', value: [] });
+  // What each answers: the built-in event-derived signals; none at all.
+  assert.ok(provider.signals.includes('latency') && provider.signals.includes('http_error_rate'), provider.signals.join());
+  assert.deepEqual(noop.signals, []);
 });
 
 test('provider samples of a custom policy signal are judged like event samples', () => {

@@ -2,6 +2,7 @@
 // (instance, window), exactly what the judge compares. Useful to export the judge's inputs
 // (dashboards, the benchmark's baselines) and as the reference implementation of the interface.
 import type { AttemptResult } from '@rollwatch/core';
+import { BUILTIN_SIGNALS } from '../signals/catalog.js';
 import type { MetricProvider, MetricQuery, MetricSample } from './interface.js';
 
 /** What the provider needs from an engine (satisfied by the engine returned by createEngine). */
@@ -11,7 +12,14 @@ export interface SampleSource {
 
 export class EventsMetricProvider implements MetricProvider {
   readonly kind = 'events';
-  constructor(private readonly source: SampleSource) {}
+  /**
+   * @param signals what to answer: by default the built-in event-derived signals; a policy's custom
+   *   signals fed by `metric` events of that name can be added.
+   */
+  constructor(
+    private readonly source: SampleSource,
+    readonly signals: readonly string[] = Object.keys(BUILTIN_SIGNALS),
+  ) {}
 
   fetch(query: MetricQuery): Promise<AttemptResult<MetricSample[]>> {
     const samples = this.source.samples(query.rollout, query.signal, query.group, query.startMs, query.endMs);

@@ -26,8 +26,14 @@ export interface MetricSample {
   value: number;
 }
 
+/**
+ * The one MetricProvider interface (the detector's Prometheus provider implements it too): the
+ * signals a provider answers, and a fetch of one signal for one group over a time range.
+ */
 export interface MetricProvider {
   readonly kind: string;
-  /** Samples of one signal for one group; adapters report success | failure | retryable. */
-  fetch(query: MetricQuery): Promise<AttemptResult<MetricSample[]>>;
+  /** Signals this provider can answer (a poller asks only for these); empty when it answers none. */
+  readonly signals: readonly string[];
+  /** Samples of one signal for one group; adapters report success | failure | retryable. `signal` aborts an in-flight fetch. */
+  fetch(query: MetricQuery, signal?: AbortSignal): Promise<AttemptResult<MetricSample[]>>;
 }

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RejectedError, UnavailableError, isPermanent, isPermanentStatus } from '../errors.js';
-import { TOPICS } from '../topics.js';
+import { RejectedError, TOPICS, UnavailableError, dlqEnvelopeSchema, isPermanent, isPermanentStatus } from '@rollwatch/contract';
 import { consumeWithDeadLetters } from './dead-letter.js';
 import type { BusMessage, ConsumedMessage } from './interface.js';
 import { MemoryBus } from './memory-bus.js';
@@ -22,6 +21,7 @@ test('a permanent failure dead-letters only the message that causes it, with the
   const handled: string[] = [];
   const dead: BusMessage[] = [];
   const done = await consumeWithDeadLetters([message(1, 'ok-1'), message(2, 'poison'), message(3, 'ok-3')], {
+    source: 'detector',
     consumer: 'g',
     handler: async (batch) => {
       if (batch.some((m) => m.value === 'poison')) throw new RejectedError('elasticsearch bulk: 1/1 rejected; first: 400 mapper_parsing_exception', { status: 400 });
@@ -34,7 +34,9 @@ test('a permanent failure dead-letters only the message that causes it, with the
   assert.equal(done, true);
   assert.deepEqual(handled, ['ok-1', 'ok-3']);
   assert.equal(dead.length, 1);
-  const letter = JSON.parse(dead[0]!.value) as { offset: string; consumer: string; error: string; value: string };
+  const letter = dlqEnvelopeSchema.parse(JSON.parse(dead[0]!.value));
+  assert.ok(letter.type === 'rollwatch.dlq.message.v1');
+  assert.equal(letter.source, 'detector');
   assert.equal(letter.offset, '2');
   assert.equal(letter.value, 'poison');
   assert.equal(letter.consumer, 'g');
@@ -46,6 +48,7 @@ test('a transient failure retries the same batch until it succeeds and dead-lett
   let calls = 0;
   const dead: BusMessage[] = [];
   const done = await consumeWithDeadLetters([message(1, 'a'), message(2, 'b')], {
+    source: 'detector',
     consumer: 'g',
     handler: async (batch) => {
       calls++;
@@ -64,6 +67,7 @@ test('a transient failure retries the same batch until it succeeds and dead-lett
 test('stopping while a transient failure is retried gives up without claiming the batch done', async () => {
   let active = true;
   const run = consumeWithDeadLetters([message(1, 'a')], {
+    source: 'detector',
     consumer: 'g',
     handler: async () => {
       throw new UnavailableError('down');

@@ -1,30 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { errorMessage, isPermanent } from '../errors.js';
-import type { FieldError } from '../schema/event.js';
-import { TOPICS } from '../topics.js';
+import { DLQ_TYPES, TOPICS, dlqRecord, errorMessage, isPermanent, type FieldError } from '@rollwatch/contract';
 import type { BusMessage, ConsumedMessage } from './interface.js';
 
-/** A `rollwatch.dlq` message: the original bytes plus enough context to replay or debug it. */
-export function deadLetterMessage(message: ConsumedMessage, consumer: string, error: string, fields: FieldError[] = [], now = new Date()): BusMessage {
-  return {
-    key: message.key,
-    value: JSON.stringify({
-      sourceTopic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      consumer,
-      error,
-      fields,
-      at: now.toISOString(),
-      value: message.value,
-    }),
-    headers: { 'rollwatch-error': error.slice(0, 512), 'rollwatch-source-topic': message.topic || TOPICS.events, 'rollwatch-consumer': consumer },
-  };
+/** A `rollwatch.dlq` record (the contract's message envelope): the original bytes plus enough context to replay or debug it. */
+export function deadLetterMessage(message: ConsumedMessage, source: string, consumer: string, error: string, fields: FieldError[] = [], now = new Date()): BusMessage {
+  return dlqRecord(
+    { type: DLQ_TYPES.message, source, sourceTopic: message.topic || TOPICS.events, partition: message.partition, offset: message.offset, key: message.key, consumer, error, fields, at: now.toISOString(), value: message.value },
+    message.key,
+  );
 }
 
 export interface ConsumeOptions {
+  /** Who dead-letters (the envelope's `source`: the bus's client id). */
+  source: string;
   /** The consumer group (named in the dead letter). */
   consumer: string;
   handler: (batch: ConsumedMessage[]) => Promise<void>;
@@ -60,7 +49,7 @@ export async function consumeWithDeadLetters(batch: ConsumedMessage[], options: 
     if (single === 'done') continue;
     const reason = `permanent failure, dead-lettered: ${errorMessage(single.error)}`;
     options.logger?.error({ topic: message.topic, partition: message.partition, offset: message.offset, err: errorMessage(single.error) }, 'message can never be processed; dead-lettered, the partition moves on');
-    const published = await untilDone(() => options.deadLetter([deadLetterMessage(message, options.consumer, reason)]), options);
+    const published = await untilDone(() => options.deadLetter([deadLetterMessage(message, options.source, options.consumer, reason)]), options);
     if (!published) return false;
   }
   return true;
@@ -100,13 +89,10 @@ async function pause(attempt: number, options: ConsumeOptions): Promise<void> {
 }
 
 /**
- * A `rollwatch.dlq` message for a document the store refused for good (a verdict or anomaly the
- * service derived, not a consumed message): the document, where it was going, and why.
+ * A `rollwatch.dlq` record (the contract's document envelope) for a document the store refused for
+ * good (a verdict or anomaly the service derived, not a consumed message): the document, where it
+ * was going, and why. Keyed by the document's id.
  */
-export function deadLetterDocument(index: string, doc: { id: string }, consumer: string, error: string, now = new Date()): BusMessage {
-  return {
-    key: doc.id,
-    value: JSON.stringify({ sourceIndex: index, id: doc.id, consumer, error, at: now.toISOString(), value: JSON.stringify(doc) }),
-    headers: { 'rollwatch-error': error.slice(0, 512), 'rollwatch-source-index': index, 'rollwatch-consumer': consumer },
-  };
+export function deadLetterDocument(index: string, doc: { id: string }, source: string, consumer: string | undefined, error: string, now = new Date()): BusMessage {
+  return dlqRecord({ type: DLQ_TYPES.document, source, index, id: doc.id, ...(consumer !== undefined ? { consumer } : {}), error, at: now.toISOString(), value: JSON.stringify(doc) }, doc.id);
 }

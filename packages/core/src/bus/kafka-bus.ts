@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, CompressionTypes, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { UnavailableError } from '../errors.js';
-import { TOPICS } from '../topics.js';
+import { TOPICS, UnavailableError } from '@rollwatch/contract';
 import { consumeWithDeadLetters } from './dead-letter.js';
 import { ensureTopicSettings, topicSpecs, type TopicSettingsOptions } from './topic-settings.js';
 import type { Bus, BusMessage, ConsumedMessage, HealthStatus, PartitionListener, SubscribeOptions, Subscription } from './interface.js';
@@ -130,6 +129,7 @@ export class KafkaBus implements Bus {
         // Work must be durable before the commit: a transient failure retries the same batch, a
         // permanent one dead-letters the messages that cause it (rollwatch.dlq) and moves on.
         const done = await consumeWithDeadLetters(messages, {
+          source: this.options.clientId,
           consumer: options.groupId,
           handler: options.handler,
           deadLetter: (dead) => this.publish(TOPICS.dlq, dead),

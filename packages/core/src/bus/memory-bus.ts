@@ -3,8 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Bus, BusMessage, ConsumedMessage, HealthStatus, SubscribeOptions, Subscription } from './interface.js';
 import { partitionFor } from './partition.js';
 import { consumeWithDeadLetters } from './dead-letter.js';
-import { TOPICS } from '../topics.js';
-import { isPermanent } from '../errors.js';
+import { TOPICS, isPermanent } from '@rollwatch/contract';
 
 interface Partition {
   /** Offset of messages[0]; older messages were trimmed after every group consumed them. */
@@ -115,6 +114,7 @@ export class MemoryBus implements Bus {
           }
           // The data's fault: dead-letter the messages that cause it and move on (as KafkaBus does).
           const done = await consumeWithDeadLetters(batch, {
+            source: 'embedded',
             consumer: options.groupId,
             handler: options.handler,
             deadLetter: (dead) => this.publish(TOPICS.dlq, dead),

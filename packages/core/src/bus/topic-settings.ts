@@ -1,7 +1,7 @@
 import kafkajs, { type Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { durationMs } from '../store/storage-settings.js';
-import { TOPICS } from '../topics.js';
+import { TOPICS } from '@rollwatch/contract';
 
 // kafkajs is CommonJS and this enum is not one of the names Node detects as named exports.
 const { ConfigResourceTypes } = kafkajs;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { HealthStatus } from '../bus/interface.js';
-import { BackpressureError, RollwatchError, ValidationError } from '../errors.js';
+import { BackpressureError, RollwatchError, ValidationError } from '@rollwatch/contract';
 import type { AuthTokens } from './auth.js';
 import { browserGuard } from './browser-guard.js';
 

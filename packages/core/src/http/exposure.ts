@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '@rollwatch/contract';
 import { authConfigured, type AuthTokens } from './auth.js';
 
 /** How often a service running with ROLLWATCH_INSECURE=true repeats its warning. */

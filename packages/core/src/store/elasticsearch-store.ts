@@ -5,7 +5,7 @@ import { Client, errors as esErrors } from '@elastic/elasticsearch';
 type ClientOptions = ConstructorParameters<typeof Client>[0];
 import type { Logger } from 'pino';
 import type { HealthStatus } from '../bus/interface.js';
-import { RejectedError, RollwatchError, UnavailableError, isPermanentStatus } from '../errors.js';
+import { RejectedError, RollwatchError, UnavailableError, isPermanentStatus } from '@rollwatch/contract';
 import { backingIndices, detectLifecycle, ensureDataStream, verifyLifecycle, migratePlainIndex, runRollwatchLifecycle, type LifecycleReport } from './es-lifecycle.js';
 import { FAMILIES, familyOf, legacyIndexName, timestampOf } from './families.js';
 import type { SearchResult, Store, StoreDoc, StoreQuery } from './interface.js';

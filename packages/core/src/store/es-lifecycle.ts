@@ -1,5 +1,5 @@
 import { errors as esErrors, type Client } from '@elastic/elasticsearch';
-import { RollwatchError } from '../errors.js';
+import { RollwatchError } from '@rollwatch/contract';
 import { legacyIndexName } from './families.js';
 import { durationMs, rolloverConditions, type ResolvedLifecycle, type StorageSettings } from './storage-settings.js';
 

@@ -1,4 +1,4 @@
-import { INDICES } from '../topics.js';
+import { INDICES } from '@rollwatch/contract';
 
 /**
  * How each of rollwatch's index families is stored in Elasticsearch.

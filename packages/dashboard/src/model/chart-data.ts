@@ -1,4 +1,4 @@
-import type { Reason, SignalSeries } from './api-types.js';
+import type { Reason, SignalSeries } from '@rollwatch/contract';
 
 /** Signals an SRE reads first, in this order; anything else follows alphabetically. */
 export const SIGNAL_ORDER: readonly string[] = [

@@ -1,7 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatAge, formatNumber, signalLabel } from './format.js';
+import type { AnomalyDocument, TemplateTableRow } from '@rollwatch/contract';
 import { hostTable, newTemplates } from './hosts.js';
+
+/** A stored anomaly as the detector writes it (a non-info reason plus where and when). */
+const anomaly = (over: Partial<AnomalyDocument> & { id: string; signal: string }): AnomalyDocument => ({
+  severity: 'fail',
+  message: `${over.signal} differs`,
+  rollout: 'r1',
+  decision: 'no-go',
+  sequence: 3,
+  time: '2025-01-01T00:02:00.000Z',
+  detectedAt: '2025-01-01T00:02:01.000Z',
+  ...over,
+});
+/** A /templates row as the detector serves it. */
+const templateRow = (over: Partial<TemplateTableRow> & Pick<TemplateTableRow, 'id' | 'template' | 'canary' | 'baseline'>): TemplateTableRow => ({
+  example: '',
+  canaryInstances: 1,
+  newInCanary: over.canary > 0 && over.baseline === 0,
+  canaryPerMinute: over.canary,
+  baselinePerMinute: over.baseline,
+  ...over,
+});
 
 test('ages are compact', () => {
   const now = Date.parse('2025-01-02T03:04:05Z');
@@ -38,18 +60,18 @@ test('host attributes with failing instances come first and canary-only values a
 test('new templates merge reasons and anomalies, keeping the first example', () => {
   const rows = newTemplates(
     [{ signal: 'log_templates', severity: 'fail', message: 'new in canary', template: 'failed to open <*>', example: 'failed to open /data/x' }],
-    [{ id: '1', signal: 'log_templates', template: 'failed to open <*>', example: 'other' }, { id: '2', signal: 'log_templates', template: 'panic: <*>' }, { id: '3', signal: 'latency' }],
+    [anomaly({ id: '1', signal: 'log_templates', template: 'failed to open <*>', example: 'other' }), anomaly({ id: '2', signal: 'log_templates', template: 'panic: <*>' }), anomaly({ id: '3', signal: 'latency' })],
   );
   assert.deepEqual(rows, [
     { template: 'failed to open <*>', example: 'failed to open /data/x', message: 'new in canary', canary: null, baseline: null },
-    { template: 'panic: <*>', example: null, message: null, canary: null, baseline: null },
+    { template: 'panic: <*>', example: null, message: 'log_templates differs', canary: null, baseline: null },
   ]);
 });
 
 test("the engine's canary-only templates are listed with counts; shared ones are not", () => {
   const rows = newTemplates([], [], [
-    { id: 'a', template: 'disk full on <*>', example: 'disk full on /dev/sda1', canary: 12, baseline: 0, newInCanary: true },
-    { id: 'b', template: 'GET <*> 200', example: 'GET / 200', canary: 100, baseline: 300 },
+    templateRow({ id: 'a', template: 'disk full on <*>', example: 'disk full on /dev/sda1', canary: 12, baseline: 0, newInCanary: true }),
+    templateRow({ id: 'b', template: 'GET <*> 200', example: 'GET / 200', canary: 100, baseline: 300 }),
   ]);
   assert.deepEqual(rows, [{ template: 'disk full on <*>', example: 'disk full on /dev/sda1', message: 'only in the canary', canary: 12, baseline: 0 }]);
 });

@@ -1,4 +1,4 @@
-import type { Decision } from './api-types.js';
+import type { Decision } from '@rollwatch/contract';
 
 /** "42s", "5m", "3h 12m", "2d 4h": compact enough for a table cell, exact enough to compare. */
 export function formatAge(fromIso: string | null | undefined, nowMs: number): string {

@@ -1,4 +1,4 @@
-import type { AnomalyItem, EngineTemplateRow, HostAttributeRow, Reason } from './api-types.js';
+import type { AnomalyDocument, HostAttributeRow, Reason, TemplateTableRow } from '@rollwatch/contract';
 
 export interface HostTableRow extends HostAttributeRow {
   /** Share of this value's canary instances that fail (0..1), null without canaries. */
@@ -48,7 +48,7 @@ export interface TemplateRow {
  * Log templates new (or much more frequent) in the canary: those the verdict's reasons and stored
  * anomalies name, plus the engine's templates seen only in the canary, with an example line each.
  */
-export function newTemplates(reasons: readonly Reason[], anomalies: readonly AnomalyItem[], engineRows: readonly EngineTemplateRow[] = []): TemplateRow[] {
+export function newTemplates(reasons: readonly Reason[], anomalies: readonly AnomalyDocument[], engineRows: readonly TemplateTableRow[] = []): TemplateRow[] {
   const byTemplate = new Map<string, TemplateRow>();
   for (const source of [...reasons, ...anomalies]) {
     if (!source.template) continue;

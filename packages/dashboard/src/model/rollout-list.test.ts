@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ActionItem, RolloutItem, VerdictBody } from './api-types.js';
+import type { ActionItem, RolloutItem, VerdictBody } from '@rollwatch/contract';
 import { actionSummary, applyVerdict, latestActions, rowsFromList } from './rollout-list.js';
 
 const item = (rollout: string, over: Partial<RolloutItem> = {}): RolloutItem => ({
   rollout,
+  id: rollout,
+  revision: null,
+  registered: false,
+  location: 'local',
   service: 'api',
   decision: 'pending',
   score: null,
@@ -28,7 +32,7 @@ const verdict = (rollout: string, decision: VerdictBody['decision'], sequence: n
   cause: null,
   sequence,
 });
-const action = (rollout: string, at: string, kind = 'pause'): ActionItem => ({ id: `${rollout}-${at}`, rollout, kind, target: 'actuator:argo-rollouts', status: 'succeeded', at });
+const action = (rollout: string, at: string, kind: ActionItem['kind'] = 'pause'): ActionItem => ({ id: `${rollout}-${at}`, rollout, kind, target: 'actuator:argo-rollouts', status: 'succeeded', at, attempts: 1 });
 
 test('a verdict from the stream turns a pending row no-go and moves it to the top', () => {
   const rows = rowsFromList([item('a', { lastEventAt: '2025-01-01T00:05:00.000Z' }), item('b')], []);

@@ -1,10 +1,13 @@
-import type { ActionItem, RolloutItem, VerdictBody } from './api-types.js';
+import type { ActionItem, RolloutItem, VerdictBody } from '@rollwatch/contract';
 import { decisionRank } from './format.js';
 
+/** What a row learns only from the list endpoint (a rollout first seen on the stream has none yet). */
+type ListOnly = 'id' | 'revision' | 'registered' | 'location';
+
 /** One row of the Rollouts page: the detector's summary plus the latest action taken. */
-export interface RolloutRow extends RolloutItem {
+export type RolloutRow = Omit<RolloutItem, ListOnly> & Partial<Pick<RolloutItem, ListOnly>> & {
   lastAction: ActionItem | null;
-}
+};
 
 function emptyRow(rollout: string): RolloutRow {
   return {

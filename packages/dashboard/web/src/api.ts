@@ -1,6 +1,6 @@
 // HTTP access to the detector API (same origin). The bearer token, when the deployment sets one,
 // comes from `?access_token=` on first load or the sign-in form and lives in sessionStorage only.
-import type { VerdictBody } from '../../src/model/api-types.js';
+import type { VerdictBody } from '@rollwatch/contract';
 
 const TOKEN_KEY = 'rollwatch.token';
 

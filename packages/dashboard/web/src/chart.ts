@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { SignalSeries } from '../../src/model/api-types.js';
+import type { SignalSeries } from '@rollwatch/contract';
 import { pointCounts, toPlotData } from '../../src/model/chart-data.js';
 import { formatNumber, signalLabel } from '../../src/model/format.js';
 import { h } from './dom.js';

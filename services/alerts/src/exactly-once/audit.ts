@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { actionRecordSchema, INDICES, retryThrowing, TOPICS, type ActionRecord, type Bus, type Store, type StoreDoc } from '@rollwatch/core';
+import { actionRecordSchema, DLQ_TYPES, dlqRecord, INDICES, retryThrowing, TOPICS, type ActionRecord, type Bus, type Store, type StoreDoc } from '@rollwatch/core';
 import type { ActionOutcome, AuditStatus, PlannedAction } from '../policy/types.js';
 import { idempotencyKey } from '../policy/types.js';
 
@@ -104,17 +104,21 @@ export class AuditLog {
   }
 
   async deadLetter(doc: ActionDoc): Promise<void> {
-    const message = {
-      type: 'rollwatch.dlq.action.v1',
-      id: doc.id,
-      idempotencyKey: doc.idempotencyKey,
-      action: JSON.parse(doc.payload) as unknown,
-      error: doc.error,
-      responseCode: doc.responseCode,
-      attempts: doc.attempts,
-      status: doc.status,
-      at: doc.at,
-    };
-    await retryThrowing(() => this.bus.publish(TOPICS.dlq, [{ key: doc.rollout, value: JSON.stringify(message), headers: { 'rollwatch-source': 'alerts', 'rollwatch-action-id': doc.id } }]), STORE_RETRY);
+    const record = dlqRecord(
+      {
+        type: DLQ_TYPES.action,
+        source: 'alerts',
+        id: doc.id,
+        idempotencyKey: doc.idempotencyKey,
+        action: JSON.parse(doc.payload) as unknown,
+        error: doc.error ?? doc.status,
+        responseCode: doc.responseCode,
+        attempts: doc.attempts,
+        status: doc.status,
+        at: doc.at,
+      },
+      doc.rollout,
+    );
+    await retryThrowing(() => this.bus.publish(TOPICS.dlq, [record]), STORE_RETRY);
   }
 }

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSONPath } from 'jsonpath-plus';
+import type { TemplateTableRow } from '@rollwatch/core';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { GATE_RETRY_AFTER_SECONDS } from './rollouts.js';
 import { authHeaders, crashLoop, event, publishEvents, startHarness, waitUntil, type Harness } from '../testing/harness.js';
@@ -180,9 +181,11 @@ describe('detector API', () => {
       assert.equal(history.items[0]!.sequence, history.total);
     });
 
-    it('templates answer 501 while the engine has no template support', async () => {
-      const res = await get('/api/v1/rollouts/prod%2Fcheckout/templates');
-      assert.equal(res.status, 501);
+    it("templates answer the engine's rows with novelty and per-minute rates", async () => {
+      const res = await get('/api/v1/rollouts/prod%2Fcart/templates');
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { templates: TemplateTableRow[] };
+      assert.deepEqual(body.templates, [{ id: 'cart ready', template: 'cart ready', example: 'cart ready', canary: 1, baseline: 0, canaryInstances: 1, newInCanary: true, canaryPerMinute: 1, baselinePerMinute: 0 }]);
     });
 
     it('searches events with filters, full text and pagination', async () => {

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { INDICES, REVISION_PATTERN, ValidationError, jsonBody, requireAuth, type AuthTokens, type Decision, type Verdict } from '@rollwatch/core';
+import { INDICES, REVISION_PATTERN, ValidationError, jsonBody, requireAuth, type AuthTokens, type Decision, type RolloutItem, type TemplateTableRow, type Verdict, type VerdictBody } from '@rollwatch/core';
 import type { AnalysisEngine, RolloutSummary, TemplateRow } from '@rollwatch/analysis';
 import { parseRolloutSpec } from '../state/specs.js';
 import { toVerdict } from '../verdicts/change.js';
@@ -21,17 +21,12 @@ export const GATE_STATUS: Record<Decision, number> = { go: 200, 'no-go': 409, pe
  */
 export const GATE_RETRY_AFTER_SECONDS = 10;
 
-/** Optional engine capability (the analysis Engine has it; engine-api's interface does not yet). */
-interface TemplateCapable {
-  templates(rollout: string): TemplateRow[];
-}
-
 /**
  * Adds what the dashboard asks for on top of the engine's counts: per-minute rates over the
  * rollout's observed span and whether the template is new in the canary (never seen on baseline).
  * New-in-canary templates come first, then by canary count.
  */
-export function templateTable(rows: TemplateRow[], firstEventAt: string | null, lastEventAt: string | null): Record<string, unknown>[] {
+export function templateTable(rows: TemplateRow[], firstEventAt: string | null, lastEventAt: string | null): TemplateTableRow[] {
   const spanMs = firstEventAt && lastEventAt ? Date.parse(lastEventAt) - Date.parse(firstEventAt) : 0;
   const minutes = Math.max(spanMs, 60_000) / 60_000;
   const rate = (n: number) => Math.round((n / minutes) * 1000) / 1000;
@@ -40,7 +35,7 @@ export function templateTable(rows: TemplateRow[], firstEventAt: string | null, 
     .sort((a, b) => Number(b.newInCanary) - Number(a.newInCanary) || b.canary - a.canary || a.id.localeCompare(b.id));
 }
 
-export function verdictBody(verdict: Verdict): Record<string, unknown> {
+export function verdictBody(verdict: Verdict): VerdictBody {
   return {
     rollout: verdict.rollout,
     ...(verdict.revision !== undefined ? { revision: verdict.revision } : {}),
@@ -92,7 +87,7 @@ export function notFound(res: Response, rollout: string): void {
   res.status(404).json({ error: `unknown rollout "${rollout}"`, field: 'id', rollout });
 }
 
-function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | undefined, port: DetectorPort, rollout: string): Record<string, unknown> {
+function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | undefined, port: DetectorPort, rollout: string): RolloutItem {
   const registered = port.specs.get(rollout);
   const entry = port.revisions.get(rollout);
   return {
@@ -223,13 +218,8 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   router.get(
     '/rollouts/:id/templates',
     read,
-    local((id, _req, res, analysis) => {
-      const engine = analysis as Partial<TemplateCapable>;
-      if (typeof engine.templates !== 'function') {
-        res.status(501).json({ error: 'the analysis engine in this build does not expose log templates', field: 'id' });
-        return;
-      }
-      const summary = analysis.rollouts().find((r) => r.rollout === id);
+    local((id, _req, res, engine) => {
+      const summary = engine.rollouts().find((r) => r.rollout === id);
       res.json({ rollout: id, firstEventAt: summary?.firstEventAt ?? null, lastEventAt: summary?.lastEventAt ?? null, templates: templateTable(engine.templates(id), summary?.firstEventAt ?? null, summary?.lastEventAt ?? null) });
     }),
   );

@@ -43,6 +43,8 @@ describe('dlqMessage', () => {
     const m = dlqMessage({ topic: 'rollwatch.events', partition: 3, offset: '42', key: 'r', value: '{bad' }, 'rollwatch-detector', 'value is not JSON', [], new Date('2026-01-01T00:00:00Z'));
     assert.equal(m.key, 'r');
     assert.deepEqual(JSON.parse(m.value), {
+      type: 'rollwatch.dlq.message.v1',
+      source: 'detector',
       sourceTopic: 'rollwatch.events',
       partition: 3,
       offset: '42',
@@ -54,5 +56,6 @@ describe('dlqMessage', () => {
       value: '{bad',
     });
     assert.equal(m.headers?.['rollwatch-error'], 'value is not JSON');
+    assert.equal(m.headers?.['rollwatch-source'], 'detector');
   });
 });

@@ -1,4 +1,4 @@
-import { deadLetterMessage, parseEvent, type ConsumedMessage, type FieldError, type RollwatchEvent } from '@rollwatch/core';
+import { DLQ_TYPES, dlqRecord, parseEvent, TOPICS, type BusMessage, type ConsumedMessage, type DlqMessage, type FieldError, type RollwatchEvent } from '@rollwatch/core';
 
 /** Envelope fields a producer (the ingest service) may add around an event-v1 body. */
 const ENVELOPE_FIELDS = ['receivedAt'] as const;
@@ -49,5 +49,20 @@ export function eventDocument(decoded: DecodedEvent, position?: { partition: num
   return doc;
 }
 
-/** A `rollwatch.dlq` message: the original bytes plus enough context to replay or debug it (core's envelope). */
-export const dlqMessage = deadLetterMessage;
+/** A `rollwatch.dlq` message (the contract's one envelope): the original bytes plus enough context to replay or debug it. */
+export function dlqMessage(message: ConsumedMessage, consumer: string, error: string, fields: FieldError[] = [], now = new Date()): BusMessage {
+  const envelope: DlqMessage = {
+    type: DLQ_TYPES.message,
+    source: 'detector',
+    sourceTopic: message.topic || TOPICS.events,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key,
+    consumer,
+    error,
+    fields,
+    at: now.toISOString(),
+    value: message.value,
+  };
+  return dlqRecord(envelope, message.key);
+}

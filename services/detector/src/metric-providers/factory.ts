@@ -1,6 +1,5 @@
 import type { DetectorConfig, MetricProviderKind } from '../config.js';
-import type { MetricProvider } from './interface.js';
-import { NoopMetricProvider } from './noop.js';
+import { NoopMetricProvider, type MetricProvider } from '@rollwatch/analysis';
 import { PrometheusMetricProvider } from './prometheus.js';
 
 /** Explicit DETECTOR_METRIC_PROVIDER wins; otherwise Prometheus when PROMETHEUS_URL is set. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TOPICS, retry, rolloutKey, type Bus, type Logger, type RollwatchEvent } from '@rollwatch/core';
 import type { DetectorMetrics } from '../metrics.js';
-import type { MetricProvider, MetricSample, SampleGroup } from './interface.js';
+import type { MetricProvider, MetricSample, SampleGroup } from '@rollwatch/analysis';
 
 export interface PolledRollout {
   /** The rollout id (what PromQL's {{rollout}} becomes). */
@@ -91,7 +91,7 @@ export class MetricPoller {
           const start = this.cursors.get(key) ?? end - this.options.lookbackMs;
           if (end - start < stepMs) continue;
           const query = { rollout, group, signal, startMs: start, endMs: end, stepMs, ...(service !== undefined ? { service } : {}) };
-          const outcome = await retry(() => provider.fetch(query), { maxAttempts: 3, initialDelayMs: 250, maxDelayMs: 2000, deadlineMs: 10_000, ...(abort ? { signal: abort } : {}) });
+          const outcome = await retry(() => provider.fetch(query, abort), { maxAttempts: 3, initialDelayMs: 250, maxDelayMs: 2000, deadlineMs: 10_000, ...(abort ? { signal: abort } : {}) });
           if (outcome.result.status !== 'success') {
             metrics.metricProviderQueries.inc({ provider: provider.kind, result: 'error' });
             logger.warn({ rollout, group, signal, err: outcome.result.error, attempts: outcome.attempts }, 'metric query failed');

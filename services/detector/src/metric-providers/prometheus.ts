@@ -1,5 +1,5 @@
 import { parseRetryAfter, type AttemptResult } from '@rollwatch/core';
-import type { MetricProvider, MetricQuery, MetricSample } from './interface.js';
+import type { MetricProvider, MetricQuery, MetricSample } from '@rollwatch/analysis';
 import { renderPromQL } from './template.js';
 
 export interface PrometheusProviderOptions {

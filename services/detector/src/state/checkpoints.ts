@@ -52,11 +52,6 @@ export class Checkpointer {
 
   constructor(private readonly options: CheckpointerOptions) {}
 
-  /** Whether the engine can restore a snapshot (the built-in engine can). */
-  get enabled(): boolean {
-    return typeof this.options.engine.restore === 'function';
-  }
-
   noteIngested(partition: number, nextOffset: number): void {
     if ((this.ingested.get(partition) ?? -1) < nextOffset) this.ingested.set(partition, nextOffset);
   }
@@ -76,7 +71,6 @@ export class Checkpointer {
 
   /** Writes a checkpoint for every owned, restored partition that ingested something since the last one. */
   async checkpoint(): Promise<number> {
-    if (!this.enabled) return 0;
     const { engine, ownership, group, now } = this.options;
     const docs: Checkpoint[] = [];
     const exclusive = this.options.exclusive ?? (<T>(work: () => Promise<T>) => work());

@@ -1,6 +1,6 @@
 import type { Reason, RollwatchEvent } from '@rollwatch/core';
 import { ValidationError } from '@rollwatch/core';
-import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries } from '@rollwatch/analysis';
+import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries, TemplateRow } from '@rollwatch/analysis';
 
 interface State {
   events: Map<string, RollwatchEvent>;
@@ -8,6 +8,14 @@ interface State {
 }
 
 const CRASHES = new Set(['container_restart', 'oom_killed', 'container_exit']);
+/** Checkpoints carry it: restore() refuses another engine's snapshot, like the real engine. */
+const SNAPSHOT_FORMAT = 'rollwatch-fake-engine-snapshot';
+
+/** Shaped like the real engine's snapshot where the detector looks (`rollouts[].state.id`). */
+interface FakeSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  rollouts: { state: { id: string; events: RollwatchEvent[]; spec?: RolloutSpec } }[];
+}
 
 /**
  * A deliberately tiny engine for the detector's unit tests (the real one lives in
@@ -121,8 +129,53 @@ export class FakeEngine implements AnalysisEngine {
     return [...rows.values()];
   }
 
-  snapshot(): unknown {
-    return [...this.state.entries()].map(([k, s]) => [k, [...s.events.values()], s.spec]);
+  snapshot(only?: Iterable<string>): FakeSnapshot {
+    const ids = only ? [...only] : [...this.state.keys()];
+    const rollouts: FakeSnapshot['rollouts'] = [];
+    for (const id of ids) {
+      const s = this.state.get(id);
+      if (s) rollouts.push({ state: { id, events: [...s.events.values()], ...(s.spec ? { spec: s.spec } : {}) } });
+    }
+    return { format: SNAPSHOT_FORMAT, rollouts: structuredClone(rollouts) };
+  }
+
+  restore(snapshot: unknown): void {
+    const snap = snapshot as Partial<FakeSnapshot> | null;
+    if (snap?.format !== SNAPSHOT_FORMAT || !Array.isArray(snap.rollouts)) throw new ValidationError('snapshot', 'is not a fake engine snapshot');
+    for (const { state } of structuredClone(snap.rollouts)) {
+      this.state.set(state.id, { events: new Map(state.events.map((e) => [e.id, e])), ...(state.spec ? { spec: state.spec } : {}) });
+    }
+  }
+
+  forget(rollout: string): boolean {
+    return this.state.delete(rollout);
+  }
+
+  lastEventMs(rollout: string): number | null {
+    let last: number | null = null;
+    for (const e of this.state.get(rollout)?.events.values() ?? []) last = Math.max(last ?? -Infinity, Date.parse(e.time));
+    return last;
+  }
+
+  /** No timeouts in this engine: the wall clock always matters (evaluation time = now). */
+  evaluationHorizonMs(): number {
+    return Infinity;
+  }
+
+  /** Each distinct log message is its own template. */
+  templates(rollout: string): TemplateRow[] {
+    const rows = new Map<string, TemplateRow & { instances: Set<string> }>();
+    for (const e of this.state.get(rollout)?.events.values() ?? []) {
+      if (e.type !== 'log' || e.message === undefined) continue;
+      const row = rows.get(e.message) ?? { id: e.message, template: e.message, example: e.message, canary: 0, baseline: 0, canaryInstances: 0, instances: new Set<string>() };
+      if (e.group === 'canary') {
+        row.canary++;
+        row.instances.add(e.instance);
+      }
+      if (e.group === 'baseline') row.baseline++;
+      rows.set(e.message, row);
+    }
+    return [...rows.values()].map(({ instances, ...row }) => ({ ...row, canaryInstances: instances.size }));
   }
 
   evict(olderThanMs: number): string[] {

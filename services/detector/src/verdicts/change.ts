@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Reason, Verdict } from '@rollwatch/core';
+import type { AnomalyDocument, Reason, Verdict } from '@rollwatch/core';
 import type { EvaluationResult } from '@rollwatch/analysis';
 
 /** A verdict as computed, before it is numbered: what the engine said about one rollout. */
@@ -70,9 +70,9 @@ export function verdictId(rollout: string, sequence: number): string {
 }
 
 /** Documents for `rollwatch-anomalies`: one per non-info reason of a verdict. */
-export function anomalyDocuments(verdict: Verdict, detectedAt: string): (Record<string, unknown> & { id: string })[] {
+export function anomalyDocuments(verdict: Verdict, detectedAt: string): AnomalyDocument[] {
   return verdict.reasons.filter(isAnomaly).map((reason) => {
-    const doc: Record<string, unknown> & { id: string } = {
+    const doc: AnomalyDocument = {
       ...reason,
       id: anomalyId(verdict.rollout, reason),
       rollout: verdict.rollout,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INDICES, MemoryBus, MemoryStore, RejectedError, TOPICS, UnavailableError, createLogger, createRegistry, parseEvent, type RollwatchEventInput, type StoreDoc } from '@rollwatch/core';
+import { INDICES, MemoryBus, dlqEnvelopeSchema, MemoryStore, RejectedError, TOPICS, UnavailableError, createLogger, createRegistry, parseEvent, type RollwatchEventInput, type StoreDoc } from '@rollwatch/core';
 import { createDetectorMetrics } from '../metrics.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { VerdictTracker } from './tracker.js';
@@ -66,8 +66,10 @@ test('a verdict the store refuses for good is dead-lettered with the reason, sti
   for (const s of subs) await s.stop();
   assert.deepEqual(verdicts.sort(), ['bad', 'good'], 'both verdicts published');
   assert.equal(letters.length, 1);
-  const letter = JSON.parse(letters[0]!) as { sourceIndex: string; id: string; error: string; consumer: string; value: string };
-  assert.equal(letter.sourceIndex, INDICES.verdicts);
+  const letter = dlqEnvelopeSchema.parse(JSON.parse(letters[0]!));
+  assert.ok(letter.type === 'rollwatch.dlq.document.v1');
+  assert.equal(letter.source, 'detector');
+  assert.equal(letter.index, INDICES.verdicts);
   assert.equal(letter.id, 'bad:1');
   assert.equal(letter.consumer, 'rollwatch-detector');
   assert.match(letter.error, /store rejected the document: .*document_parsing_exception/);

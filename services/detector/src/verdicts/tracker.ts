@@ -326,7 +326,7 @@ export class VerdictTracker {
         if (!isPermanent(error)) throw error;
         logger.error({ index, id: doc.id, err: errorMessage(error) }, 'store refused a document for good; dead-lettered');
         metrics.dlq.inc({ reason: 'store-rejected' });
-        dead.push(deadLetterDocument(index, doc, this.options.consumer ?? 'rollwatch-detector', `store rejected the document: ${errorMessage(error)}`));
+        dead.push(deadLetterDocument(index, doc, 'detector', this.options.consumer, `store rejected the document: ${errorMessage(error)}`));
       }
     }
     if (dead.length > 0) await retryThrowing(() => bus.publish(TOPICS.dlq, dead), retryOptions);

@@ -1,4 +1,4 @@
-import type { ActionItem, AnomalyItem, EngineTemplateRow, HostAttributeRow, Page as ApiPage, Reason, RolloutItem, SignalSeries, VerdictBody } from '../../../src/model/api-types.js';
+import type { ActionItem, AnomalyDocument, HostAttributeRow, Page as ApiPage, Reason, RolloutItem, SignalSeries, TemplateTableRow, VerdictBody } from '@rollwatch/contract';
 import { failingSignals, orderSeries } from '../../../src/model/chart-data.js';
 import { formatAge, formatNumber, formatScore, signalLabel } from '../../../src/model/format.js';
 import { hostTable, newTemplates } from '../../../src/model/hosts.js';
@@ -119,7 +119,7 @@ export function detailPage(root: HTMLElement, rollout: string, setConnection: (s
     replace(charts, chartsBySignal.size ? orderSeries(series).map((s) => chartsBySignal.get(s.signal)!.element) : h('p', { class: 'muted' }, 'No series yet.'));
   };
 
-  const renderTemplates = (anomalies: AnomalyItem[], engineRows: EngineTemplateRow[]): void => {
+  const renderTemplates = (anomalies: AnomalyDocument[], engineRows: TemplateTableRow[]): void => {
     const rows = newTemplates(verdict?.reasons ?? [], anomalies, engineRows);
     replace(
       templates,
@@ -219,9 +219,9 @@ export function detailPage(root: HTMLElement, rollout: string, setConnection: (s
       const [series, hostRows, anomalies, actionItems, engineTemplates] = await Promise.all([
         optional(() => api<{ series: SignalSeries[] }>(`${base}/series`).then((r) => r.series), [], note('series')),
         optional(() => api<{ attributes: HostAttributeRow[]; warnings: string[] }>(`${base}/hosts`), { attributes: [], warnings: [] }, note('hosts')),
-        optional(() => api<ApiPage<AnomalyItem>>(`${base}/anomalies?size=200`).then((r) => r.items), [], note('anomalies')),
+        optional(() => api<ApiPage<AnomalyDocument>>(`${base}/anomalies?size=200`).then((r) => r.items), [], note('anomalies')),
         optional(() => api<ApiPage<ActionItem>>(`${base}/actions?size=100`).then((r) => r.items), [], note('actions')),
-        optional(() => api<{ templates: EngineTemplateRow[] }>(`${base}/templates`).then((r) => r.templates), [], () => undefined),
+        optional(() => api<{ templates: TemplateTableRow[] }>(`${base}/templates`).then((r) => r.templates), [], () => undefined),
       ]);
       renderHeader();
       renderCharts(series);

@@ -1,4 +1,4 @@
-import type { EventItem, Page as ApiPage } from '../../../src/model/api-types.js';
+import type { EventItem, Page as ApiPage } from '@rollwatch/contract';
 import { EVENT_GROUP_OPTIONS, EVENT_TYPE_OPTIONS, PAGE_SIZES, pageInfo, parseFilters, toQueryString, type EventFilters } from '../../../src/model/events-query.js';
 import { formatNumber } from '../../../src/model/format.js';
 import { api, enc } from '../api.js';

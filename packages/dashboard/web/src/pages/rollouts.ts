@@ -1,4 +1,4 @@
-import type { ActionItem, Page as ApiPage, RolloutItem } from '../../../src/model/api-types.js';
+import type { ActionItem, Page as ApiPage, RolloutItem } from '@rollwatch/contract';
 import { formatAge, formatScore } from '../../../src/model/format.js';
 import { actionSummary, applyVerdict, rowsFromList, type RolloutRow } from '../../../src/model/rollout-list.js';
 import { ApiError, api, enc, verdictStream, type StreamState } from '../api.js';

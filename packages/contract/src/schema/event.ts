@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { REVISION_PATTERN } from './rollout-key.js';
 
@@ -63,7 +62,7 @@ const name = z
   .string()
   .min(1)
   .max(MAX_NAME_BYTES)
-  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_NAME_BYTES, { message: `must be at most ${MAX_NAME_BYTES} bytes (UTF-8)` })
+  .refine((v) => utf8ByteLength(v) <= MAX_NAME_BYTES, { message: `must be at most ${MAX_NAME_BYTES} bytes (UTF-8)` })
   .refine((v) => !CONTROL_OR_BIDI.test(v), { message: 'must not contain control or bidirectional-override characters' });
 
 /** The wire shape accepted from producers (before normalisation). */
@@ -114,18 +113,39 @@ export type ParseResult =
   | { ok: true; event: RollwatchEvent }
   | { ok: false; errors: FieldError[] };
 
+/** A validated, normalised event whose `id` may still be missing (`parseEvent` in @rollwatch/core derives it). */
+export type ValidatedEvent = Omit<RollwatchEvent, 'id'> & { id?: string };
+
+export type ValidationResult =
+  | { ok: true; event: ValidatedEvent }
+  | { ok: false; errors: FieldError[] };
+
 /**
  * Validates and normalises one event. Unknown top-level fields are rejected (a typo such as
- * `grup` must not silently lose data); free-form data belongs in `labels`.
+ * `grup` must not silently lose data); free-form data belongs in `labels`. Deriving the id of an
+ * event sent without one needs a hash, which is Node's: that step is `parseEvent` in @rollwatch/core.
  */
-export function parseEvent(input: unknown): ParseResult {
+export function validateEvent(input: unknown): ValidationResult {
   const result = eventInputSchema.safeParse(input);
   if (!result.success) {
     return { ok: false, errors: result.error.issues.map((issue) => issueToFieldError(issue, input)) };
   }
-  const { id, ...rest } = result.data;
-  const event = { ...rest, id: id ?? deriveEventId(rest) } as RollwatchEvent;
-  return { ok: true, event };
+  return { ok: true, event: result.data as ValidatedEvent };
+}
+
+/** UTF-8 length of a string without encoding it (no Buffer / TextEncoder: this module runs in browsers too). */
+export function utf8ByteLength(value: string): number {
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair: one code point above U+FFFF
+      i++;
+    } else bytes += 3; // includes a lone surrogate, which UTF-8 encodes as U+FFFD (3 bytes)
+  }
+  return bytes;
 }
 
 /** The value at an issue's path in the raw input (zod does not keep it). */
@@ -154,11 +174,6 @@ function issueToFieldError(issue: z.core.$ZodIssue, input: unknown): FieldError 
     if (typeof raw.value === 'number' && !Number.isFinite(raw.value)) return { field, message: `${field} must be a finite number (1e400 and larger overflow)` };
   }
   return { field, message: `${field} ${issue.message}` };
-}
-
-/** Idempotency key derived from content, so a re-sent event without `id` is stored once. */
-export function deriveEventId(event: Omit<RollwatchEvent, 'id'>): string {
-  return createHash('sha256').update(canonicalJson(event)).digest('hex').slice(0, 32);
 }
 
 /** JSON with sorted keys, so equal content gives equal bytes. On ingest's hot path: no intermediate arrays. */
