@@ -151,7 +151,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     async locate(rollout): Promise<RolloutLocation | undefined> {
       if (ownership.isRestoring(rollout)) return 'restoring';
       if (local.has(rollout) || tracker.latest(rollout)) return 'local';
-      if (engine.rollouts().some((r) => r.rollout === rollout)) {
+      // One look-up, not engine.rollouts() (a sorted summary of every rollout) per request.
+      if (engine.lastEventMs(rollout) !== null) {
         local.add(rollout);
         return 'local';
       }
