@@ -94,7 +94,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const ownership = new PartitionOwnership();
   const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, revisionsOf: (keys) => revisions.entries(keys) });
   /** Answers for rollouts other replicas own: their published verdicts, reads forwarded to them. */
-  const remote = createRemoteReads({ config, bus, store, logger });
+  const remote = createRemoteReads({ config, bus, store, logger, registry });
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {

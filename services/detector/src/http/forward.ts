@@ -21,6 +21,8 @@ export interface Forwarder {
 export interface ForwarderOptions {
   /** The owner's URL for a rollout id, if another replica holds it. */
   ownerOf(id: string): Promise<string | undefined>;
+  /** Called when the owner's answer was sent. */
+  answered?: () => void;
   /** Called when the owner could not be reached (drop cached group membership). */
   unreachable(url: string, error: unknown): void;
   /** This replica's advertised URL (the hop header's value), if it has one. */
@@ -64,6 +66,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       }
       if (!answer.headers.has(SERVED_FROM_HEADER)) res.set(SERVED_FROM_HEADER, `owner ${owner}`);
       res.status(answer.status).send(body);
+      options.answered?.();
       return true;
     },
   };

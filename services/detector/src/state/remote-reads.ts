@@ -1,4 +1,4 @@
-import { errorMessage, type Bus, type Logger, type Store, type Subscription, type Verdict } from '@rollwatch/core';
+import { Counter, Gauge, errorMessage, type Bus, type Registry, type Logger, type Store, type Subscription, type Verdict } from '@rollwatch/core';
 import type { DetectorConfig } from '../config.js';
 import { createForwarder, type Forwarder } from '../http/forward.js';
 import { encodeMemberCard, OwnerDirectory } from './owners.js';
@@ -20,16 +20,28 @@ export interface RemoteReads {
   stop(): Promise<void>;
 }
 
-export function createRemoteReads(deps: { config: DetectorConfig; bus: Bus; store: Store; logger: Logger }): RemoteReads {
+export function createRemoteReads(deps: { config: DetectorConfig; bus: Bus; store: Store; logger: Logger; registry: Registry }): RemoteReads {
   const { config, bus, store, logger } = deps;
+  const registers = [deps.registry];
+  const reads = new Counter({ name: 'rollwatch_detector_remote_reads_total', help: 'Answers about rollouts another replica owns, by source (verdict view, store on a view miss, forwarded to the owner, owner unreachable).', labelNames: ['source'], registers });
   const self = config.DETECTOR_ADVERTISED_URL;
   const view = new VerdictView(config.DETECTOR_VERDICT_VIEW_MAX);
+  new Gauge({
+    name: 'rollwatch_detector_verdict_view_keys',
+    help: 'Rollout keys in the verdict view materialised from rollwatch.verdicts.',
+    registers,
+    collect() {
+      this.set(view.size);
+    },
+  });
   const owners = new OwnerDirectory({ bus, store, group: config.DETECTOR_CONSUMER_GROUP, self, logger });
   const forwarder = createForwarder({
     self,
     timeoutMs: config.DETECTOR_FORWARD_TIMEOUT_MS,
     ownerOf: (id) => owners.ownerOf(id),
+    answered: () => reads.inc({ source: 'owner' }),
     unreachable: (url, error) => {
+      reads.inc({ source: 'owner-unreachable' });
       owners.invalidate();
       logger.warn({ owner: url, err: errorMessage(error) }, 'the replica owning the rollout did not answer; answering from its checkpoint');
     },
@@ -40,7 +52,9 @@ export function createRemoteReads(deps: { config: DetectorConfig; bus: Bus; stor
     forwarder,
     memberData: self ? encodeMemberCard({ url: self }) : undefined,
     async verdict(key) {
-      return view.get(key) ?? (await lastStoredVerdict(store, key));
+      const held = view.get(key);
+      reads.inc({ source: held ? 'view' : 'store' });
+      return held ?? (await lastStoredVerdict(store, key));
     },
     async start() {
       if (config.DETECTOR_VERDICT_VIEW_MAX > 0) subscription = await subscribeVerdictView({ bus, view, groupPrefix: config.DETECTOR_CONSUMER_GROUP, logger });
