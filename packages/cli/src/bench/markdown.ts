@@ -183,7 +183,7 @@ function restore(r: BenchResults): string[] {
 function replicas(r: BenchResults): string[] {
   const x = ok(r, 'replicas')!;
   return [
-    `The detector service in 1, then 2 processes sharing one consumer group on the testkit Kafka (${num(x.topicPartitions)} partitions, ${num(x.rollouts)} rollouts, store: ${x.store}); a backlog is published first; events/s are counted over a fixed window once every replica holds partitions (the backlog never drains within it). ${x.note}. 2 replicas vs 1: ${times(x.speedupTwoReplicas)}.`,
+    `The detector service in 1, then 2 processes sharing one consumer group on the testkit Kafka (${num(x.topicPartitions)} partitions, ${num(x.rollouts)} rollouts, store: ${x.store}); a backlog is published first; events/s are counted over a fixed window once every replica holds partitions (the backlog never drains within it). Note: ${x.note}. 2 replicas vs 1: ${times(x.speedupTwoReplicas)}.`,
     '',
     ...table(
       ['replicas', 'backlog', 'consumed before the window', 'window s', 'consumed in it', 'events/s (all)', 'per replica: events/s [partitions]'],
