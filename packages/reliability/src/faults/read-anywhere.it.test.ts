@@ -92,7 +92,9 @@ describe('detector replicas: any replica answers the read API', { timeout: 600_0
 
     const t0 = Date.now();
     const rollouts = Array.from({ length: ROLLOUTS }, (_, i) => `ra-${run}-r${i}`);
-    const events = (rollout: string, i: number): RollwatchEventInput[] => (i % 2 === 0 ? crashLoopEvents(rollout, 4, t0) : Array.from({ length: 12 }, (_, n) => healthyEvent(rollout, n, t0)));
+    const plain = (rollout: string, i: number): RollwatchEventInput[] => (i % 2 === 0 ? crashLoopEvents(rollout, 4, t0) : Array.from({ length: 12 }, (_, n) => healthyEvent(rollout, n, t0)));
+    // Every fourth rollout reports a revision: asked by id alone, a non-owner must find its key in its view.
+    const events = (rollout: string, i: number): RollwatchEventInput[] => plain(rollout, i).map((e) => (i % 4 === 3 ? { ...e, revision: `rev${i}` } : e));
     await bus.publish(TOPICS.events, rollouts.flatMap((r, i) => events(r, i).map((e) => ({ key: r, value: JSON.stringify(e) }))));
 
     // Every rollout is owned by exactly one replica, and both replicas own some.
@@ -113,11 +115,13 @@ describe('detector replicas: any replica answers the read API', { timeout: 600_0
       for (const r of rollouts) {
         const path = `/rollouts/${encodeURIComponent(r)}/verdict`;
         const [fromA, fromB] = await Promise.all([get(a!.url, path), get(b!.url, path)]);
-        if (fromA.body.sequence !== fromB.body.sequence || fromA.body.decision !== fromB.body.decision || !(Number(fromA.body.sequence) > 0)) problems.push(`${r}: ${String(fromA.body.sequence)}/${String(fromA.body.decision)} vs ${String(fromB.body.sequence)}/${String(fromB.body.decision)}`);
+        if (fromA.body.sequence !== fromB.body.sequence || fromA.body.decision !== fromB.body.decision || fromA.body.rollout !== fromB.body.rollout || !(Number(fromA.body.sequence) > 0)) problems.push(`${r}: ${String(fromA.body.sequence)}/${String(fromA.body.decision)} vs ${String(fromB.body.sequence)}/${String(fromB.body.decision)}`);
       }
       return problems;
     };
+    const revisioned = rollouts.filter((_, i) => i % 4 === 3);
     await waitFor('both replicas answer every verdict alike', async () => (await mismatches()).length === 0, { timeoutMs: 60_000, intervalMs: 1000 }).catch(async () => assert.deepEqual((await mismatches()).slice(0, 10), []));
+    for (const r of revisioned) assert.equal((await get(a!.url, `/rollouts/${encodeURIComponent(r)}/verdict`)).body.rollout, `${r}@rev${rollouts.indexOf(r)}`, 'the id means its revision');
     for (const r of rollouts) {
       const owner = owners.get(r)!;
       const other = owner === a ? b! : a!;

@@ -179,8 +179,15 @@ async function oneRun(options: { admin: Admin; bus: KafkaBus; brokers: string[];
       if (Date.now() > deadline) throw new Error(`${count} replica(s) did not form a stable group: ${running.map((r) => r.output.join('').slice(-500)).join(' | ')}`);
       await sleep(100);
     }
-    await sleep(1000);
+    // Warm-up excluded too: the window opens once every replica is consuming (its first batches
+    // create indices and connections), a second after the group formed at the earliest.
     const counts = () => Promise.all(running.map(async (r) => (await consumed(r)) ?? 0));
+    const formedCounts = await counts();
+    await sleep(1000);
+    while ((await counts()).some((n, i) => n <= formedCounts[i]!)) {
+      if (Date.now() > deadline) throw new Error('a replica consumed nothing after the group formed');
+      await sleep(100);
+    }
     const startCounts = await counts();
     const windowStart = process.hrtime.bigint();
     await sleep(options.windowMs);
