@@ -154,6 +154,15 @@ describe('detector replicas: any replica answers the read API', { timeout: 600_0
       assert.equal(answer.status, 200, path);
       assert.equal(answer.servedFrom, `owner ${owner.url}`, path);
     }
+    // A Flagger gate for a canary the non-owner has never seen: the owner answers it (ties its checksum to a release).
+    const flagger = async (base: string): Promise<{ status: number; servedFrom: string | null; decision: unknown }> => {
+      const res = await fetch(`${base}/api/v1/flagger/gate`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: target, namespace: 'ns' }), signal: AbortSignal.timeout(10_000) });
+      return { status: res.status, servedFrom: res.headers.get('x-rollwatch-served-from'), decision: ((await res.json()) as { decision?: unknown }).decision };
+    };
+    const [gateViaOther, gateOnOwner] = [await flagger(other.url), await flagger(owner.url)];
+    assert.deepEqual({ status: gateViaOther.status, decision: gateViaOther.decision }, { status: gateOnOwner.status, decision: gateOnOwner.decision });
+    assert.equal(gateViaOther.servedFrom, `owner ${owner.url}`);
+
     const before = JSON.stringify(forwarded.body);
     await bus.publish(TOPICS.events, Array.from({ length: 8 }, (_, n) => healthyEvent(target, 100 + n, Date.now())).map((e) => ({ key: target, value: JSON.stringify(e) })));
     await waitFor('the owner analysed the new events', async () => JSON.stringify((await get(owner.url, seriesPath)).body) !== before, { timeoutMs: 30_000, intervalMs: 200 });
