@@ -54,6 +54,13 @@ export const detectorConfigSchema = z.object({
     .describe('A Flagger checksum seen for the first time is tied to a revision of the rollout first seen at most this long before it (its canary pods may start before the first webhook); until one exists the webhooks answer pending.'),
   ROLLWATCH_CLUSTER: z.string().optional().describe('Cluster name, as given to ingest: Flagger webhooks then look for <cluster>/<namespace>/<name> first.'),
   DETECTOR_CONSUMER_GROUP: z.string().default('rollwatch-detector').describe('Kafka consumer group (replicas of one detector share it).'),
+  DETECTOR_ADVERTISED_URL: env
+    .url()
+    .describe('Base URL other replicas reach this one at (e.g. http://detector-0.detector:8081), published to the consumer group: they forward /series, /hosts, /templates (and Flagger calls) for rollouts this replica owns. Unset: not forwarded to, they answer from its last checkpoint.'),
+  DETECTOR_FORWARD_TIMEOUT_MS: env.int(3000, 100).describe('Timeout of a request forwarded to the replica that owns a rollout; past it the checkpoint answers.'),
+  DETECTOR_VERDICT_VIEW_MAX: env
+    .int(100_000, 0)
+    .describe('Latest verdicts (per rollout key) kept in memory from the compacted rollwatch.verdicts topic, so any replica answers /verdict, /gate and Flagger for rollouts another replica owns; least recently updated dropped first. 0 disables the view.'),
   DETECTOR_FROM_BEGINNING: env.bool(true).describe('A new consumer group starts from the earliest retained event.'),
   DETECTOR_METRIC_PROVIDER: z
     .enum(METRIC_PROVIDER_KINDS)

@@ -12,6 +12,7 @@ import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { Checkpointer } from './state/checkpoints.js';
 import { lastStoredVerdict, rebuildFromStore, registerSafely, replayFromOffset, type RebuildReport } from './state/rebuild.js';
 import { PartitionOwnership } from './state/ownership.js';
+import { createRemoteReads } from './state/remote-reads.js';
 import { RevisionIndex } from './state/revisions.js';
 import { SpecRegistry } from './state/specs.js';
 import { VerdictTracker } from './verdicts/tracker.js';
@@ -102,6 +103,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     return run;
   };
   const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, exclusive, revisionsOf: (keys) => revisions.entries(keys) });
+  /** Answers for rollouts other replicas own: their published verdicts, reads forwarded to them. */
+  const remote = createRemoteReads({ config, bus, store, logger, registry });
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {
@@ -156,7 +159,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         local.add(rollout);
         return 'local';
       }
-      return (await lastStoredVerdict(store, rollout)) ? 'remote' : undefined;
+      return (await remote.verdict(rollout)) ? 'remote' : undefined;
     },
     async verdict(rollout): Promise<Verdict | undefined> {
       // Served, never published: no store lookup, so the answer is immediate while the restore runs.
@@ -167,8 +170,10 @@ export function createDetector(deps: DetectorDeps): Detector {
         await tracker.evaluate([rollout]).catch((error: unknown) => logger.warn({ rollout, err: errorMessage(error) }, 'on-demand evaluation failed to publish'));
         return tracker.latest(rollout);
       }
-      return lastStoredVerdict(store, rollout);
+      return remote.verdict(rollout);
     },
+    forward: (key, req, res) => remote.forwarder.forward(revisions.get(key)?.rollout ?? remote.view.idOf(key) ?? splitRolloutKey(key).rollout, req, res),
+    remoteKey: (id) => remote.view.newestKey(id),
     async publishEvent(input) {
       const parsed = parseEvent(input);
       if (!parsed.ok) throw new ValidationError(parsed.errors[0]!.field, parsed.errors[0]!.message);
@@ -438,6 +443,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     async start() {
       await retryThrowing(() => store.ensureIndices(), { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 5000, deadlineMs: 120_000, signal: abort.signal });
       for (const spec of await specs.sync()) if (registerSafely(engine, spec, logger)) local.add(spec.id);
+      await remote.start();
       // State follows the group's assignment: each assigned partition's rollouts are restored from
       // the store before any of its messages is consumed; revoked ones are dropped.
       subscription = await bus.subscribe({
@@ -446,6 +452,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         fromBeginning: config.DETECTOR_FROM_BEGINNING,
         handler,
         partitions: { assigned: (_topic, partitions) => restorePartitions(partitions), revoked: (_topic, partitions) => dropPartitions(partitions) },
+        ...(remote.memberData !== undefined ? { memberData: remote.memberData } : {}),
       });
       await Promise.race([joined.promise, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
       evaluationTimer = setInterval(() => void tick(), config.DETECTOR_EVALUATION_INTERVAL_MS);
@@ -476,6 +483,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (config.DETECTOR_CHECKPOINT_INTERVAL_MS > 0) await checkpointer.checkpoint().catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'final checkpoint failed'));
       await subscription?.stop();
       subscription = undefined;
+      await remote.stop();
       await ticking;
     },
   };

@@ -1,6 +1,6 @@
 // `rollwatch bench` flags. Pure: argv in, a validated plan out (or a BenchUsageError naming the flag).
 
-export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'corpus', 'ingest', 'latency', 'capacity', 'restore', 'replay'] as const;
+export const SECTIONS = ['templates', 'judge', 'memory', 'quality', 'corpus', 'ingest', 'latency', 'capacity', 'restore', 'replicas', 'replay'] as const;
 export type Section = (typeof SECTIONS)[number];
 export const STORE_KINDS = ['memory', 'elasticsearch'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -38,6 +38,8 @@ export interface BenchPlan {
   esBulkDocuments: number;
   /** Judge-independent corpus (issue 15): labelled rollouts generated from the fault-size spec. */
   corpusSize: number;
+  /** Replicas: the backlog published before 1, then 2 detector replicas consume it (each run; must outlast the window). */
+  replicaEvents: number;
   /** Replay at scale: events in the generated file `rollwatch analyze` reads (the 2 GB run: 5,000,000+). */
   replayEvents: number;
   /** Write the corpus (corpus.ndjson + labels.json) into this directory and stop; unset = run the bench. */
@@ -69,7 +71,8 @@ export const BENCH_USAGE = `rollwatch bench [options]   benchmarks; JSON on stdo
                           size: both phases keep clients x 500 events in flight)
   --docker-containers <n> ingest: containers run on Podman for the docker-source path (0 = off)
   --rollouts <n>          latency: rollouts driven to no-go
-  --store <memory|elasticsearch>  latency: store behind detector/alerts
+  --store <memory|elasticsearch>  latency, replicas: store behind detector/alerts
+  --replica-events <n>    replicas: backlog consumed by 1, then by 2 detector replicas
   --judge-samples <a,b>   judge cost: samples per group
   --concurrent <n>        memory: concurrently tracked rollouts
   --suite <n>             quality: labelled rollouts (>= 20)
@@ -97,6 +100,7 @@ const QUICK = {
   fleetRollouts: 20_000,
   esBulkDocuments: 20_000,
   corpusSize: 420,
+  replicaEvents: 400_000,
   replayEvents: 500_000,
 };
 
@@ -114,6 +118,7 @@ const FULL = {
   fleetRollouts: 100_000,
   esBulkDocuments: 100_000,
   corpusSize: 420,
+  replicaEvents: 800_000,
   replayEvents: 5_000_000,
 };
 
@@ -205,6 +210,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
         break;
       case '--corpus':
         plan.corpusSize = int('--corpus', value(), 14, 1_000_000);
+        break;
+      case '--replica-events':
+        plan.replicaEvents = int('--replica-events', value(), 1_000, 10_000_000);
         break;
       case '--replay-events':
         plan.replayEvents = int('--replay-events', value(), 1_000, 100_000_000);

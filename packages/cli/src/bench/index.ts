@@ -16,6 +16,7 @@ import type { QualityResult } from './sections/quality.js';
 import type { CorpusQualityResult } from './sections/corpus.js';
 import type { ReplayScaleResult } from './sections/replay-scale.js';
 import { measureRestore, type RestoreResult } from './sections/restore.js';
+import type { ReplicasResult } from './sections/replicas.js';
 import { measureTemplateAccuracy, type TemplateAccuracyResult } from './sections/templates.js';
 
 export interface BenchIo {
@@ -41,6 +42,7 @@ export interface BenchResults {
     judge?: Outcome<JudgeCostRow[]>;
     memory?: Outcome<{ perRollout: EngineMemoryResult; concurrent: EngineMemoryResult }>;
     restore?: Outcome<RestoreResult[]>;
+    replicas?: Outcome<ReplicasResult>;
     quality?: Outcome<QualityResult>;
     corpus?: Outcome<CorpusQualityResult>;
     replay?: Outcome<ReplayScaleResult>;
@@ -81,6 +83,9 @@ function estimateSeconds(section: Section, plan: BenchPlan): number {
       return 5 + plan.concurrentRollouts / 1000;
     case 'restore':
       return plan.quick ? 20 : 120;
+    case 'replicas':
+      // Two runs, each: publish the backlog (~15,000 events/s here), start and join, the window.
+      return 30 + 2 * (plan.replicaEvents / 15_000 + 10 + (plan.quick ? 10 : 20));
     case 'quality':
       return 5 + plan.suiteSize / 20;
     case 'corpus':
@@ -209,6 +214,21 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
     });
     // Restore cost against history length: 5 minutes and 1 hour of events per rollout.
     await runSection('restore', async () => [1, 12].map((blocks) => measureRestore(plan.quick ? 50 : 200, blocks, 13, plan.quick ? 1 : 2)));
+    // Events/s with 1 and 2 detector replicas (separate processes) in one consumer group.
+    await runSection('replicas', async () => {
+      const { measureReplicas } = await import('./sections/replicas.js');
+      const k = await needKafka();
+      let esUrl: string | undefined;
+      if (plan.store === 'elasticsearch') {
+        const { ensureElasticsearch } = await import('@rollwatch/testkit');
+        const es = await ensureElasticsearch();
+        stops.push(() => es.stop());
+        backends.elasticsearch = es.url;
+        backends.elasticsearchSource = es.source;
+        esUrl = es.url;
+      }
+      return measureReplicas({ brokers: k.brokers, events: plan.replicaEvents, windowMs: plan.quick ? 10_000 : 20_000, rollouts: 120, elasticsearchUrl: esUrl, cpus: machineInfo().nproc, timeoutMs: Math.max(60_000, deadline - Date.now()), log });
+    });
     // Last: the multi-GB file is the longest section and needs no backend.
     await runSection('replay', async () => {
       const { measureReplayScale } = await import('./sections/replay-scale.js');

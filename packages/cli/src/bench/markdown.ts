@@ -180,6 +180,18 @@ function restore(r: BenchResults): string[] {
   ];
 }
 
+function replicas(r: BenchResults): string[] {
+  const x = ok(r, 'replicas')!;
+  return [
+    `The detector service in 1, then 2 processes sharing one consumer group on the testkit Kafka (${num(x.topicPartitions)} partitions, ${num(x.rollouts)} rollouts, store: ${x.store}); a backlog is published first; events/s are counted over a fixed window once every replica holds partitions (the backlog never drains within it). Note: ${x.note}. 2 replicas vs 1: ${times(x.speedupTwoReplicas)}.`,
+    '',
+    ...table(
+      ['replicas', 'backlog', 'consumed before the window', 'window s', 'consumed in it', 'events/s (all)', 'per replica: events/s [partitions]'],
+      x.runs.map((run) => [num(run.replicas), num(run.backlog), num(run.eventsBeforeWindow), num(run.windowSeconds, 1), num(run.events), num(run.eventsPerSecond), run.perReplica.map((p) => `${num(p.eventsPerSecond)} [${p.partitions.join(',')}]`).join('; ')]),
+    ),
+  ];
+}
+
 function memory(r: BenchResults): string[] {
   const m = ok(r, 'memory')!;
   const rows = [m.perRollout, m.concurrent].map((e) => [
@@ -337,6 +349,7 @@ const SECTION_TITLES: Record<Section, string> = {
   judge: 'Judge cost (`judge`)',
   memory: 'Detector engine memory per tracked rollout (`memory`)',
   restore: 'Detector restore per 1,000 rollouts: checkpoint vs full rebuild (`restore`)',
+  replicas: 'Detector events/s with 1 and 2 replicas (`replicas`)',
   quality: 'Detection quality on the labelled suite (`quality`)',
   corpus: 'Detection quality on the judge-independent corpus (`corpus`)',
   replay: 'Replay at scale: `rollwatch analyze` of a multi-GB file (`replay`)',
@@ -355,6 +368,8 @@ function sectionBody(r: BenchResults, section: Section): string[] {
       return memory(r);
     case 'restore':
       return restore(r);
+    case 'replicas':
+      return replicas(r);
     case 'quality':
       return quality(r);
     case 'corpus':

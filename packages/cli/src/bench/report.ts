@@ -89,6 +89,9 @@ export function renderSummary(results: BenchResults): string {
   if (Array.isArray(r.restore)) {
     for (const x of r.restore) lines.push(`  restore     ${x.historyBlocks * 5} min history, per 1,000 rollouts: from a checkpoint ${num(x.fromCheckpointMsPer1000)} ms vs full rebuild ${num(x.fullRebuildMsPer1000)} ms (${x.ratioToFullRebuild}x)${x.sameVerdicts ? '' : ' VERDICTS DIFFER'}`);
   }
+  if (r.replicas && 'runs' in r.replicas) {
+    for (const run of r.replicas.runs) lines.push(`  replicas    ${run.replicas} detector replica(s): ${num(run.eventsPerSecond)} events/s (per replica ${run.perReplica.map((p) => num(p.eventsPerSecond)).join(', ')}), store ${r.replicas.store}`);
+  }
   if (r.memory && 'perRollout' in r.memory) {
     const p = r.memory.perRollout;
     const c = r.memory.concurrent;

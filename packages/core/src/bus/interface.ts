@@ -34,6 +34,20 @@ export interface SubscribeOptions {
   handler: (batch: ConsumedMessage[]) => Promise<void>;
   /** Follow partition assignment (Kafka: the group join's assignment; in-process: every partition). */
   partitions?: PartitionListener;
+  /**
+   * A short string this member publishes to the rest of its group (Kafka: the userData of its group
+   * member metadata), read back with `Bus.groupMembers` (a detector replica's advertised URL).
+   */
+  memberData?: string;
+}
+
+/** One member of a consumer group as the broker describes it: what it published and what it was assigned. */
+export interface GroupMember {
+  memberId: string;
+  /** Its `memberData` (undefined if it published none). */
+  data?: string;
+  /** topic → partitions assigned to it in the group's current generation. */
+  assignment: Record<string, number[]>;
 }
 
 export interface Subscription {
@@ -51,6 +65,8 @@ export interface Bus {
   /** Resolves once every message is acknowledged (acks from all in-sync replicas for Kafka). */
   publish(topic: string, messages: BusMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** The members of a consumer group and their assignments (Kafka only; the in-process bus has one member). */
+  groupMembers?(groupId: string): Promise<GroupMember[]>;
   health(): Promise<HealthStatus>;
   close(): Promise<void>;
 }

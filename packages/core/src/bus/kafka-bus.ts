@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { TOPICS, UnavailableError } from '@rollwatch/contract';
 import { consumeWithDeadLetters } from './dead-letter.js';
 import { ensureTopicSettings, topicSpecs, type TopicSettingsOptions } from './topic-settings.js';
-import type { Bus, BusMessage, ConsumedMessage, HealthStatus, PartitionListener, SubscribeOptions, Subscription } from './interface.js';
+import type { Bus, BusMessage, ConsumedMessage, GroupMember, HealthStatus, PartitionListener, SubscribeOptions, Subscription } from './interface.js';
+import { decodeGroupMembers, roundRobinWithMemberData } from './member-data.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -103,7 +104,12 @@ export class KafkaBus implements Bus {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.ensureTopics();
-    const consumer = this.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      ...(options.memberData !== undefined ? { partitionAssigners: [roundRobinWithMemberData(options.memberData)] } : {}),
+    });
     this.consumers.add(consumer);
     let running = true;
     await consumer.connect();
@@ -154,6 +160,17 @@ export class KafkaBus implements Bus {
         assignment?.revokeAll();
       },
     };
+  }
+
+  async groupMembers(groupId: string): Promise<GroupMember[]> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const { groups } = await admin.describeGroups([groupId]);
+      return groups[0] ? decodeGroupMembers(groups[0]) : [];
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   async health(): Promise<HealthStatus> {

@@ -78,6 +78,20 @@ export function flaggerRoutes(port: DetectorPort, tokens: AuthTokens): Router {
     if (!parsed) return;
     const candidates = flaggerRolloutCandidates(parsed, port.cluster);
     const flagger = { name: parsed.name, namespace: parsed.namespace, phase: parsed.phase ?? null, checksum: parsed.checksum ?? null };
+    // A canary this replica has not seen (another replica owns it): the owner ties the checksum to a
+    // release and answers; if it cannot be asked, the latest verdict another replica published.
+    if (!candidates.some((c) => port.revisions.revisions(c).length > 0 || port.specs.get(c))) {
+      const remote = candidates.find((c) => port.remoteKey?.(c) !== undefined);
+      if (remote !== undefined) {
+        if (await port.forward?.(remote, req, res)) return;
+        const key = port.remoteKey!(remote)!;
+        // Which release a checksum is cannot be told from verdicts alone: pending, never a pass.
+        const verdict = parsed.checksum && key !== remote ? undefined : await port.verdict(key);
+        const answer = verdict ?? pendingVerdict(remote, new Date());
+        withRetryAfter(res, statusFor[answer.decision]).json({ ...verdictBody(answer), flagger });
+        return;
+      }
+    }
     for (const rollout of candidates) {
       const known = port.revisions.revisions(rollout).length > 0;
       const key = flaggerKey(port, rollout, parsed.checksum);

@@ -1,6 +1,14 @@
 /** OpenAPI 3.1 description of the detector API, served at /api/v1/openapi.json. */
 
 const json = (schema: Record<string, unknown>, description: string) => ({ description, content: { 'application/json': { schema } } });
+/** The engine-backed reads: on a replica that does not own the rollout, the owner's answer (forwarded) or the checkpoint's. */
+const servedFrom = {
+  'X-Rollwatch-Served-From': {
+    description: 'Set when another detector replica owns the rollout: `owner <url>` (forwarded to it, live) or `checkpoint <time>` (from its partition\'s last checkpoint, when the owner could not be asked).',
+    schema: { type: 'string' },
+  },
+};
+const engineRead = (schema: Record<string, unknown>, description: string) => ({ ...json(schema, description), headers: servedFrom });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = {
   '400': json(ref('Error'), 'Bad input; `field` names it.'),
@@ -97,9 +105,9 @@ export const OPENAPI_DOCUMENT = {
         responses: gateResponses,
       },
     },
-    '/api/v1/rollouts/{id}/series': { get: { summary: 'Per-signal canary/baseline time series (dashboard charts).', tags: ['rollouts'], parameters: [idParam], responses: { '200': json({ type: 'object' }, 'Series.'), ...errors, ...notFound } } },
-    '/api/v1/rollouts/{id}/hosts': { get: { summary: 'Host attribute inventory with failing counts, plus mixed-environment warnings.', tags: ['rollouts'], parameters: [idParam], responses: { '200': json({ type: 'object', properties: { attributes: { type: 'array', items: { type: 'object' } }, warnings: { type: 'array', items: { type: 'string' } } } }, 'Inventory.'), ...errors, ...notFound } } },
-    '/api/v1/rollouts/{id}/templates': { get: { summary: 'Log templates by group with counts, rates, first/last seen, examples and canary-only flags.', tags: ['rollouts'], parameters: [idParam], responses: { '200': json({ type: 'object' }, 'Templates.'), ...errors, ...notFound } } },
+    '/api/v1/rollouts/{id}/series': { get: { summary: 'Per-signal canary/baseline time series (dashboard charts).', tags: ['rollouts'], parameters: [idParam], responses: { '200': engineRead({ type: 'object' }, 'Series.'), ...errors, ...notFound } } },
+    '/api/v1/rollouts/{id}/hosts': { get: { summary: 'Host attribute inventory with failing counts, plus mixed-environment warnings.', tags: ['rollouts'], parameters: [idParam], responses: { '200': engineRead({ type: 'object', properties: { attributes: { type: 'array', items: { type: 'object' } }, warnings: { type: 'array', items: { type: 'string' } } } }, 'Inventory.'), ...errors, ...notFound } } },
+    '/api/v1/rollouts/{id}/templates': { get: { summary: 'Log templates by group with counts, rates, first/last seen, examples and canary-only flags.', tags: ['rollouts'], parameters: [idParam], responses: { '200': engineRead({ type: 'object' }, 'Templates.'), ...errors, ...notFound } } },
     '/api/v1/rollouts/{id}/anomalies': { get: { summary: 'Anomalies (non-info reasons) found for the rollout, newest first.', tags: ['rollouts'], parameters: [idParam, ...page], responses: { '200': json(list({ type: 'object' }), 'Anomalies.'), ...errors, ...notFound } } },
     '/api/v1/rollouts/{id}/verdicts': { get: { summary: 'Verdict history (every published change), newest first.', tags: ['rollouts'], parameters: [idParam, ...page], responses: { '200': json(list(ref('Verdict')), 'Verdicts.'), ...errors, ...notFound } } },
     '/api/v1/rollouts/{id}/actions': { get: { summary: 'Audit of actions taken on the rollout (notifications, pauses, rollbacks; written by the alerts service), newest first.', tags: ['rollouts'], parameters: [idParam, ...page], responses: { '200': json(list({ type: 'object' }), 'Actions.'), ...errors } } },

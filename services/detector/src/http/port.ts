@@ -1,3 +1,4 @@
+import type { Request, Response } from 'express';
 import type { Store, Verdict } from '@rollwatch/core';
 import type { AnalysisEngine, RolloutSpec } from '@rollwatch/analysis';
 import type { RevisionIndex } from '../state/revisions.js';
@@ -30,6 +31,13 @@ export interface DetectorPort extends OverridePort {
   publishEvent(event: Record<string, unknown>): Promise<string>;
   /** An engine holding only this rollout, restored from its partition's last checkpoint (for a rollout another replica owns). */
   checkpointEngine?(rollout: string): Promise<{ engine: AnalysisEngine; at: string } | undefined>;
+  /**
+   * Replays a read about a rollout another replica owns on that replica and sends its answer; false
+   * (nothing sent) when there is no owner to ask or it did not answer.
+   */
+  forward?(key: string, req: Request, res: Response): Promise<boolean>;
+  /** For an id whose events this replica has not seen: its newest rollout key among the verdicts of other replicas. */
+  remoteKey?(id: string): string | undefined;
   /** Validates with the engine, persists, evaluates. Throws ValidationError on a bad spec. */
   register(spec: RolloutSpec): Promise<{ created: boolean; verdict: Verdict | undefined }>;
 }

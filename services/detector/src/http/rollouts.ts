@@ -3,6 +3,7 @@ import { INDICES, REVISION_PATTERN, ValidationError, jsonBody, requireAuth, type
 import type { AnalysisEngine, RolloutSummary, TemplateRow } from '@rollwatch/analysis';
 import { parseRolloutSpec } from '../state/specs.js';
 import { toVerdict } from '../verdicts/change.js';
+import { SERVED_FROM_HEADER } from './forward.js';
 import { pagination, queryInt, queryString, routeParam } from './params.js';
 import type { DetectorPort } from './port.js';
 
@@ -62,6 +63,9 @@ export function requestedKey(req: Request, port: DetectorPort): string {
   const id = Array.isArray(raw) ? raw.join('/') : routeParam(req, 'id');
   const revision = queryString(req, 'revision');
   if (revision !== undefined && !REVISION_PATTERN.test(revision)) throw new ValidationError('revision', 'revision must be 1-128 characters without "@" or spaces');
+  // A rollout another replica owns: its revisions are known here only from the verdicts it published.
+  const seenHere = port.revisions.get(id) !== undefined || port.revisions.revisions(id).length > 0;
+  if (revision === undefined && !seenHere) return port.remoteKey?.(id) ?? id;
   return port.revisions.resolve(id, revision);
 }
 
@@ -156,7 +160,11 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
     const id = requestedKey(req, port);
     const batch = queryInt(req, 'batch', { min: 0, max: 100_000 });
     if (batch !== undefined && (await port.locate(id)) !== 'restoring') {
-      if ((await port.locate(id)) !== 'local') return notFound(res, id);
+      if ((await port.locate(id)) !== 'local') {
+        // Batch evaluation needs the engine: the owner's.
+        if (await port.forward?.(id, req, res)) return;
+        return notFound(res, id);
+      }
       const result = port.engine.evaluateBatch(id, batch);
       const verdict: Verdict = { ...toVerdict(result, port.specs.labelsFor(id)), sequence: port.tracker.latest(id)?.sequence ?? 0 };
       reply(res, status(verdict.decision)).json({ ...verdictBody(verdict), batch });
@@ -191,13 +199,15 @@ export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
       return;
     }
     if (location === 'remote') {
-      // Another replica owns it: answer from its partition's last checkpoint (as of that checkpoint).
+      // Another replica owns it: ask the owner; if it cannot answer, answer from the rollout's
+      // partition's last checkpoint (as of that checkpoint).
+      if (await port.forward?.(id, req, res)) return;
       const fromCheckpoint = await port.checkpointEngine?.(id);
       if (!fromCheckpoint) {
         res.status(404).json({ error: `rollout "${id}" is analysed by another detector replica and has no checkpoint yet; ask the replica consuming its partition`, field: 'id', rollout: id });
         return;
       }
-      res.set('X-Rollwatch-Served-From', `checkpoint ${fromCheckpoint.at}`);
+      res.set(SERVED_FROM_HEADER, `checkpoint ${fromCheckpoint.at}`);
       await handler(id, req, res, fromCheckpoint.engine);
       return;
     }
