@@ -156,7 +156,7 @@ function hasDigit(s: string): boolean {
   return false;
 }
 
-interface GatedRules {
+export interface GatedRules {
   need: ((s: string) => boolean) | undefined;
   rules: MaskRule[];
 }

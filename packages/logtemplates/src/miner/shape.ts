@@ -118,6 +118,19 @@ function stripPunct(tok: string): { lead: string; core: string; tail: string } {
 
 const isUnit = (bare: string): boolean => UNIT_WORDS.has(bare.toLowerCase());
 
+let longestUnit = 0;
+for (const u of UNIT_WORDS) longestUnit = Math.max(longestUnit, u.length);
+
+/** Cheap exact pre-check for the folds: a unit word starts with a letter, "%" or "µ" and is short. */
+function mayBeUnit(s: string): boolean {
+  const c = s.charCodeAt(0) | 32;
+  if (!((c >= 97 && c <= 122) || c === 37 || c === 0xb5)) return false;
+  if (s.length <= longestUnit) return true;
+  let end = s.length;
+  while (end > 0 && ",;:.)]}".includes(s[end - 1] as string)) end--;
+  return end <= longestUnit;
+}
+
 /**
  * Shapes all tokens, then folds what belongs to one value:
  * - a value and its unit word ("1033 bytes", "<1 sec", "5 ms") -> one wildcard;
@@ -138,6 +151,10 @@ export function foldTokens(shaped: readonly string[]): string[] {
     const prev = out[last];
     // Only a value (or an opened bracketed value) before this token can start a fold.
     if (prev === W || prev === OPEN_PAREN_VALUE || prev === OPEN_BRACKET_VALUE) {
+      if (!mayBeUnit(s)) {
+        out.push(s);
+        continue;
+      }
       const bare = s.replace(TRAILING_PUNCT, "");
       const tail = s.slice(bare.length).replace(/\.$/, "");
       if (prev === W && isUnit(bare)) {

@@ -25,6 +25,10 @@ export function newNode(parent?: TreeNode, key = ""): TreeNode {
   return { children: new Map(), clusters: [], parent, key };
 }
 
+/** Keys of the token-count layer, made once (String(n) per line would allocate). */
+const LENGTH_KEYS: readonly string[] = Array.from({ length: 257 }, (_, n) => String(n));
+const lengthKey = (n: number): string => LENGTH_KEYS[n] ?? String(n);
+
 const hasDigit = (t: string): boolean => /\d/.test(t) || t.includes(WILDCARD);
 
 export interface TreeParams {
@@ -47,7 +51,7 @@ export const prefixLayers = (p: TreeParams, tokenCount: number, extra: number): 
  * generalised after they were created (miner.ts varietyMerge).
  */
 export function findLeaf(root: TreeNode, tokens: readonly string[], p: TreeParams, extra = 0, viaWildcard = false): TreeNode | undefined {
-  let node = root.children.get(String(tokens.length));
+  let node = root.children.get(lengthKey(tokens.length));
   for (let i = 0; node && i < prefixLayers(p, tokens.length, extra); i++) {
     const tok = tokens[i] as string;
     node = viaWildcard ? (node.children.get(WILDCARD) ?? node.children.get(tok)) : (node.children.get(tok) ?? node.children.get(WILDCARD));
@@ -67,7 +71,7 @@ function child(node: TreeNode, key: string): TreeNode {
 /** Insert a new cluster, creating its path. Returns the leaf it was put in. */
 export function insertCluster(root: TreeNode, cluster: ClusterRef, p: TreeParams): TreeNode {
   const tokens = cluster.tokens;
-  let node = child(root, String(tokens.length));
+  let node = child(root, lengthKey(tokens.length));
   for (let i = 0; i < prefixLayers(p, tokens.length, cluster.extraLayers); i++) {
     const tok = tokens[i] as string;
     const existing = node.children.get(tok);
