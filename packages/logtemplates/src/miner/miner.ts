@@ -57,6 +57,9 @@ const SHAPE_CACHE_SIZE = 50_000;
 const LRU_SLACK = 64;
 const MAX_FORWARDS = 256;
 
+/** How far the approximate LRU may drift from exact: a sixteenth of the capacity, at most LRU_SLACK. */
+const lruSlackFor = (maxClusters: number): number => Math.min(LRU_SLACK, Math.floor(maxClusters / 16));
+
 export class TemplateMiner {
   readonly options: Readonly<MinerOptions>;
   private readonly root = newNode();
@@ -72,7 +75,9 @@ export class TemplateMiner {
   private nextSeq = 1;
   /** Lines added so far (drives the approximate LRU, see touch). */
   private tick = 0;
-  private readonly lruSlack: number;
+  private lruSlack: number;
+  /** Live clusters kept at most (options.maxClusters, changed by setMaxClusters). */
+  private clusterLimit: number;
   private evictedCount = 0;
   /** Absorbed cluster seq -> live cluster seq (entries go when the target is evicted). */
   private readonly forward = new Map<number, number>();
@@ -84,7 +89,8 @@ export class TemplateMiner {
   constructor(opts: Partial<MinerOptions> = {}) {
     this.options = Object.freeze(resolveOptions(opts));
     this.plan = compileMaskPlan(this.options.masks);
-    this.lruSlack = Math.min(LRU_SLACK, Math.floor(this.options.maxClusters / 16));
+    this.clusterLimit = this.options.maxClusters;
+    this.lruSlack = lruSlackFor(this.clusterLimit);
     this.shapeDigits = this.options.masks.includes("number");
     this.shaper = new TokenShaper(this.plan.token, this.shapeDigits, SHAPE_CACHE_SIZE);
   }
@@ -131,7 +137,7 @@ export class TemplateMiner {
     this.keepExample(cluster, line);
     insertCluster(this.root, cluster, this.options);
     this.clusters.set(seq, cluster);
-    if (this.clusters.size > this.options.maxClusters) this.evictOldest();
+    if (this.clusters.size > this.clusterLimit) this.evictOldest();
     return { templateId: cluster.id, template: text, changed: true, seq };
   }
 
@@ -242,6 +248,23 @@ export class TemplateMiner {
 
   get size(): number {
     return this.clusters.size;
+  }
+
+  /** The current bound on live clusters. */
+  get maxClusters(): number {
+    return this.clusterLimit;
+  }
+
+  /**
+   * Changes the bound on live clusters (a caller whose memory budget is configured at run time,
+   * such as the detector's `logTemplates.maxTemplates`). Lowering it evicts the least recently
+   * matched clusters at once, through onEvict like any eviction.
+   */
+  setMaxClusters(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError("maxClusters must be an integer >= 1");
+    this.clusterLimit = n;
+    this.lruSlack = lruSlackFor(n);
+    while (this.clusters.size > n) this.evictOldest();
   }
 
   get evictions(): number {
