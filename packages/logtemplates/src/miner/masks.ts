@@ -103,8 +103,12 @@ const RULES: Record<MaskName, MaskRule[]> = {
     { re: /\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b/g, replace: W }, // MAC address
   ],
   duration: [{ re: /(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d))+(?![\w])/g, replace: W }],
-  // key="value with spaces": values of structured pairs are variables, the key is not.
-  quotedValue: [{ re: /(\b[\w.-]+=)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}${W}` }],
+  // key="value with spaces", key='value' and JSON-style "key": "value": values of structured
+  // pairs are variables, the key is not.
+  quotedValue: [
+    { re: /(\b[\w.-]+=)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g, replace: (_m, key) => `${key}${W}` },
+    { re: /("[\w.-]+"\s*:\s*)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}"${W}"` },
+  ],
   quoted: [
     { re: /"(?:[^"\\]|\\.)*"/g, replace: `"${W}"` },
     { re: /(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)/g, replace: `'${W}'` },
@@ -139,7 +143,7 @@ const NEEDS: Partial<Record<MaskName, (s: string) => boolean>> = {
   path: (s) => s.includes("/") || s.includes("\\"),
   hex: hasDigit,
   duration: hasDigit,
-  quotedValue: (s) => s.includes('="'),
+  quotedValue: (s) => s.includes('="') || s.includes("='") || s.includes('":'),
   quoted: (s) => s.includes('"') || s.includes("'"),
   number: hasDigit,
 };

@@ -113,10 +113,10 @@ export class TemplateMiner {
     const { tokens, extra } = this.prepare(line);
     const o = this.options;
     const leaf = findLeaf(this.root, tokens, o, extra);
-    let found = leaf ? bestMatch(leaf.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence) : undefined;
+    let found = leaf ? bestMatch(leaf.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence, o.messageWords) : undefined;
     if (!found) {
       const wild = findLeaf(this.root, tokens, o, extra, true);
-      if (wild && wild !== leaf) found = bestMatch(wild.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence);
+      if (wild && wild !== leaf) found = bestMatch(wild.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence, o.messageWords);
     }
     const target = found ?? (leaf ? this.varietyMerge(leaf, tokens) : undefined);
     if (target) {

@@ -157,7 +157,8 @@ export function foldTokens(shaped: readonly string[]): string[] {
       }
       const bare = s.replace(TRAILING_PUNCT, "");
       const tail = s.slice(bare.length).replace(/\.$/, "");
-      if (prev === W && isUnit(bare)) {
+      // "bytes:" / "ms=" after a value names the next field; it is not the value's unit.
+      if (prev === W && isUnit(bare) && !KEY_END.test(s)) {
         out[last] = W + tail.replace(/^[)\]}]+/, "");
         continue;
       }
@@ -174,6 +175,7 @@ export function foldTokens(shaped: readonly string[]): string[] {
 }
 
 const TRAILING_PUNCT = /[,;:.)\]}]+$/;
+const KEY_END = /[:=]$/;
 const OPEN_PAREN_VALUE = "(" + W;
 const OPEN_BRACKET_VALUE = "[" + W;
 

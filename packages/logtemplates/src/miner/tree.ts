@@ -151,18 +151,34 @@ function keyOf(token: string): string {
 /** A run of symbols used as a marker ("****", "==>"): a constant like a word. */
 const SYMBOLS = /^[^\w\s<>]{2,}$/;
 
-export function blocksMerge(c: ClusterRef, tokens: readonly string[], evidence: number): boolean {
-  if (c.count < evidence) return false;
+export function blocksMerge(c: ClusterRef, tokens: readonly string[], evidence: number, messageWords = false): boolean {
+  const held = c.count >= evidence;
   const t = c.tokens;
   for (let i = 0; i < t.length; i++) {
     const a = t[i] as string;
     const b = tokens[i] as string;
     if (a !== b && a !== WILDCARD && !keyMatches(a, b)) {
+      if (!held) {
+        if (messageWords && messageWord(a) && messageWord(b)) return true;
+        continue;
+      }
       const letters = constantLetters(a);
       if (letters !== "" ? letters !== constantLetters(b) : SYMBOLS.test(a)) return true;
     }
   }
   return false;
+}
+
+/**
+ * A capitalised or upper-case word ("Started", "GET", "VM"), bare or with quotes, brackets and
+ * trailing punctuation: the prose of a log message, as opposed to values, which are mostly
+ * lower-case names, numbers and ids. Two different such words at one position are two events
+ * from the first line ("VM Started" / "VM Stopped", "GET" / "POST"), without waiting for
+ * constant evidence; enough variety there still makes the position a variable.
+ */
+const MESSAGE_WORD = /^["'([]?(?:[A-Z][a-z]+|[A-Z]{2,})["')\],;:.!?]*$/;
+export function messageWord(t: string): boolean {
+  return MESSAGE_WORD.test(t);
 }
 
 /** True when every constant of `general` equals the token of `specific` at that position. */
@@ -186,13 +202,14 @@ export function bestMatch<C extends ClusterRef>(
   tokens: readonly string[],
   threshold: number,
   evidence = Infinity,
+  messageWords = false,
 ): C | undefined {
   let best: C | undefined;
   let bestSim = -1;
   let bestParams = -1;
   for (const c of candidates) {
     const sim = similarity(c.tokens, tokens);
-    if (sim < threshold || (sim < 1 - 1e-9 * tokens.length && blocksMerge(c, tokens, evidence))) continue;
+    if (sim < threshold || (sim < 1 - 1e-9 * tokens.length && blocksMerge(c, tokens, evidence, messageWords))) continue;
     if (sim > bestSim) {
       best = c;
       bestSim = sim;
