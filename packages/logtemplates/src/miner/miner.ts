@@ -4,7 +4,7 @@
 import { applyGated, compileMaskPlan, WILDCARD, type MaskPlan } from "./masks.js";
 import { resolveOptions, type MinerOptions } from "./options.js";
 import { preprocessMessage } from "./preprocess.js";
-import { constantLetters, foldTokens } from "./shape.js";
+import { constantLetters, foldTokensInPlace } from "./shape.js";
 import { TokenShaper } from "./token-shaper.js";
 import { bestMatch, findLeaf, insertCluster, keyMatches, prefixLayers, mergeInto, newNode, removeCluster, similarity, subsumes, type TreeNode } from "./tree.js";
 import { templateId } from "./ids.js";
@@ -106,7 +106,7 @@ export class TemplateMiner {
     let text = applyGated(pre.text, this.plan.line);
     for (const d of o.extraDelimiters) text = text.split(d).join(" ");
     const tokens = this.shaper.tokens(text);
-    return { tokens: this.shapeDigits ? foldTokens(tokens) : tokens, extra: pre.tagged ? 1 : 0 };
+    return { tokens: this.shapeDigits ? foldTokensInPlace(tokens) : tokens, extra: pre.tagged ? 1 : 0 };
   }
 
   add(line: string): AddResult {

@@ -145,33 +145,37 @@ export function shapeTokens(tokens: readonly string[]): string[] {
 
 /** The cross-token half of shapeTokens, over already shaped tokens. */
 export function foldTokens(shaped: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const s of shaped) {
-    const last = out.length - 1;
-    const prev = out[last];
+  return foldTokensInPlace(shaped.slice());
+}
+
+/** foldTokens on an array the caller owns: folded in place (no second array per line), returned. */
+export function foldTokensInPlace(tokens: string[]): string[] {
+  let n = 0; // tokens[0, n) is the folded output; reading index r >= n, so nothing unread is overwritten
+  for (let r = 0; r < tokens.length; r++) {
+    const s = tokens[r] as string;
+    const prev = n > 0 ? tokens[n - 1] : undefined;
     // Only a value (or an opened bracketed value) before this token can start a fold.
     if (prev === W || prev === OPEN_PAREN_VALUE || prev === OPEN_BRACKET_VALUE) {
-      if (!mayBeUnit(s)) {
-        out.push(s);
-        continue;
-      }
-      const bare = s.replace(TRAILING_PUNCT, "");
-      const tail = s.slice(bare.length).replace(/\.$/, "");
-      // "bytes:" / "ms=" after a value names the next field; it is not the value's unit.
-      if (prev === W && isUnit(bare) && !KEY_END.test(s)) {
-        out[last] = W + tail.replace(/^[)\]}]+/, "");
-        continue;
-      }
-      if (prev !== W && isUnit(bare) && /^[)\]}]/.test(tail)) {
-        // "(1.00 KB)": a quantity in brackets; after a value it restates that value.
-        if (out[last - 1] === W || out[last - 1] === W + ",") out.pop();
-        else out[last] = prev + tail;
-        continue;
+      if (mayBeUnit(s)) {
+        const bare = s.replace(TRAILING_PUNCT, "");
+        const tail = s.slice(bare.length).replace(/\.$/, "");
+        // "bytes:" / "ms=" after a value names the next field; it is not the value's unit.
+        if (prev === W && isUnit(bare) && !KEY_END.test(s)) {
+          tokens[n - 1] = W + tail.replace(/^[)\]}]+/, "");
+          continue;
+        }
+        if (prev !== W && isUnit(bare) && /^[)\]}]/.test(tail)) {
+          // "(1.00 KB)": a quantity in brackets; after a value it restates that value.
+          if (n >= 2 && (tokens[n - 2] === W || tokens[n - 2] === W + ",")) n--;
+          else tokens[n - 1] = prev + tail;
+          continue;
+        }
       }
     } else if (s === prev && s.includes(W)) continue;
-    out.push(s);
+    tokens[n++] = s;
   }
-  return out;
+  tokens.length = n;
+  return tokens;
 }
 
 const TRAILING_PUNCT = /[,;:.)\]}]+$/;

@@ -16,11 +16,30 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const FIVE = 53;
 
-function isSpace(c: number): boolean {
-  if (c === 32 || (c >= 9 && c <= 13)) return true;
-  if (c < 128) return false;
-  // The rest of JavaScript's \s: tokens split exactly as text.split(/\s+/) would.
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+// Character classes, one table lookup per character instead of a chain of comparisons.
+const SPACE = 1;
+const DIGIT = 2;
+/** Neither a digit nor one of ". , : + -" (a token of digits and those is a number or address). */
+const NOT_NUMERIC = 4;
+/** A character some mask or shape rule needs: ":" "." "/" "\" "@" "-" "<" or non-ASCII. */
+const SPECIAL = 8;
+
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  let k = 0;
+  if (c === 32 || (c >= 9 && c <= 13)) k = SPACE;
+  else if (c >= 48 && c <= 57) k = DIGIT;
+  else {
+    if (!".,:+-".includes(String.fromCharCode(c))) k |= NOT_NUMERIC;
+    if (':./\\@-<'.includes(String.fromCharCode(c))) k |= SPECIAL;
+  }
+  ASCII_CLASS[c] = k;
+}
+
+/** The rest of JavaScript's \s counts as space: tokens split exactly as text.split(/\s+/) would. */
+function nonAsciiClass(c: number): number {
+  const space = c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return space ? SPACE : NOT_NUMERIC | SPECIAL;
 }
 
 /** The token with every digit replaced by "5", except the "0" of "0x" (a hex literal's prefix). */
@@ -71,35 +90,27 @@ export class TokenShaper {
     let i = 0;
     while (i < n) {
       let c = text.charCodeAt(i);
-      if (isSpace(c)) {
+      if ((c < 128 ? ASCII_CLASS[c] as number : nonAsciiClass(c)) & SPACE) {
         i++;
         continue;
       }
       const start = i;
       let h = FNV_OFFSET;
-      let digits = 0;
-      let special = false;
-      let numeric = true; // digits and . , : + - only
+      let seen = 0; // union of the character classes of the token
       for (; i < n; i++) {
         c = text.charCodeAt(i);
-        if (c >= 48 && c <= 57) {
-          digits++;
-          if (norm && !(c === 48 && (text.charCodeAt(i + 1) | 32) === 120)) c = FIVE;
-        } else {
-          if (c === 32 || (c >= 9 && c <= 13) || (c >= 128 && isSpace(c))) break;
-          if (c !== 46 && c !== 44 && c !== 58 && c !== 43 && c !== 45) numeric = false;
-          // Characters some mask or shape rule needs: ":" "." "/" "\" "@" "-" "<" and non-ASCII.
-          if (c === 58 || c === 46 || c === 47 || c === 92 || c === 64 || c === 45 || c === 60 || c > 127) special = true;
-        }
+        const k = c < 128 ? (ASCII_CLASS[c] as number) : nonAsciiClass(c);
+        if (k & SPACE) break;
+        seen |= k;
+        if (k & DIGIT && norm && !(c === 48 && (text.charCodeAt(i + 1) | 32) === 120)) c = FIVE;
         h = Math.imul(h ^ c, FNV_PRIME);
       }
-      const last = text.charCodeAt(i - 1);
       // "1.5", "10.0.0.1:80", "12:30", "-5" end up one wildcard through the masks; skip them.
-      if (digits > 0 && numeric && norm && last >= 48 && last <= 57) {
+      if (norm && (seen & (DIGIT | NOT_NUMERIC)) === DIGIT && (ASCII_CLASS[text.charCodeAt(i - 1)] as number) & DIGIT) {
         out.push(WILDCARD);
         continue;
       }
-      out.push(this.lookup(text, start, i, h & 0x3fffffff, digits > 0 || special));
+      out.push(this.lookup(text, start, i, h & 0x3fffffff, (seen & (DIGIT | SPECIAL)) !== 0));
     }
     return out;
   }
