@@ -36,6 +36,8 @@ type Replacer = (match: string, ...groups: string[]) => string;
 interface MaskRule {
   re: RegExp;
   replace: string | Replacer;
+  /** Cheap precondition of this rule alone (NEEDS gates the whole mask). */
+  need?: (s: string) => boolean;
 }
 
 const W = WILDCARD;
@@ -106,8 +108,8 @@ const RULES: Record<MaskName, MaskRule[]> = {
   // key="value with spaces", key='value' and JSON-style "key": "value": values of structured
   // pairs are variables, the key is not.
   quotedValue: [
-    { re: /(\b[\w.-]+=)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g, replace: (_m, key) => `${key}${W}` },
-    { re: /("[\w.-]+"\s*:\s*)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}"${W}"` },
+    { re: /(\b[\w.-]+=)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g, replace: (_m, key) => `${key}${W}`, need: (s) => s.includes('="') || s.includes("='") },
+    { re: /("[\w.-]+"\s*:\s*)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}"${W}"`, need: (s) => s.includes('":') },
   ],
   quoted: [
     { re: /"(?:[^"\\]|\\.)*"/g, replace: `"${W}"` },
@@ -193,6 +195,7 @@ export function compileMasks(enabled: readonly MaskName[]): MaskRule[] {
 export function applyMasks(text: string, rules: readonly MaskRule[]): string {
   let out = text;
   for (const rule of rules) {
+    if (rule.need && !rule.need(out)) continue;
     rule.re.lastIndex = 0;
     out = typeof rule.replace === "string"
       ? out.replace(rule.re, rule.replace)
