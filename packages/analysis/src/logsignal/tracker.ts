@@ -1,6 +1,8 @@
 // Online log-template mining: one Drain miner per service (so canary and baseline lines share
 // template ids), and per rollout and group a bounded table of template counts, the instances that
-// logged each template, and one example line.
+// logged each template, and one example line. `logTemplates.maxTemplates` bounds both: the tables
+// per rollout and group, and the live templates of each service's miner (the largest bound among
+// the rollouts that fed it, so one rollout's smaller bound does not evict another's templates).
 import type { EventGroup, RollwatchEvent } from '@rollwatch/core';
 import { TemplateMiner } from '@rollwatch/logtemplates';
 import { RING, type RolloutState } from '../state/types.js';
@@ -24,13 +26,14 @@ export class TemplateTracker {
   record(state: RolloutState, group: EventGroup, instance: string, event: RollwatchEvent): void {
     if (event.message === undefined) return;
     const service = state.service ?? event.service ?? state.id;
-    const result = this.miner(service).add(event.message);
+    const maxTemplates = this.maxTemplatesPerRollout(state);
+    const result = this.miner(service, maxTemplates).add(event.message);
     const id = this.aliases.get(result.templateId) ?? result.templateId;
     const table = (state.templates[group] ??= {});
     state.templateLines[group] = (state.templateLines[group] ?? 0) + 1;
     let entry = table[id];
     if (!entry) {
-      if (Object.keys(table).length >= this.maxTemplatesPerRollout(state)) return;
+      if (Object.keys(table).length >= maxTemplates) return;
       entry = { count: 0, instances: [], example: event.message.slice(0, 512), template: result.template };
       table[id] = entry;
     }
@@ -67,7 +70,8 @@ export class TemplateTracker {
   /** Re-seeds miners with each template's first example, in creation order, aliasing new ids. */
   restore(snapshots: readonly MinerSnapshot[]): void {
     for (const s of snapshots) {
-      const miner = this.miner(s.service);
+      // Room for every saved template; the first recorded line raises the bound to the policy's.
+      const miner = this.miner(s.service, Math.max(1, s.templates.length));
       for (const t of s.templates) {
         const r = miner.add(t.firstExample);
         if (r.templateId !== t.id) this.aliases.set(r.templateId, t.id);
@@ -75,12 +79,18 @@ export class TemplateTracker {
     }
   }
 
-  private miner(service: string): TemplateMiner {
+  /** The service's miner, holding at most `maxTemplates` live templates (raised, never lowered). */
+  private miner(service: string, maxTemplates: number): TemplateMiner {
     let m = this.miners.get(service);
     if (!m) {
-      m = new TemplateMiner();
+      m = new TemplateMiner({ maxClusters: maxTemplates });
       this.miners.set(service, m);
-    }
+    } else if (m.maxClusters < maxTemplates) m.setMaxClusters(maxTemplates);
     return m;
+  }
+
+  /** Live templates of a service's miner (for tests and diagnostics). */
+  minerSize(service: string): number {
+    return this.miners.get(service)?.size ?? 0;
   }
 }

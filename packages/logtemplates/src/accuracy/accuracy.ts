@@ -35,7 +35,8 @@ export function digitMaskBaseline(lines: readonly string[]): string[] {
 export function minePredictions(lines: readonly string[], opts: Partial<MinerOptions> = {}): string[] {
   const miner = new TemplateMiner(opts);
   const seqs = lines.map((l) => miner.add(l).seq);
-  return seqs.map((s) => String(s));
+  // Final templates, as `rollwatch templates --json` reports them: absorbed clusters forward.
+  return seqs.map((s) => String(miner.resolveSeq(s)));
 }
 
 export interface FormatAccuracy {

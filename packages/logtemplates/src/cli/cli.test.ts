@@ -152,3 +152,26 @@ test("cli: --json reports the surviving template for lines of clusters merged la
   assert.equal(new Set(rows.map((x) => x.templateId)).size, 1);
   assert.equal(rows[0]?.template, "session closed for user <*>");
 });
+
+test("cli: a reader that goes away (EPIPE) ends --json output quietly", async () => {
+  const lines = Array.from({ length: 50_000 }, (_, i) => `user u${i % 7} logged in from 10.0.${i % 200}.${i % 250}`).join("\n");
+  let writes = 0;
+  // A stdout that accepts one chunk, then fails like a closed pipe.
+  const out = new PassThrough({ highWaterMark: 16 });
+  out.on("data", () => undefined);
+  const origWrite = out.write.bind(out);
+  out.write = ((chunk: unknown, ...rest: unknown[]) => {
+    writes++;
+    if (writes > 1) {
+      const e = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+      process.nextTick(() => out.emit("error", e));
+      return false;
+    }
+    return (origWrite as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof out.write;
+  const err = new PassThrough();
+  err.resume();
+  const code = await templatesCommand(["-", "--json"], { stdin: Readable.from([lines]), stdout: out, stderr: err });
+  assert.equal(code, 0);
+  assert.equal(writes, 2); // stopped after the failed write instead of writing the remaining ~8 MB
+});

@@ -71,22 +71,48 @@ function noteTruncated(io: TemplatesIo, path: string, stats: LineStats, max: num
   }
 }
 
-/** Writes honouring backpressure, batching small strings to keep syscalls few. */
+/**
+ * Writes honouring backpressure, batching small strings to keep syscalls few. A reader that goes
+ * away (`rollwatch templates f --json | head`, EPIPE) ends the output quietly instead of crashing
+ * the process with an unhandled stream error.
+ */
 class Out {
   private chunk: string[] = [];
   private size = 0;
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  private closed = false;
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    stream.on("error", () => {
+      this.closed = true;
+    });
+  }
   async write(s: string): Promise<void> {
+    if (this.closed) return;
     this.chunk.push(s);
     this.size += s.length;
     if (this.size >= 1 << 16) await this.flush();
   }
   async flush(): Promise<void> {
-    if (this.size === 0) return;
+    if (this.size === 0 || this.closed) return;
     const data = this.chunk.join("");
     this.chunk = [];
     this.size = 0;
-    if (!this.stream.write(data)) await new Promise<void>((res) => this.stream.once("drain", () => res()));
+    if (!this.stream.write(data)) {
+      await new Promise<void>((res) => {
+        const done = (): void => {
+          this.stream.off("drain", done);
+          this.stream.off("error", done);
+          this.stream.off("close", done);
+          res();
+        };
+        this.stream.on("drain", done);
+        this.stream.on("error", done);
+        this.stream.on("close", done);
+      });
+    }
+  }
+  /** True once the reader has gone away: callers can stop producing output. */
+  get gone(): boolean {
+    return this.closed;
   }
 }
 
@@ -140,7 +166,7 @@ async function mine(args: Extract<ParsedArgs, { kind: "mine" }>, io: TemplatesIo
       const t = tails.get(to);
       if (t) tails.set(from, t);
     }
-    for (let i = 0; i < seqs.length; i++) {
+    for (let i = 0; i < seqs.length && !out.gone; i++) {
       await out.write(`{"line":${i + 1}${tails.get(seqs.get(i)) ?? ',"templateId":"","template":""}\n'}`);
     }
     await out.flush();

@@ -36,6 +36,8 @@ type Replacer = (match: string, ...groups: string[]) => string;
 interface MaskRule {
   re: RegExp;
   replace: string | Replacer;
+  /** Cheap precondition of this rule alone (NEEDS gates the whole mask). */
+  need?: (s: string) => boolean;
 }
 
 const W = WILDCARD;
@@ -103,8 +105,12 @@ const RULES: Record<MaskName, MaskRule[]> = {
     { re: /\b(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}\b/g, replace: W }, // MAC address
   ],
   duration: [{ re: /(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d))+(?![\w])/g, replace: W }],
-  // key="value with spaces": values of structured pairs are variables, the key is not.
-  quotedValue: [{ re: /(\b[\w.-]+=)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}${W}` }],
+  // key="value with spaces", key='value' and JSON-style "key": "value": values of structured
+  // pairs are variables, the key is not.
+  quotedValue: [
+    { re: /(\b[\w.-]+=)(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g, replace: (_m, key) => `${key}${W}`, need: (s) => s.includes('="') || s.includes("='") },
+    { re: /("[\w.-]+"\s*:\s*)"(?:[^"\\]|\\.)*"/g, replace: (_m, key) => `${key}"${W}"`, need: (s) => s.includes('":') },
+  ],
   quoted: [
     { re: /"(?:[^"\\]|\\.)*"/g, replace: `"${W}"` },
     { re: /(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)/g, replace: `'${W}'` },
@@ -139,7 +145,7 @@ const NEEDS: Partial<Record<MaskName, (s: string) => boolean>> = {
   path: (s) => s.includes("/") || s.includes("\\"),
   hex: hasDigit,
   duration: hasDigit,
-  quotedValue: (s) => s.includes('="'),
+  quotedValue: (s) => s.includes('="') || s.includes("='") || s.includes('":'),
   quoted: (s) => s.includes('"') || s.includes("'"),
   number: hasDigit,
 };
@@ -156,7 +162,7 @@ function hasDigit(s: string): boolean {
   return false;
 }
 
-interface GatedRules {
+export interface GatedRules {
   need: ((s: string) => boolean) | undefined;
   rules: MaskRule[];
 }
@@ -189,6 +195,7 @@ export function compileMasks(enabled: readonly MaskName[]): MaskRule[] {
 export function applyMasks(text: string, rules: readonly MaskRule[]): string {
   let out = text;
   for (const rule of rules) {
+    if (rule.need && !rule.need(out)) continue;
     rule.re.lastIndex = 0;
     out = typeof rule.replace === "string"
       ? out.replace(rule.re, rule.replace)

@@ -227,3 +227,22 @@ test("miner: shapes cached by digit positions equal the shapes of the tokens the
     assert.deepEqual(new TemplateMiner().tokens(t), direct(t), t);
   }
 });
+
+test("miner: maxClusters bounds live templates; setMaxClusters lowers (evicting through onEvict) and raises it", () => {
+  const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"];
+  const m = new TemplateMiner({ maxClusters: 4 });
+  const evicted: string[] = [];
+  m.onEvict = (t) => evicted.push(t.template);
+  for (const w of words) m.add(`${w} service unreachable`);
+  assert.equal(m.size, 4);
+  assert.equal(m.evictions, 6);
+  assert.deepEqual(evicted.slice(0, 2), ["alpha service unreachable", "bravo service unreachable"]);
+  m.setMaxClusters(2);
+  assert.equal(m.size, 2);
+  assert.equal(m.maxClusters, 2);
+  assert.deepEqual(m.templates().map((t) => t.template).sort(), ["india service unreachable", "juliet service unreachable"]);
+  m.setMaxClusters(8);
+  for (const w of words) m.add(`${w} disk full`);
+  assert.equal(m.size, 8);
+  assert.throws(() => m.setMaxClusters(0), RangeError);
+});

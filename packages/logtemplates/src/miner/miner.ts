@@ -3,8 +3,9 @@
 // maxExamples/maxExampleLength per cluster; nothing else grows with the input.
 import { applyGated, compileMaskPlan, WILDCARD, type MaskPlan } from "./masks.js";
 import { resolveOptions, type MinerOptions } from "./options.js";
-import { preprocessMessage, tokenize } from "./preprocess.js";
-import { constantLetters, foldTokens, shapeToken } from "./shape.js";
+import { preprocessMessage } from "./preprocess.js";
+import { constantLetters, foldTokensInPlace } from "./shape.js";
+import { TokenShaper } from "./token-shaper.js";
 import { bestMatch, findLeaf, insertCluster, keyMatches, prefixLayers, mergeInto, newNode, removeCluster, similarity, subsumes, type TreeNode } from "./tree.js";
 import { templateId } from "./ids.js";
 
@@ -56,55 +57,8 @@ const SHAPE_CACHE_SIZE = 50_000;
 const LRU_SLACK = 64;
 const MAX_FORWARDS = 256;
 
-const PLAIN = 0;
-const DIGITS = 1;
-const WORDISH = 2;
-const OTHER = 3;
-
-/**
- * One scan of a token: PLAIN when it has no digit and none of the characters any mask or shape
- * rule needs (":", ".", "/", "\\", "@", "-", "<"), so it is its own shape; DIGITS when it is
- * a number, address or clock time of digits and ".,:+-" ending in a digit (one wildcard); WORDISH for digit-free tokens that need the rules (and are
- * worth caching); OTHER for tokens with digits and more, which need the full treatment.
- */
-/**
- * The token with every digit replaced by "5" (a digit no rule treats specially), except the "0"
- * of "0x", which starts a hex literal.
- */
-function digitsAsFives(t: string): string {
-  // A native replace yields a flat string (cheap to hash); the loop handles the rare "0x".
-  if (!t.includes("0x") && !t.includes("0X")) return t.replace(NON_FIVE_DIGITS, "5");
-  let out = "";
-  let from = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c >= 48 && c <= 57 && c !== 53 && !(c === 48 && (t.charCodeAt(i + 1) | 32) === 120)) {
-      out += t.slice(from, i) + "5";
-      from = i + 1;
-    }
-  }
-  return from === 0 ? t : out + t.slice(from);
-}
-
-const NON_FIVE_DIGITS = /[0-46-9]/g;
-
-function tokenKind(t: string): number {
-  let digits = 0;
-  let special = false;
-  let numeric = true; // digits and . , : + - only
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else {
-      if (c !== 46 && c !== 44 && c !== 58 && c !== 43 && c !== 45) numeric = false;
-      if (c === 58 || c === 46 || c === 47 || c === 92 || c === 64 || c === 45 || c === 60 || c > 127) special = true;
-    }
-  }
-  if (digits === 0) return special ? WORDISH : PLAIN;
-  // "1.5", "10.0.0.1:80", "12:30", "-5" end up one wildcard through the masks; skip them.
-  const last = t.charCodeAt(t.length - 1);
-  return numeric && last >= 48 && last <= 57 ? DIGITS : OTHER;
-}
+/** How far the approximate LRU may drift from exact: a sixteenth of the capacity, at most LRU_SLACK. */
+const lruSlackFor = (maxClusters: number): number => Math.min(LRU_SLACK, Math.floor(maxClusters / 16));
 
 export class TemplateMiner {
   readonly options: Readonly<MinerOptions>;
@@ -112,16 +66,18 @@ export class TemplateMiner {
   private readonly plan: MaskPlan;
   private readonly shapeDigits: boolean;
   /**
-   * Raw token -> masked shape. Most tokens of a log stream are words seen many times before, so
-   * this skips nearly all per-token regex work. Cleared when full, which bounds its memory.
+   * Tokeniser with a bounded cache of token shapes. Most tokens of a log stream are words seen
+   * many times before, so this skips nearly all per-token regex work.
    */
-  private readonly shapes = new Map<string, string>();
+  private readonly shaper: TokenShaper;
   /** Live clusters by seq; Map iteration order doubles as the LRU order (oldest first). */
   private readonly clusters = new Map<number, Cluster>();
   private nextSeq = 1;
   /** Lines added so far (drives the approximate LRU, see touch). */
   private tick = 0;
-  private readonly lruSlack: number;
+  private lruSlack: number;
+  /** Live clusters kept at most (options.maxClusters, changed by setMaxClusters). */
+  private clusterLimit: number;
   private evictedCount = 0;
   /** Absorbed cluster seq -> live cluster seq (entries go when the target is evicted). */
   private readonly forward = new Map<number, number>();
@@ -133,8 +89,10 @@ export class TemplateMiner {
   constructor(opts: Partial<MinerOptions> = {}) {
     this.options = Object.freeze(resolveOptions(opts));
     this.plan = compileMaskPlan(this.options.masks);
-    this.lruSlack = Math.min(LRU_SLACK, Math.floor(this.options.maxClusters / 16));
+    this.clusterLimit = this.options.maxClusters;
+    this.lruSlack = lruSlackFor(this.clusterLimit);
     this.shapeDigits = this.options.masks.includes("number");
+    this.shaper = new TokenShaper(this.plan.token, this.shapeDigits, SHAPE_CACHE_SIZE);
   }
 
   /** Preprocessed, masked tokens of a raw line (exposed for tests and parameter extraction). */
@@ -145,41 +103,20 @@ export class TemplateMiner {
   private prepare(line: string): { tokens: string[]; extra: number } {
     const o = this.options;
     const pre = preprocessMessage(line, o);
-    const raw = tokenize(applyGated(pre.text, this.plan.line), o.extraDelimiters);
-    const tokens = raw;
-    for (let i = 0; i < raw.length; i++) {
-      const t = raw[i] as string;
-      const kind = tokenKind(t);
-      if (kind === PLAIN) continue; // nothing a mask or shape could change
-      if (kind === DIGITS && this.shapeDigits) {
-        tokens[i] = WILDCARD;
-        continue;
-      }
-      // Tokens with digits are cached by their digit positions only ("user=597" and "user=412"
-      // share "user=555"): apart from "0x", no mask or shape rule depends on a digit's value,
-      // only on where digits are and how many, so the stand-in has the token's shape.
-      const key = kind === OTHER && this.shapeDigits ? digitsAsFives(t) : t;
-      let shape = this.shapes.get(key);
-      if (shape === undefined) {
-        shape = applyGated(key, this.plan.token);
-        // Token shaping masks glued digits; with the number mask disabled, digits stay literal.
-        if (this.shapeDigits) shape = shapeToken(shape);
-        if (this.shapes.size >= SHAPE_CACHE_SIZE) this.shapes.clear();
-        this.shapes.set(key, shape);
-      }
-      tokens[i] = shape;
-    }
-    return { tokens: this.shapeDigits ? foldTokens(tokens) : tokens, extra: pre.tagged ? 1 : 0 };
+    let text = applyGated(pre.text, this.plan.line);
+    for (const d of o.extraDelimiters) text = text.split(d).join(" ");
+    const tokens = this.shaper.tokens(text);
+    return { tokens: this.shapeDigits ? foldTokensInPlace(tokens) : tokens, extra: pre.tagged ? 1 : 0 };
   }
 
   add(line: string): AddResult {
     const { tokens, extra } = this.prepare(line);
     const o = this.options;
     const leaf = findLeaf(this.root, tokens, o, extra);
-    let found = leaf ? bestMatch(leaf.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence) : undefined;
+    let found = leaf ? bestMatch(leaf.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence, o.messageWords) : undefined;
     if (!found) {
       const wild = findLeaf(this.root, tokens, o, extra, true);
-      if (wild && wild !== leaf) found = bestMatch(wild.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence);
+      if (wild && wild !== leaf) found = bestMatch(wild.clusters as Cluster[], tokens, o.simThreshold, o.constantEvidence, o.messageWords);
     }
     const target = found ?? (leaf ? this.varietyMerge(leaf, tokens) : undefined);
     if (target) {
@@ -200,7 +137,7 @@ export class TemplateMiner {
     this.keepExample(cluster, line);
     insertCluster(this.root, cluster, this.options);
     this.clusters.set(seq, cluster);
-    if (this.clusters.size > this.options.maxClusters) this.evictOldest();
+    if (this.clusters.size > this.clusterLimit) this.evictOldest();
     return { templateId: cluster.id, template: text, changed: true, seq };
   }
 
@@ -311,6 +248,23 @@ export class TemplateMiner {
 
   get size(): number {
     return this.clusters.size;
+  }
+
+  /** The current bound on live clusters. */
+  get maxClusters(): number {
+    return this.clusterLimit;
+  }
+
+  /**
+   * Changes the bound on live clusters (a caller whose memory budget is configured at run time,
+   * such as the detector's `logTemplates.maxTemplates`). Lowering it evicts the least recently
+   * matched clusters at once, through onEvict like any eviction.
+   */
+  setMaxClusters(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError("maxClusters must be an integer >= 1");
+    this.clusterLimit = n;
+    this.lruSlack = lruSlackFor(n);
+    while (this.clusters.size > n) this.evictOldest();
   }
 
   get evictions(): number {

@@ -25,6 +25,12 @@ export interface MinerOptions extends PreprocessOptions {
    * template instead of turning the position into a variable (see tree.ts blocksMerge).
    */
   constantEvidence: number;
+  /**
+   * Two different capitalised or upper-case words at one position ("VM Started" / "VM Stopped",
+   * "GET" / "POST") keep two templates apart from the first line, without waiting for
+   * `constantEvidence` (see tree.ts messageWord). Turn off for logs whose variables are such words.
+   */
+  messageWords: boolean;
   /** Different words seen at one position (all else equal) that make it a variable (miner.ts varietyMerge). */
   wordVariety: number;
   /** Share of the most frequent word above which a varied position stays constant (miner.ts varietyMerge). */
@@ -45,6 +51,7 @@ export const DEFAULT_MINER_OPTIONS: Readonly<MinerOptions> = Object.freeze({
   masks: DEFAULT_MASKS,
   extraDelimiters: [],
   constantEvidence: 5,
+  messageWords: true,
   wordVariety: 3,
   dominantShare: 0.8,
   parametrizeNumericTokens: true,

@@ -34,7 +34,7 @@ test("syslog: timestamp and host stripped, program tag and message kept, kernel 
 
 test("access log: referer and user agent collapsed, rest kept for masking", () => {
   const line = '1.2.3.4 - - [14/May/2024:09:30:01 +0000] "GET /a HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64)"';
-  assert.equal(normaliseAccessLog(line), '1.2.3.4 - - [14/May/2024:09:30:01 +0000] "GET /a HTTP/1.1" 200 512 "<*>" "<*>"');
+  assert.equal(normaliseAccessLog(line), '1.2.3.4 - - [14/May/2024:09:30:01 +0000] "<*> /a HTTP/1.1" 200 512 "<*>" "<*>"');
   assert.equal(normaliseAccessLog("just text"), undefined);
 });
 

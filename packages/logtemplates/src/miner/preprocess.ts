@@ -83,8 +83,8 @@ const ACCESS_LOG =
   /^(\S+) (\S+) (\S+) \[([^\]]+)\] "(\S+) (\S+)(?: (\S+))?" (\d{3}) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(.*)$/;
 
 /**
- * Access-log lines are fully structured. The referer and user-agent are free text whose token
- * count varies ("curl/8.0" vs a 14-token browser string); a token-count-keyed tree would split one
+ * Access-log lines are fully structured. The method is masked (a field of the format). The
+ * referer and user-agent are free text whose token count varies ("curl/8.0" vs a 14-token browser string); a token-count-keyed tree would split one
  * event type per user-agent length, so both are collapsed to one wildcard here. Everything else is
  * left to the masks (IP, timestamp, path, numbers), so the template still shows the line's shape.
  */
@@ -92,10 +92,12 @@ export function normaliseAccessLog(line: string): string | undefined {
   if (!line.includes('] "')) return undefined; // cheap gate for the regex
   const m = ACCESS_LOG.exec(line);
   if (!m) return undefined;
-  const [, host, ident, user, time, method, target, proto, status, bytes, referer, agent, rest] = m;
-  if (referer === undefined || agent === undefined) return undefined; // common format: nothing to do
-  const req = proto === undefined ? `${method} ${target}` : `${method} ${target} ${proto}`;
-  return `${host} ${ident} ${user} [${time}] "${req}" ${status} ${bytes} "<*>" "<*>"${rest ?? ""}`;
+  const [, host, ident, user, time, , target, proto, status, bytes, referer, agent, rest] = m;
+  // The method is a field of the format, like the status: one template for all methods, which
+  // also keeps "GET"/"POST" from being held apart as two message words (tree.ts blocksMerge).
+  const req = proto === undefined ? `<*> ${target}` : `<*> ${target} ${proto}`;
+  const browser = referer === undefined || agent === undefined ? "" : ' "<*>" "<*>"';
+  return `${host} ${ident} ${user} [${time}] "${req}" ${status} ${bytes}${browser}${rest ?? ""}`;
 }
 
 export interface Preprocessed {

@@ -118,6 +118,19 @@ function stripPunct(tok: string): { lead: string; core: string; tail: string } {
 
 const isUnit = (bare: string): boolean => UNIT_WORDS.has(bare.toLowerCase());
 
+let longestUnit = 0;
+for (const u of UNIT_WORDS) longestUnit = Math.max(longestUnit, u.length);
+
+/** Cheap exact pre-check for the folds: a unit word starts with a letter, "%" or "µ" and is short. */
+function mayBeUnit(s: string): boolean {
+  const c = s.charCodeAt(0) | 32;
+  if (!((c >= 97 && c <= 122) || c === 37 || c === 0xb5)) return false;
+  if (s.length <= longestUnit) return true;
+  let end = s.length;
+  while (end > 0 && ",;:.)]}".includes(s[end - 1] as string)) end--;
+  return end <= longestUnit;
+}
+
 /**
  * Shapes all tokens, then folds what belongs to one value:
  * - a value and its unit word ("1033 bytes", "<1 sec", "5 ms") -> one wildcard;
@@ -132,31 +145,41 @@ export function shapeTokens(tokens: readonly string[]): string[] {
 
 /** The cross-token half of shapeTokens, over already shaped tokens. */
 export function foldTokens(shaped: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const s of shaped) {
-    const last = out.length - 1;
-    const prev = out[last];
+  return foldTokensInPlace(shaped.slice());
+}
+
+/** foldTokens on an array the caller owns: folded in place (no second array per line), returned. */
+export function foldTokensInPlace(tokens: string[]): string[] {
+  let n = 0; // tokens[0, n) is the folded output; reading index r >= n, so nothing unread is overwritten
+  for (let r = 0; r < tokens.length; r++) {
+    const s = tokens[r] as string;
+    const prev = n > 0 ? tokens[n - 1] : undefined;
     // Only a value (or an opened bracketed value) before this token can start a fold.
     if (prev === W || prev === OPEN_PAREN_VALUE || prev === OPEN_BRACKET_VALUE) {
-      const bare = s.replace(TRAILING_PUNCT, "");
-      const tail = s.slice(bare.length).replace(/\.$/, "");
-      if (prev === W && isUnit(bare)) {
-        out[last] = W + tail.replace(/^[)\]}]+/, "");
-        continue;
-      }
-      if (prev !== W && isUnit(bare) && /^[)\]}]/.test(tail)) {
-        // "(1.00 KB)": a quantity in brackets; after a value it restates that value.
-        if (out[last - 1] === W || out[last - 1] === W + ",") out.pop();
-        else out[last] = prev + tail;
-        continue;
+      if (mayBeUnit(s)) {
+        const bare = s.replace(TRAILING_PUNCT, "");
+        const tail = s.slice(bare.length).replace(/\.$/, "");
+        // "bytes:" / "ms=" after a value names the next field; it is not the value's unit.
+        if (prev === W && isUnit(bare) && !KEY_END.test(s)) {
+          tokens[n - 1] = W + tail.replace(/^[)\]}]+/, "");
+          continue;
+        }
+        if (prev !== W && isUnit(bare) && /^[)\]}]/.test(tail)) {
+          // "(1.00 KB)": a quantity in brackets; after a value it restates that value.
+          if (n >= 2 && (tokens[n - 2] === W || tokens[n - 2] === W + ",")) n--;
+          else tokens[n - 1] = prev + tail;
+          continue;
+        }
       }
     } else if (s === prev && s.includes(W)) continue;
-    out.push(s);
+    tokens[n++] = s;
   }
-  return out;
+  tokens.length = n;
+  return tokens;
 }
 
 const TRAILING_PUNCT = /[,;:.)\]}]+$/;
+const KEY_END = /[:=]$/;
 const OPEN_PAREN_VALUE = "(" + W;
 const OPEN_BRACKET_VALUE = "[" + W;
 

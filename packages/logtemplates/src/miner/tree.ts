@@ -25,6 +25,10 @@ export function newNode(parent?: TreeNode, key = ""): TreeNode {
   return { children: new Map(), clusters: [], parent, key };
 }
 
+/** Keys of the token-count layer, made once (String(n) per line would allocate). */
+const LENGTH_KEYS: readonly string[] = Array.from({ length: 257 }, (_, n) => String(n));
+const lengthKey = (n: number): string => LENGTH_KEYS[n] ?? String(n);
+
 const hasDigit = (t: string): boolean => /\d/.test(t) || t.includes(WILDCARD);
 
 export interface TreeParams {
@@ -47,7 +51,7 @@ export const prefixLayers = (p: TreeParams, tokenCount: number, extra: number): 
  * generalised after they were created (miner.ts varietyMerge).
  */
 export function findLeaf(root: TreeNode, tokens: readonly string[], p: TreeParams, extra = 0, viaWildcard = false): TreeNode | undefined {
-  let node = root.children.get(String(tokens.length));
+  let node = root.children.get(lengthKey(tokens.length));
   for (let i = 0; node && i < prefixLayers(p, tokens.length, extra); i++) {
     const tok = tokens[i] as string;
     node = viaWildcard ? (node.children.get(WILDCARD) ?? node.children.get(tok)) : (node.children.get(tok) ?? node.children.get(WILDCARD));
@@ -67,7 +71,7 @@ function child(node: TreeNode, key: string): TreeNode {
 /** Insert a new cluster, creating its path. Returns the leaf it was put in. */
 export function insertCluster(root: TreeNode, cluster: ClusterRef, p: TreeParams): TreeNode {
   const tokens = cluster.tokens;
-  let node = child(root, String(tokens.length));
+  let node = child(root, lengthKey(tokens.length));
   for (let i = 0; i < prefixLayers(p, tokens.length, cluster.extraLayers); i++) {
     const tok = tokens[i] as string;
     const existing = node.children.get(tok);
@@ -147,18 +151,34 @@ function keyOf(token: string): string {
 /** A run of symbols used as a marker ("****", "==>"): a constant like a word. */
 const SYMBOLS = /^[^\w\s<>]{2,}$/;
 
-export function blocksMerge(c: ClusterRef, tokens: readonly string[], evidence: number): boolean {
-  if (c.count < evidence) return false;
+export function blocksMerge(c: ClusterRef, tokens: readonly string[], evidence: number, messageWords = false): boolean {
+  const held = c.count >= evidence;
   const t = c.tokens;
   for (let i = 0; i < t.length; i++) {
     const a = t[i] as string;
     const b = tokens[i] as string;
     if (a !== b && a !== WILDCARD && !keyMatches(a, b)) {
+      if (!held) {
+        if (messageWords && messageWord(a) && messageWord(b)) return true;
+        continue;
+      }
       const letters = constantLetters(a);
       if (letters !== "" ? letters !== constantLetters(b) : SYMBOLS.test(a)) return true;
     }
   }
   return false;
+}
+
+/**
+ * A capitalised or upper-case word ("Started", "GET", "VM"), bare or with quotes, brackets and
+ * trailing punctuation: the prose of a log message, as opposed to values, which are mostly
+ * lower-case names, numbers and ids. Two different such words at one position are two events
+ * from the first line ("VM Started" / "VM Stopped", "GET" / "POST"), without waiting for
+ * constant evidence; enough variety there still makes the position a variable.
+ */
+const MESSAGE_WORD = /^["'([]?(?:[A-Z][a-z]+|[A-Z]{2,})["')\],;:.!?]*$/;
+export function messageWord(t: string): boolean {
+  return MESSAGE_WORD.test(t);
 }
 
 /** True when every constant of `general` equals the token of `specific` at that position. */
@@ -182,13 +202,14 @@ export function bestMatch<C extends ClusterRef>(
   tokens: readonly string[],
   threshold: number,
   evidence = Infinity,
+  messageWords = false,
 ): C | undefined {
   let best: C | undefined;
   let bestSim = -1;
   let bestParams = -1;
   for (const c of candidates) {
     const sim = similarity(c.tokens, tokens);
-    if (sim < threshold || (sim < 1 - 1e-9 * tokens.length && blocksMerge(c, tokens, evidence))) continue;
+    if (sim < threshold || (sim < 1 - 1e-9 * tokens.length && blocksMerge(c, tokens, evidence, messageWords))) continue;
     if (sim > bestSim) {
       best = c;
       bestSim = sim;
