@@ -1,0 +1,101 @@
+// Incremental evaluation: what the judge reads from one window, computed once the window is closed.
+//
+// Every look judges all windows since the rollout began (the tests are cumulative), so without a
+// memo a look re-reads every instance aggregate of every window, for every signal: O(windows x
+// instances x signals) per look, quadratic over a rollout. A closed window never changes (an event
+// or provider sample older than the watermark is late and never touches a window), so its
+// per-signal summary is kept here and a look only reads the windows still open.
+//
+// A summary depends on more than the window: on which compared group each instance is in (an
+// instance's group follows its latest event; `stable` counts as baseline only while no instance
+// is `baseline`) and on the policy's interval, lateness and per-sample minimums. All of that is
+// the memo's key: when any of it changes the rollout's summaries are dropped and recomputed. The
+// memo is derived data outside the rollout state (a WeakMap), so snapshots do not carry it and a
+// restored engine rebuilds it on its first look, with the same results.
+import type { Policy } from '../policy/schema.js';
+import { hasBaselineGroup, type RolloutState, type WindowState } from '../state/types.js';
+
+interface Memo {
+  key: string;
+  byName: Map<string, WeakMap<WindowState, unknown>>;
+}
+
+const memos = new WeakMap<RolloutState, Memo>();
+
+function memoKey(state: RolloutState, policy: Policy): string {
+  return `${state.groupsVersion ?? 0}|${hasBaselineGroup(state)}|${policy.analysis.interval}|${policy.analysis.lateness}|${policy.judge.minRequestsPerSample}`;
+}
+
+/**
+ * `compute(w)` for each window, from the memo for windows the watermark has closed. States built
+ * by hand (without the engine's inventory counter) are never memoised: their groups may change
+ * without a trace.
+ */
+export function perWindow<T>(state: RolloutState, policy: Policy, name: string, windows: readonly WindowState[], compute: (w: WindowState) => T): T[] {
+  const out: T[] = new Array<T>(windows.length);
+  const closedBefore = state.inventoryVersion === undefined || state.maxEventMs === null ? -Infinity : state.maxEventMs - policy.analysis.lateness - policy.analysis.interval;
+  let table: WeakMap<WindowState, unknown> | undefined;
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!;
+    if (w.start > closedBefore) {
+      out[i] = compute(w);
+      continue;
+    }
+    table ??= tableFor(state, policy, name);
+    let part = table.get(w) as T | undefined;
+    if (part === undefined) {
+      part = compute(w);
+      table.set(w, part);
+    }
+    out[i] = part;
+  }
+  return out;
+}
+
+function tableFor(state: RolloutState, policy: Policy, name: string): WeakMap<WindowState, unknown> {
+  const key = memoKey(state, policy);
+  let memo = memos.get(state);
+  if (!memo || memo.key !== key) {
+    memo = { key, byName: new Map() };
+    memos.set(state, memo);
+  }
+  let table = memo.byName.get(name);
+  if (!table) {
+    table = new WeakMap();
+    memo.byName.set(name, table);
+  }
+  return table;
+}
+
+interface LookMemo {
+  key: string;
+  policy: Policy;
+  judgements: Map<string, unknown>;
+}
+
+const looks = new WeakMap<RolloutState, LookMemo>();
+
+/**
+ * `judge()` of one signal at one look, computed once. A look's windows all end at or before the
+ * watermark (closed, so immutable), and which windows they are is fixed by the first and last
+ * window start and their number (closed windows are never added, only dropped from the front by
+ * retention). The judgement is then a function of those windows, the groups and the policy: a
+ * re-evaluation between two window boundaries (after a critical event) reuses it. Only the latest
+ * look is kept per rollout. Callers get a copy, so nothing they change leaks into the memo.
+ */
+export function memoJudgement<T extends { reason: object }>(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number, judge: () => T): T {
+  const last = windows[windows.length - 1];
+  if (state.inventoryVersion === undefined || state.maxEventMs === null || last === undefined || last.start + policy.analysis.interval > state.maxEventMs - policy.analysis.lateness) return judge();
+  const key = `${memoKey(state, policy)}|${signalCount}|${windows[0]!.start}|${last.start}|${windows.length}`;
+  let memo = looks.get(state);
+  if (!memo || memo.key !== key || memo.policy !== policy) {
+    memo = { key, policy, judgements: new Map() };
+    looks.set(state, memo);
+  }
+  let j = memo.judgements.get(signal) as T | undefined;
+  if (j === undefined) {
+    j = judge();
+    memo.judgements.set(signal, j);
+  }
+  return { ...j, reason: { ...j.reason } };
+}
