@@ -14,7 +14,8 @@ import { loadPolicy, resolvePolicy } from './policy/parse.js';
 import type { Policy } from './policy/schema.js';
 import { BUILTIN_SIGNALS, TEMPLATE_SIGNAL } from './signals/catalog.js';
 import { advance, applyEvent, dict, newRolloutState, watermarkOf, windowStart } from './state/ingest.js';
-import { comparedGroup, hasBaselineGroup, type RolloutState } from './state/types.js';
+import { packWindow, unpackWindow } from './state/packed.js';
+import { comparedGroup, hasBaselineGroup, type InstanceWindow, type RolloutState, type WindowState } from './state/types.js';
 
 export interface EngineOptions {
   /** Policy for rollouts that name none: a parsed Policy, a partial document, or YAML/JSON text. */
@@ -23,14 +24,19 @@ export interface EngineOptions {
   policies?: Record<string, Policy | Record<string, unknown> | string>;
 }
 
+/**
+ * Version 2 packs each instance's window aggregate as an array (state/packed.ts, trailing
+ * zeros dropped): the same numbers in about a fifth of the bytes. restore() reads versions 1 and 2.
+ */
 export interface EngineSnapshot {
   format: 'rollwatch-analysis-snapshot';
-  version: 1;
+  version: 2;
   rollouts: { state: SerialisedState; spec?: RolloutSpec }[];
   miners: MinerSnapshot[];
 }
 
-type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, Omit<RolloutState['windows'][string], 'ids'> & { ids: string[] | null }> };
+type SerialisedWindow = Omit<WindowState, 'ids' | 'instances'> & { ids: string[] | null; instances: Record<string, number[] | InstanceWindow> };
+type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, SerialisedWindow> };
 
 export interface ProviderSamples {
   signal: string;
@@ -247,24 +253,32 @@ export class Engine implements AnalysisEngine {
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((state) => {
         const windows: SerialisedState['windows'] = {};
-        for (const [k, w] of Object.entries(state.windows)) windows[k] = { ...structuredClone({ ...w, ids: null }), ids: w.ids ? [...w.ids].sort() : null };
+        for (const [k, w] of Object.entries(state.windows)) {
+          const instances: Record<string, number[]> = {};
+          for (const id in w.instances) instances[id] = packWindow(w.instances[id]!);
+          windows[k] = { start: w.start, instances, external: structuredClone(w.external), ids: w.ids ? [...w.ids].sort() : null };
+        }
         const entry: EngineSnapshot['rollouts'][number] = { state: { ...structuredClone({ ...state, windows: {} }), windows } };
         const spec = this.specs.get(state.id);
         if (spec) entry.spec = structuredClone(spec);
         return entry;
       });
-    return { format: 'rollwatch-analysis-snapshot', version: 1, rollouts, miners: this.tracker.snapshot() };
+    return { format: 'rollwatch-analysis-snapshot', version: 2, rollouts, miners: this.tracker.snapshot() };
   }
 
   /** Restores state saved by snapshot() (usually into a fresh engine with the same options). */
   restore(snapshot: unknown): void {
-    const snap = snapshot as EngineSnapshot;
-    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || snap.version !== 1 || !Array.isArray(snap.rollouts)) {
-      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1)');
+    const snap = snapshot as Omit<EngineSnapshot, 'version'> & { version: number };
+    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || (snap.version !== 1 && snap.version !== 2) || !Array.isArray(snap.rollouts)) {
+      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1 or 2)');
     }
     for (const { state, spec } of snap.rollouts) {
       const windows: RolloutState['windows'] = {};
-      for (const [k, w] of Object.entries(state.windows)) windows[k] = { ...w, instances: dict(w.instances), ids: w.ids ? new Set(w.ids) : null };
+      for (const [k, w] of Object.entries(state.windows)) {
+        const instances = dict<InstanceWindow>();
+        for (const id in w.instances) instances[id] = unpackWindow(w.instances[id]!);
+        windows[k] = { start: w.start, instances, external: structuredClone(w.external), ids: w.ids ? new Set(w.ids) : null };
+      }
       const cloned = structuredClone(state);
       this.states.set(state.id, { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState);
       if (spec) this.specs.set(state.id, structuredClone(spec));
