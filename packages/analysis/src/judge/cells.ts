@@ -6,7 +6,7 @@ import { BUILTIN_SIGNALS, type ExposureKind, type RateDefinition } from '../sign
 import type { CountCell, RateWindow } from '../stats/rate-ratio.js';
 import type { ShiftCell } from '../stats/log-shift.js';
 import { comparedGroup, hasBaselineGroup, type ComparedGroup, type InstanceWindow, type RolloutState, type WindowState } from '../state/types.js';
-import { perWindow } from './window-memo.js';
+import { foldClosed, perWindow } from './window-memo.js';
 
 export interface RateInputs {
   kind: 'rate';
@@ -49,57 +49,35 @@ export function collectInputs(state: RolloutState, signal: string, windows: read
   const external = windows.some((w) => w.external[signal] !== undefined);
   if (external || !def) return externalInputs(signal, windows, hasBaseline);
   if (def.rate) return rateInputs(signal, def.rate, state, windows, policy, groupOf, (w) => def.present(w));
-  const out: ContinuousInputs = { kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } };
   const ctx = { intervalMs: policy.analysis.interval, minRequestsPerSample: policy.judge.minRequestsPerSample };
-  const parts = perWindow(state, policy, `continuous:${signal}`, windows, (w): ContinuousPart => {
-    const part: ContinuousPart = { present: false, cells: [] };
+  const foldWindow = (acc: ContinuousInputs, w: WindowState): void => {
     for (const instance in w.instances) {
       const group = groupOf(instance);
       if (group === null) continue;
       const agg = w.instances[instance]!;
-      if (def.present(agg)) part.present = true;
+      if (def.present(agg)) acc.present = true;
       const v = def.sample(agg, ctx);
       if (v === null || !Number.isFinite(v)) continue;
-      part.cells.push({ window: w.start, instance, canary: group === 'canary', value: v });
+      acc.cells.push({ window: w.start, instance, canary: group === 'canary', value: v });
+      acc.judged[group]++;
+      acc.sums[group] += v;
     }
-    return part;
-  });
-  // Totals are summed cell by cell, in window order, exactly as a pass over the windows would.
-  for (const part of parts) {
-    if (part.present) out.present = true;
-    for (const cell of part.cells) {
-      out.cells.push(cell);
-      const group = cell.canary ? 'canary' : 'baseline';
-      out.judged[group]++;
-      out.sums[group] += cell.value;
-    }
-  }
+  };
+  // Closed windows are folded once (window-memo.ts); open ones are added to a copy for this look.
+  const { acc: out, folded } = foldClosed(state, policy, `continuous:${signal}`, '', windows, emptyContinuous, foldWindow, copyContinuous);
+  for (let i = folded; i < windows.length; i++) foldWindow(out, windows[i]!);
   return out;
 }
 
-/** What one window contributes to a continuous signal's inputs. */
-interface ContinuousPart {
-  present: boolean;
-  cells: ShiftCell[];
-}
+const emptyContinuous = (): ContinuousInputs => ({ kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } });
+const copyContinuous = (a: ContinuousInputs): ContinuousInputs => ({ ...a, cells: a.cells.slice(), judged: { ...a.judged }, sums: { ...a.sums } });
 
-/** What one window contributes to a count signal's inputs, for one choice of exposure. */
-interface RatePart {
-  window: RateWindow;
-  cells: Omit<CountCell, 'window'>[];
-  judged: Record<ComparedGroup, number>;
-  /** Instance-windows with events, per group (each is `interval` instance-minutes). */
-  active: Record<ComparedGroup, number>;
-}
-
-/** One window of a count signal: the baseline's denominators (which exposure to use) and the parts per exposure. */
-interface RateWindowParts {
-  present: boolean;
+/** One window's baseline denominators (which exposure a count signal can use). */
+interface BaselineDenominators {
   baselineLines: number;
   baselineBadLines: number;
   baselineProbes: number;
   baselineFailedProbes: number;
-  byExposure: Partial<Record<ExposureKind, RatePart>>;
 }
 
 function externalInputs(signal: string, windows: readonly WindowState[], hasBaseline: boolean): ContinuousInputs {
@@ -134,14 +112,11 @@ function rateInputs(
 ): RateInputs {
   const minutes = policy.analysis.interval / 60_000;
   const minRequests = Math.max(1, policy.judge.minRequestsPerSample);
-  const parts = perWindow(state, policy, `rate:${signal}`, windows, (w): RateWindowParts => {
-    const p: RateWindowParts = { present: false, baselineLines: 0, baselineBadLines: 0, baselineProbes: 0, baselineFailedProbes: 0, byExposure: {} };
+  const parts = perWindow(state, policy, 'baseline-denominators', windows, (w): BaselineDenominators => {
+    const p: BaselineDenominators = { baselineLines: 0, baselineBadLines: 0, baselineProbes: 0, baselineFailedProbes: 0 };
     for (const instance in w.instances) {
-      const group = groupOf(instance);
-      if (group === null) continue;
+      if (groupOf(instance) !== 'baseline') continue;
       const a = w.instances[instance]!;
-      if (present(a)) p.present = true;
-      if (group !== 'baseline') continue;
       p.baselineLines += a.logs;
       p.baselineBadLines += a.errorLogs + a.fatalLogs;
       p.baselineProbes += a.healthFailures + a.healthPasses;
@@ -174,14 +149,15 @@ function rateInputs(
         return a.events > 0 ? minutes : 0;
     }
   };
-  const partOf = (w: WindowState): RatePart => {
-    const part: RatePart = { window: { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 }, cells: [], judged: { canary: 0, baseline: 0 }, active: { canary: 0, baseline: 0 } };
-    const rw = part.window;
+  const foldWindow = (acc: RateInputs, w: WindowState): void => {
+    const rw: RateWindow = { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 };
+    const index = acc.windows.length;
     for (const instance in w.instances) {
       const group = groupOf(instance);
       if (group === null) continue;
       const a = w.instances[instance]!;
-      if (a.events > 0) part.active[group]++;
+      if (present(a)) acc.present = true;
+      if (a.events > 0) acc.minutes[group] += minutes;
       const count = def.count(a);
       const e = exposureOf(a);
       if (e <= 0 && count <= 0) continue;
@@ -193,26 +169,16 @@ function rateInputs(
         rw.baseline += count;
         rw.baselineExposure += e;
       }
-      part.cells.push({ instance, canary, count, exposure: e });
+      acc.cells.push({ window: index, instance, canary, count, exposure: e });
       // A window counts towards minSamples when it says something: for error ratios, enough requests.
-      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) part.judged[group]++;
+      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) acc.judged[group]++;
     }
-    return part;
+    acc.windows.push(rw);
   };
-  const out: RateInputs = { kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def };
-  for (let i = 0; i < windows.length; i++) {
-    const p = parts[i]!;
-    if (p.present) out.present = true;
-    // Memoised with the window's summary (closed windows) or computed for this look only.
-    const part = (p.byExposure[exposure] ??= partOf(windows[i]!));
-    // Instance-minutes are summed one instance-window at a time, as a pass over the windows would.
-    for (let k = 0; k < part.active.canary; k++) out.minutes.canary += minutes;
-    for (let k = 0; k < part.active.baseline; k++) out.minutes.baseline += minutes;
-    out.judged.canary += part.judged.canary;
-    out.judged.baseline += part.judged.baseline;
-    const index = out.windows.length;
-    for (const c of part.cells) out.cells.push({ window: index, instance: c.instance, canary: c.canary, count: c.count, exposure: c.exposure });
-    out.windows.push({ ...part.window });
-  }
+  const init = (): RateInputs => ({ kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def });
+  const copy = (a: RateInputs): RateInputs => ({ ...a, windows: a.windows.slice(), cells: a.cells.slice(), judged: { ...a.judged }, minutes: { ...a.minutes } });
+  // Closed windows are folded once per exposure (window-memo.ts); open ones are added to a copy.
+  const { acc: out, folded } = foldClosed(state, policy, `rate:${signal}`, exposure, windows, init, foldWindow, copy);
+  for (let i = folded; i < windows.length; i++) foldWindow(out, windows[i]!);
   return out;
 }

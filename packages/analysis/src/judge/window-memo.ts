@@ -99,3 +99,48 @@ export function memoJudgement<T extends { reason: object }>(state: RolloutState,
   }
   return { ...j, reason: { ...j.reason } };
 }
+
+/**
+ * A running accumulation over a rollout's closed windows, oldest first: a look that extends the
+ * previous one's windows folds in only the new windows. `fold` must add one window to the
+ * accumulator; `copy` gives a private copy the caller may extend with open windows. The memo is
+ * reset when the key (groups, policy) or `variant` changes, or when the windows are not an
+ * extension of the folded ones (a window dropped by retention, an earlier first window).
+ */
+export function foldClosed<A>(
+  state: RolloutState,
+  policy: Policy,
+  name: string,
+  variant: string,
+  windows: readonly WindowState[],
+  init: () => A,
+  fold: (acc: A, w: WindowState, index: number) => void,
+  copy: (acc: A) => A,
+): { acc: A; folded: number } {
+  const closedBefore = state.inventoryVersion === undefined || state.maxEventMs === null ? -Infinity : state.maxEventMs - policy.analysis.lateness - policy.analysis.interval;
+  if (closedBefore === -Infinity) return { acc: init(), folded: 0 };
+  const key = `${memoKey(state, policy)}|${variant}`;
+  let memo = folds.get(state);
+  if (!memo) {
+    memo = new Map();
+    folds.set(state, memo);
+  }
+  let f = memo.get(name) as Fold<A> | undefined;
+  if (!f || f.key !== key || f.windows.length > windows.length || !f.windows.every((w, i) => windows[i] === w)) {
+    f = { key, windows: [], acc: init() };
+    memo.set(name, f);
+  }
+  for (let i = f.windows.length; i < windows.length && windows[i]!.start <= closedBefore; i++) {
+    fold(f.acc, windows[i]!, i);
+    f.windows.push(windows[i]!);
+  }
+  return { acc: copy(f.acc), folded: f.windows.length };
+}
+
+interface Fold<A> {
+  key: string;
+  windows: WindowState[];
+  acc: A;
+}
+
+const folds = new WeakMap<RolloutState, Map<string, unknown>>();
