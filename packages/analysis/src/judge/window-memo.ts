@@ -126,7 +126,10 @@ export function foldClosed<A>(
     folds.set(state, memo);
   }
   let f = memo.get(name) as Fold<A> | undefined;
-  if (!f || f.key !== key || f.windows.length > windows.length || !f.windows.every((w, i) => windows[i] === w)) {
+  // Sorted by start and closed, so equal ends mean equal windows in between (closed windows are
+  // never inserted, only dropped from the front).
+  const n = f?.windows.length ?? 0;
+  if (!f || f.key !== key || n > windows.length || (n > 0 && (windows[0] !== f.windows[0] || windows[n - 1] !== f.windows[n - 1]))) {
     f = { key, windows: [], acc: init() };
     memo.set(name, f);
   }
