@@ -14,6 +14,7 @@ import { loadPolicy, resolvePolicy } from './policy/parse.js';
 import type { Policy } from './policy/schema.js';
 import { BUILTIN_SIGNALS, TEMPLATE_SIGNAL } from './signals/catalog.js';
 import { advance, applyEvent, dict, newRolloutState, watermarkOf, windowStart } from './state/ingest.js';
+import { memoiseInputs } from './judge/window-memo.js';
 import { packWindow, unpackWindow } from './state/packed.js';
 import { comparedGroup, hasBaselineGroup, type InstanceWindow, type RolloutState, type WindowState } from './state/types.js';
 
@@ -22,6 +23,12 @@ export interface EngineOptions {
   policy?: Policy | Record<string, unknown> | string;
   /** Named policies a RolloutSpec may refer to, besides the built-in templates. */
   policies?: Record<string, Policy | Record<string, unknown> | string>;
+  /**
+   * Keep each signal's judge inputs over closed windows and extend them window by window
+   * (judge/window-memo.ts): a new look reads only the open windows. Costs about 4x a rollout's state
+   * in memory, so it is for engines with few, short-lived rollouts (the replay), not the detector.
+   */
+  memoiseInputs?: boolean;
 }
 
 /**
@@ -60,8 +67,10 @@ export class Engine implements AnalysisEngine {
   private readonly basePolicy: Policy;
   private readonly named = new Map<string, Policy>();
   private readonly tracker: TemplateTracker;
+  private readonly memoise: boolean;
 
   constructor(options: EngineOptions = {}) {
+    this.memoise = options.memoiseInputs === true;
     this.basePolicy = toPolicy(options.policy, DEFAULT_POLICY);
     for (const [name, template] of Object.entries(POLICY_TEMPLATES)) this.named.set(name, loadPolicy(template as Record<string, unknown>, this.basePolicy));
     for (const [name, p] of Object.entries(options.policies ?? {})) this.named.set(name, toPolicy(p, this.basePolicy));
@@ -282,7 +291,9 @@ export class Engine implements AnalysisEngine {
       }
       // The windows are rebuilt above: clone the rest only (cloning them too doubled the work).
       const cloned = structuredClone({ ...state, windows: {} });
-      this.states.set(state.id, { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState);
+      const restored = { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState;
+      if (this.memoise) memoiseInputs(restored);
+      this.states.set(state.id, restored);
       if (spec) this.specs.set(state.id, structuredClone(spec));
       this.resolved.delete(state.id);
     }
@@ -366,6 +377,7 @@ export class Engine implements AnalysisEngine {
     if (!s) {
       s = newRolloutState(rollout);
       this.states.set(rollout, s);
+      if (this.memoise) memoiseInputs(s);
     }
     return s;
   }

@@ -1,7 +1,7 @@
-// The look memo must be invisible: an engine that has judged every look (its memo warm) answers
-// exactly what an engine restored from its snapshot answers (memo empty, everything recomputed from
-// the windows), at every step, including after an instance moves to another group and after the
-// stable-as-baseline rule flips.
+// The memos must be invisible: an engine with memoised inputs that has judged every look (its memos
+// warm) answers exactly what an engine restored from its snapshot without them answers (everything
+// recomputed from the windows), at every step, including after an instance moves to another group
+// and after the stable-as-baseline rule flips.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RollwatchEvent } from '@rollwatch/core';
@@ -12,7 +12,7 @@ import { ev, MIN, SEC, steady } from '../test-helpers.js';
 const byTime = (a: RollwatchEvent, b: RollwatchEvent): number => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : 1);
 
 function assertSameAsRecomputed(events: readonly RollwatchEvent[], every: number): number {
-  const engine = createEngine();
+  const engine = createEngine({ memoiseInputs: true });
   const rollouts = new Set(events.map((e) => e.rollout));
   let checks = 0;
   for (let i = 0; i < events.length; i++) {
