@@ -24,9 +24,10 @@ export interface EngineOptions {
   /** Named policies a RolloutSpec may refer to, besides the built-in templates. */
   policies?: Record<string, Policy | Record<string, unknown> | string>;
   /**
-   * Keep each signal's judge inputs over closed windows and extend them window by window
-   * (judge/window-memo.ts): a new look reads only the open windows. Costs about 4x a rollout's state
-   * in memory, so it is for engines with few, short-lived rollouts (the replay), not the detector.
+   * Keep each signal's judge inputs over closed windows and extend them window by window, and each
+   * look's judgements (judge/window-memo.ts): a new look reads only the open windows. Costs about 4x
+   * a rollout's state in memory, so it is for engines with few, short-lived rollouts (the replay),
+   * not the detector.
    */
   memoiseInputs?: boolean;
 }

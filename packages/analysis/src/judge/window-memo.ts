@@ -1,16 +1,16 @@
 // Incremental evaluation. A look judges the windows from the rollout's first window to the look's
 // end, and all of them are closed (their end is at or before the watermark). A closed window never
 // changes: an event or provider sample older than the watermark is late and never touches a window.
-// Two memos follow from that:
-//   - each look's judgements, per signal (memoJudgement, always on). A look evaluated again before
-//     the next window boundary (after a critical event, or when the detector evaluates on a timer)
-//     has the same inputs. One look per rollout: O(signals), whatever the history.
+// Two memos follow from that, both only for engines created with `memoiseInputs` (the replay,
+// whose open rollouts are few and short-lived), not in the detector, because of what they cost:
 //   - each signal's inputs over the closed windows, folded once and extended window by window
 //     (foldClosed, perWindow), so a new look reads only the open windows instead of every instance
 //     aggregate of every window. It keeps one cell per (instance, window) per signal, about four
-//     times the rollout's own state (337 KB against 82 KB per rollout at 60 minutes of history), so
-//     it is on only for engines created with `memoiseInputs` (the replay, whose open rollouts are
-//     few and short-lived), not in the detector.
+//     times the rollout's own state (337 KB against 82 KB per rollout at 60 minutes of history);
+//   - each look's judgements, per signal (memoJudgement). A look evaluated again before the next
+//     window boundary (after a critical event) has the same inputs. One look per rollout:
+//     O(signals) whatever the history, but about 13 KB (the reasons' text), close to a short
+//     rollout's whole state.
 //
 // Both depend on more than the windows: on which compared group each instance is in (an instance's
 // group follows its latest event; `stable` counts as baseline only while no instance is
@@ -103,7 +103,7 @@ const looks = new WeakMap<RolloutState, LookMemo>();
  */
 export function memoJudgement<T extends { reason: object }>(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number, judge: () => T): T {
   const last = windows[windows.length - 1];
-  if (state.inventoryVersion === undefined || state.maxEventMs === null || last === undefined || last.start + policy.analysis.interval > state.maxEventMs - policy.analysis.lateness) return judge();
+  if (!inputMemo.has(state) || state.inventoryVersion === undefined || state.maxEventMs === null || last === undefined || last.start + policy.analysis.interval > state.maxEventMs - policy.analysis.lateness) return judge();
   const key = `${memoKey(state, policy)}|${signalCount}|${windows[0]!.start}|${last.start}|${windows.length}`;
   let memo = looks.get(state);
   if (!memo || memo.key !== key || memo.policy !== policy) {
