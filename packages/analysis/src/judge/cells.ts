@@ -1,6 +1,7 @@
 // The judge's inputs for one signal over a set of windows: pooled counts and exposures per window
 // (count signals) or one value per (instance, window) (continuous signals). One pass over the
-// windows' instance aggregates; nothing is sorted. Closed windows are read once (window-memo.ts).
+// windows' instance aggregates; nothing is sorted. With the engine option memoiseInputs, closed
+// windows are read once and the inputs extended window by window (window-memo.ts).
 import type { Policy } from '../policy/schema.js';
 import { BUILTIN_SIGNALS, type ExposureKind, type RateDefinition } from '../signals/catalog.js';
 import type { CountCell, RateWindow } from '../stats/rate-ratio.js';
