@@ -3,7 +3,7 @@
 // bound); progress goes to stderr only when stderr is a terminal and the output is not --json. The
 // I/O is injected (the CLI package passes node:fs), so this module stays testable and free of side
 // effects.
-import { parseReplayEvent } from './replay-input.js';
+import { parseReplayEventTimed } from './replay-input.js';
 import type { RollwatchEvent } from '@rollwatch/core';
 import { DEFAULT_IDLE_MS, Replay, type AnalyzeOptions, type AnalyzeResult } from './replay.js';
 import { mergeRuns, RunWriter, type ScratchIo } from './external-sort.js';
@@ -97,11 +97,13 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
   let reportedUpTo = { file: -1, line: 0 };
 
   /** Reads every input in order; `onEvent` returns false to stop early. Resolves to false on a read error. */
-  const readAll = async (onEvent: (event: RollwatchEvent) => boolean | Promise<boolean>): Promise<'done' | 'stopped' | 'failed'> => {
+  const readAll = async (onEvent: (event: RollwatchEvent, timeMs: number) => boolean | Promise<boolean>): Promise<'done' | 'stopped' | 'failed'> => {
     for (const [index, file] of args.files.entries()) {
       const name = file === '-' ? '(stdin)' : file;
       const quiet = (lineNo: number): boolean => index < reportedUpTo.file || (index === reportedUpTo.file && lineNo <= reportedUpTo.line);
+      // The events of one chunk, and their times (parsed once, by the validation).
       const pending: RollwatchEvent[] = [];
+      const pendingTimes: number[] = [];
       const splitter = new LineSplitter(
         (line, lineNo) => {
           total++;
@@ -116,8 +118,11 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
             io.stderr.write(`${name}:${lineNo}: not JSON: ${(error as Error).message}\n`);
             return;
           }
-          const r = parseReplayEvent(json, nowMs);
-          if (r.ok) pending.push(r.event);
+          const r = parseReplayEventTimed(json, nowMs);
+          if (r.ok) {
+            pending.push(r.event);
+            pendingTimes.push(r.timeMs);
+          }
           else if (!quiet(lineNo)) {
             bad++;
             io.stderr.write(`${name}:${lineNo}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}\n`);
@@ -132,9 +137,9 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
       );
       /** Feeds the split events to the replay; false (with the position recorded) when it asks to stop. */
       const feedPending = async (): Promise<boolean> => {
-        for (const event of pending) {
+        for (let i = 0; i < pending.length; i++) {
           // Await only real promises: a microtask per event would cost more than the replay.
-          let go = onEvent(event);
+          let go = onEvent(pending[i]!, pendingTimes[i]!);
           if (typeof go !== 'boolean') go = await go;
           if (!go) {
             reportedUpTo = { file: index, line: splitter.lines };
@@ -148,6 +153,7 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
           splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
           if (!(await feedPending())) return 'stopped';
           pending.length = 0;
+          pendingTimes.length = 0;
         }
         splitter.end();
         if (!(await feedPending())) return 'stopped';
@@ -166,8 +172,8 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
   const canResort = io.scratch !== undefined && !args.files.includes('-');
   let replay = new Replay(options);
   rollouts = () => replay.stats.rollouts;
-  const first = await readAll((event) => {
-    replay.push(event);
+  const first = await readAll((event, t) => {
+    replay.push(event, t);
     return !(canResort && replay.stats.beyondReorder > 0);
   });
   if (first === 'failed') return 2;
@@ -178,7 +184,7 @@ export async function analyzeCommand(argv: readonly string[], io: AnalyzeIo): Pr
     try {
       const writer = new RunWriter(scratch);
       total = 0;
-      const toRuns = (event: RollwatchEvent): boolean | Promise<boolean> => (writer.add(event, Date.parse(event.time)) ? writer.flush().then(() => true) : true);
+      const toRuns = (event: RollwatchEvent, t: number): boolean | Promise<boolean> => (writer.add(event, t) ? writer.flush().then(() => true) : true);
       if ((await readAll(toRuns)) === 'failed') return 2;
       await writer.flush();
       replay = new Replay({ ...options, reorderMs: 0 });

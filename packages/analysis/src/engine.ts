@@ -14,23 +14,37 @@ import { loadPolicy, resolvePolicy } from './policy/parse.js';
 import type { Policy } from './policy/schema.js';
 import { BUILTIN_SIGNALS, TEMPLATE_SIGNAL } from './signals/catalog.js';
 import { advance, applyEvent, dict, newRolloutState, watermarkOf, windowStart } from './state/ingest.js';
-import { comparedGroup, hasBaselineGroup, type RolloutState } from './state/types.js';
+import { memoiseInputs } from './judge/window-memo.js';
+import { packWindow, unpackWindow } from './state/packed.js';
+import { comparedGroup, hasBaselineGroup, type InstanceWindow, type RolloutState, type WindowState } from './state/types.js';
 
 export interface EngineOptions {
   /** Policy for rollouts that name none: a parsed Policy, a partial document, or YAML/JSON text. */
   policy?: Policy | Record<string, unknown> | string;
   /** Named policies a RolloutSpec may refer to, besides the built-in templates. */
   policies?: Record<string, Policy | Record<string, unknown> | string>;
+  /**
+   * Keep each signal's judge inputs over closed windows and extend them window by window, and each
+   * look's judgements (judge/window-memo.ts): a new look reads only the open windows. Costs about 4x
+   * a rollout's state in memory, so it is for engines with few, short-lived rollouts (the replay),
+   * not the detector.
+   */
+  memoiseInputs?: boolean;
 }
 
+/**
+ * Version 2 packs each instance's window aggregate as an array (state/packed.ts, trailing
+ * zeros dropped): the same numbers in about a fifth of the bytes. restore() reads versions 1 and 2.
+ */
 export interface EngineSnapshot {
   format: 'rollwatch-analysis-snapshot';
-  version: 1;
+  version: 2;
   rollouts: { state: SerialisedState; spec?: RolloutSpec }[];
   miners: MinerSnapshot[];
 }
 
-type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, Omit<RolloutState['windows'][string], 'ids'> & { ids: string[] | null }> };
+type SerialisedWindow = Omit<WindowState, 'ids' | 'instances'> & { ids: string[] | null; instances: Record<string, number[] | InstanceWindow> };
+type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, SerialisedWindow> };
 
 export interface ProviderSamples {
   signal: string;
@@ -46,8 +60,10 @@ export class Engine implements AnalysisEngine {
   private readonly basePolicy: Policy;
   private readonly named = new Map<string, Policy>();
   private readonly tracker: TemplateTracker;
+  private readonly memoise: boolean;
 
   constructor(options: EngineOptions = {}) {
+    this.memoise = options.memoiseInputs === true;
     this.basePolicy = toPolicy(options.policy, DEFAULT_POLICY);
     for (const [name, template] of Object.entries(POLICY_TEMPLATES)) this.named.set(name, loadPolicy(template as Record<string, unknown>, this.basePolicy));
     for (const [name, p] of Object.entries(options.policies ?? {})) this.named.set(name, toPolicy(p, this.basePolicy));
@@ -67,12 +83,13 @@ export class Engine implements AnalysisEngine {
   ingest(events: RollwatchEvent[]): string[] {
     // Sorting by (event time, id) makes one call order-independent: any permutation of a batch
     // leaves the same state.
-    const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Each time is parsed once (not twice per comparison).
+    const sorted = events.map((event) => ({ event, t: Date.parse(event.time) })).sort((a, b) => a.t - b.t || (a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0));
     const touched = new Set<string>();
-    for (const event of sorted) {
+    for (const { event, t } of sorted) {
       const state = this.stateFor(event.rollout);
       const policy = this.policyFor(state, event.service);
-      const outcome = applyEvent(state, event, policy, (s, group, instance, e) => this.tracker.record(s, group, instance, e));
+      const outcome = applyEvent(state, event, policy, this.recordLog, t);
       if (outcome === 'applied') touched.add(event.rollout);
     }
     return [...touched].sort();
@@ -239,26 +256,37 @@ export class Engine implements AnalysisEngine {
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((state) => {
         const windows: SerialisedState['windows'] = {};
-        for (const [k, w] of Object.entries(state.windows)) windows[k] = { ...structuredClone({ ...w, ids: null }), ids: w.ids ? [...w.ids].sort() : null };
+        for (const [k, w] of Object.entries(state.windows)) {
+          const instances: Record<string, number[]> = {};
+          for (const id in w.instances) instances[id] = packWindow(w.instances[id]!);
+          windows[k] = { start: w.start, instances, external: copyExternal(w.external), ids: w.ids ? [...w.ids].sort() : null };
+        }
         const entry: EngineSnapshot['rollouts'][number] = { state: { ...structuredClone({ ...state, windows: {} }), windows } };
         const spec = this.specs.get(state.id);
         if (spec) entry.spec = structuredClone(spec);
         return entry;
       });
-    return { format: 'rollwatch-analysis-snapshot', version: 1, rollouts, miners: this.tracker.snapshot() };
+    return { format: 'rollwatch-analysis-snapshot', version: 2, rollouts, miners: this.tracker.snapshot() };
   }
 
   /** Restores state saved by snapshot() (usually into a fresh engine with the same options). */
   restore(snapshot: unknown): void {
-    const snap = snapshot as EngineSnapshot;
-    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || snap.version !== 1 || !Array.isArray(snap.rollouts)) {
-      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1)');
+    const snap = snapshot as Omit<EngineSnapshot, 'version'> & { version: number };
+    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || (snap.version !== 1 && snap.version !== 2) || !Array.isArray(snap.rollouts)) {
+      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1 or 2)');
     }
     for (const { state, spec } of snap.rollouts) {
       const windows: RolloutState['windows'] = {};
-      for (const [k, w] of Object.entries(state.windows)) windows[k] = { ...w, instances: dict(w.instances), ids: w.ids ? new Set(w.ids) : null };
-      const cloned = structuredClone(state);
-      this.states.set(state.id, { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState);
+      for (const [k, w] of Object.entries(state.windows)) {
+        const instances = dict<InstanceWindow>();
+        for (const id in w.instances) instances[id] = unpackWindow(w.instances[id]!);
+        windows[k] = { start: w.start, instances, external: copyExternal(w.external), ids: w.ids ? new Set(w.ids) : null };
+      }
+      // The windows are rebuilt above: clone the rest only (cloning them too doubled the work).
+      const cloned = structuredClone({ ...state, windows: {} });
+      const restored = { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState;
+      if (this.memoise) memoiseInputs(restored);
+      this.states.set(state.id, restored);
       if (spec) this.specs.set(state.id, structuredClone(spec));
       this.resolved.delete(state.id);
     }
@@ -342,6 +370,7 @@ export class Engine implements AnalysisEngine {
     if (!s) {
       s = newRolloutState(rollout);
       this.states.set(rollout, s);
+      if (this.memoise) memoiseInputs(s);
     }
     return s;
   }
@@ -364,6 +393,12 @@ export class Engine implements AnalysisEngine {
 function toPolicy(p: Policy | Record<string, unknown> | string | undefined, base: Policy): Policy {
   if (p === undefined) return base;
   return loadPolicy(p as Record<string, unknown> | string, base);
+}
+
+/** A copy of a window's provider samples (usually none: no clone call then). */
+function copyExternal(external: WindowState['external']): WindowState['external'] {
+  for (const _ in external) return structuredClone(external);
+  return {};
 }
 
 function meanOrNull(values: number[]): number | null {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEvent } from '@rollwatch/core';
-import { fastEvent, parseReplayEvent } from './replay-input.js';
+import { canonicalTimeMs, fastEvent, parseReplayEvent } from './replay-input.js';
 import { corpusRollouts } from './scenarios/corpus.js';
 import { Rng } from './scenarios/rng.js';
 
@@ -56,4 +56,24 @@ test('parseReplayEvent gives parseEvent\'s errors for bad input and its normalis
   const derived = parseReplayEvent(noId);
   assert.ok(derived.ok && derived.event.id.length === 32);
   assert.equal(parseReplayEvent(JSON.parse('{"__proto__":{"x":1}}')).ok, false);
+});
+
+test('canonicalTimeMs reads exactly the strings toISOString writes, and nothing else', () => {
+  const rng = new Rng(9);
+  for (let i = 0; i < 20_000; i++) {
+    const ms = rng.int(Date.UTC(100, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+    const s = new Date(ms).toISOString();
+    assert.equal(canonicalTimeMs(s), ms, s);
+  }
+  const notCanonical = ['2025-02-29T10:00:00.000Z', '2024-02-30T10:00:00.000Z', '2025-04-31T00:00:00.000Z', '2025-13-01T00:00:00.000Z', '2025-00-10T00:00:00.000Z', '2025-01-06T24:00:00.000Z', '2025-01-06T10:60:00.000Z', '2025-01-06T10:00:60.000Z', '2025-01-06T10:00:00Z', '2025-01-06T10:00:00.000+00:00', '2025-01-06 10:00:00.000Z', '2025-01-06T10:00:00.00AZ', '+2025-01-06T10:00:00.000Z', '2025-1-06T10:00:00.000Z'];
+  for (const s of notCanonical) {
+    assert.ok(Number.isNaN(canonicalTimeMs(s)), s);
+    const ms = Date.parse(s);
+    assert.ok(Number.isNaN(ms) || new Date(ms).toISOString() !== s, `${s} is canonical after all`);
+  }
+  assert.equal(canonicalTimeMs('2024-02-29T23:59:59.999Z'), Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+  assert.equal(canonicalTimeMs('2000-02-29T00:00:00.000Z'), Date.UTC(2000, 1, 29));
+  assert.ok(Number.isNaN(canonicalTimeMs('2100-02-29T00:00:00.000Z')));
+  // Declined on purpose (Date.UTC maps years 0-99 to 19xx); the schema rejects them anyway.
+  assert.ok(Number.isNaN(canonicalTimeMs('0099-01-06T10:00:00.000Z')));
 });

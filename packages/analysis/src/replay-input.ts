@@ -26,17 +26,55 @@ function isStringMap(v: unknown): boolean {
   return true;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Value of ASCII digits s[from..to), or -1 when any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * Epoch ms of a time in the canonical form `new Date(ms).toISOString()` writes for years
+ * 0100-9999 (`YYYY-MM-DDTHH:MM:SS.mmmZ`), or NaN for anything else. Exactly the strings for which
+ * `new Date(Date.parse(s)).toISOString() === s`, without building a Date and a string per event.
+ */
+export function canonicalTimeMs(s: string): number {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 7);
+  const day = digits(s, 8, 10);
+  const hour = digits(s, 11, 13);
+  const minute = digits(s, 14, 16);
+  const second = digits(s, 17, 19);
+  const ms = digits(s, 20, 23);
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return NaN;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
 /**
  * The event, when `input` (a JSON.parse result) is plainly valid and already normalised; undefined
  * means "ask parseEvent".
  */
 export function fastEvent(input: unknown, nowMs: number): RollwatchEvent | undefined {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  return Number.isNaN(fastEventTime(input, nowMs)) ? undefined : (input as RollwatchEvent);
+}
+
+/** fastEvent's check, answering the event's time (ms) when it is taken, NaN when parseEvent must answer. */
+export function fastEventTime(input: unknown, nowMs: number): number {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return NaN;
   const o = input as Record<string, unknown>;
-  if (!isName(o.id)) return undefined;
-  if (typeof o.time !== 'string' || !GROUPS.has(o.group as string) || !TYPES.has(o.type as string)) return undefined;
+  if (!isName(o.id)) return NaN;
+  if (typeof o.time !== 'string' || !GROUPS.has(o.group as string) || !TYPES.has(o.type as string)) return NaN;
   // A JSON.parse result: own enumerable keys only, so for..in sees exactly the object's fields.
-  if (Object.getPrototypeOf(o) !== Object.prototype) return undefined;
+  if (Object.getPrototypeOf(o) !== Object.prototype) return NaN;
   for (const key in o) {
     const v = o[key];
     switch (key) {
@@ -46,37 +84,46 @@ export function fastEvent(input: unknown, nowMs: number): RollwatchEvent | undef
       case 'type':
         break;
       case 'exitCode':
-        if (typeof v !== 'number' || !Number.isSafeInteger(v)) return undefined;
+        if (typeof v !== 'number' || !Number.isSafeInteger(v)) return NaN;
         break;
       case 'message':
-        if (typeof v !== 'string' || v.length > 65536) return undefined;
+        if (typeof v !== 'string' || v.length > 65536) return NaN;
         break;
       case 'level':
-        if (!LEVELS.has(v as string)) return undefined;
+        if (!LEVELS.has(v as string)) return NaN;
         break;
       case 'value':
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return NaN;
         break;
       case 'hostAttributes':
       case 'labels':
-        if (!isStringMap(v)) return undefined;
+        if (!isStringMap(v)) return NaN;
         break;
       default:
-        if (!NAME_FIELDS.has(key) || !isName(v)) return undefined;
+        if (!NAME_FIELDS.has(key) || !isName(v)) return NaN;
     }
   }
-  if (!isName(o.rollout) || !isName(o.instance)) return undefined;
-  if (o.type === 'metric' && (o.metric === undefined || o.value === undefined)) return undefined;
-  if (o.type === 'log' && o.message === undefined) return undefined;
-  const ms = Date.parse(o.time);
-  if (!(ms >= MIN_EPOCH_MS) || ms > nowMs + MAX_FUTURE_SKEW_MS) return undefined;
+  if (!isName(o.rollout) || !isName(o.instance)) return NaN;
+  if (o.type === 'metric' && (o.metric === undefined || o.value === undefined)) return NaN;
+  if (o.type === 'log' && o.message === undefined) return NaN;
   // Canonical form only (what parseEvent would produce): anything else is normalised by the schema.
-  if (new Date(ms).toISOString() !== o.time) return undefined;
-  return o as unknown as RollwatchEvent;
+  const ms = canonicalTimeMs(o.time);
+  if (!(ms >= MIN_EPOCH_MS) || ms > nowMs + MAX_FUTURE_SKEW_MS) return NaN;
+  return ms;
 }
 
 /** parseEvent's answer, fast when the event is already in canonical form. */
 export function parseReplayEvent(input: unknown, nowMs: number = Date.now()): ParseResult {
   const fast = fastEvent(input, nowMs);
   return fast ? { ok: true, event: fast } : parseEvent(input);
+}
+
+export type TimedParseResult = { ok: true; event: RollwatchEvent; timeMs: number } | Extract<ParseResult, { ok: false }>;
+
+/** parseReplayEvent, plus the event's time in ms (parsed once, handed on to the replay). */
+export function parseReplayEventTimed(input: unknown, nowMs: number = Date.now()): TimedParseResult {
+  const t = fastEventTime(input, nowMs);
+  if (!Number.isNaN(t)) return { ok: true, event: input as RollwatchEvent, timeMs: t };
+  const r = parseEvent(input);
+  return r.ok ? { ok: true, event: r.event, timeMs: Date.parse(r.event.time) } : r;
 }

@@ -91,7 +91,8 @@ export class Replay {
   private seq = 0;
 
   constructor(private readonly options: AnalyzeOptions = {}) {
-    const engineOptions: EngineOptions = {};
+    // The replay's rollouts are few at a time and short-lived: memoised judge inputs are cheap here.
+    const engineOptions: EngineOptions = { memoiseInputs: true };
     if (options.policy !== undefined) engineOptions.policy = options.policy;
     if (options.policies !== undefined) engineOptions.policies = options.policies;
     this.engine = createEngine(engineOptions);

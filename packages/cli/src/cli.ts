@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { ANALYZE_USAGE, analyzeCommand } from '@rollwatch/analysis';
 import { templatesCommand } from '@rollwatch/logtemplates';
 import { cliVersion, EXIT, parseCommand, UsageError, wantsHelp, wantsVersion, type CommandArgs } from './args.js';
-import { ALL_SERVICES, PortInUseError, startServices, type ServiceName } from './embedded.js';
+import { ALL_SERVICES, type ServiceName } from './services.js';
 import { fsScratch } from './analyze-scratch.js';
 
 export interface CliIo {
@@ -115,6 +115,8 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv, io) => {
       const parsed = parseCommand(START_ARGS, argv);
       if (parsed.kind !== 'run') return EXIT.usage;
+      // Loaded on demand: the other commands start without the services' dependencies.
+      const { PortInUseError, startServices } = await import('./embedded.js');
       let stack;
       try {
         stack = await startServices({ services: parseServices(parsed.values.services as string | undefined) });

@@ -4,8 +4,9 @@ import { createIngest, ingestConfigSchema } from '@rollwatch/ingest';
 import { createDetector, detectorConfigSchema } from '@rollwatch/detector';
 import { createAlerts, alertsConfigSchema } from '@rollwatch/alerts';
 
-export type ServiceName = 'ingest' | 'detector' | 'alerts';
-export const ALL_SERVICES: ServiceName[] = ['ingest', 'detector', 'alerts'];
+import { ALL_SERVICES, type ServiceName } from './services.js';
+
+export { ALL_SERVICES, type ServiceName };
 
 export interface RunningStack {
   ports: Record<ServiceName, number | undefined>;

@@ -1,11 +1,13 @@
 // The judge's inputs for one signal over a set of windows: pooled counts and exposures per window
 // (count signals) or one value per (instance, window) (continuous signals). One pass over the
-// windows' instance aggregates; nothing is sorted.
+// windows' instance aggregates; nothing is sorted. With the engine option memoiseInputs, closed
+// windows are read once and the inputs extended window by window (window-memo.ts).
 import type { Policy } from '../policy/schema.js';
 import { BUILTIN_SIGNALS, type ExposureKind, type RateDefinition } from '../signals/catalog.js';
 import type { CountCell, RateWindow } from '../stats/rate-ratio.js';
 import type { ShiftCell } from '../stats/log-shift.js';
 import { comparedGroup, hasBaselineGroup, type ComparedGroup, type InstanceWindow, type RolloutState, type WindowState } from '../state/types.js';
+import { foldClosed, perWindow } from './window-memo.js';
 
 export interface RateInputs {
   kind: 'rate';
@@ -47,23 +49,36 @@ export function collectInputs(state: RolloutState, signal: string, windows: read
   const def = BUILTIN_SIGNALS[signal];
   const external = windows.some((w) => w.external[signal] !== undefined);
   if (external || !def) return externalInputs(signal, windows, hasBaseline);
-  if (def.rate) return rateInputs(def.rate, windows, policy, groupOf, (w) => def.present(w));
-  const out: ContinuousInputs = { kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } };
+  if (def.rate) return rateInputs(signal, def.rate, state, windows, policy, groupOf, (w) => def.present(w));
   const ctx = { intervalMs: policy.analysis.interval, minRequestsPerSample: policy.judge.minRequestsPerSample };
-  for (const w of windows) {
+  const foldWindow = (acc: ContinuousInputs, w: WindowState): void => {
     for (const instance in w.instances) {
       const group = groupOf(instance);
       if (group === null) continue;
       const agg = w.instances[instance]!;
-      if (def.present(agg)) out.present = true;
+      if (def.present(agg)) acc.present = true;
       const v = def.sample(agg, ctx);
       if (v === null || !Number.isFinite(v)) continue;
-      out.cells.push({ window: w.start, instance, canary: group === 'canary', value: v });
-      out.judged[group]++;
-      out.sums[group] += v;
+      acc.cells.push({ window: w.start, instance, canary: group === 'canary', value: v });
+      acc.judged[group]++;
+      acc.sums[group] += v;
     }
-  }
+  };
+  // Closed windows are folded once (window-memo.ts); open ones are added to a copy for this look.
+  const { acc: out, folded } = foldClosed(state, policy, `continuous:${signal}`, '', windows, emptyContinuous, foldWindow, copyContinuous);
+  for (let i = folded; i < windows.length; i++) foldWindow(out, windows[i]!);
   return out;
+}
+
+const emptyContinuous = (): ContinuousInputs => ({ kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } });
+const copyContinuous = (a: ContinuousInputs): ContinuousInputs => ({ ...a, cells: a.cells.slice(), judged: { ...a.judged }, sums: { ...a.sums } });
+
+/** One window's baseline denominators (which exposure a count signal can use). */
+interface BaselineDenominators {
+  baselineLines: number;
+  baselineBadLines: number;
+  baselineProbes: number;
+  baselineFailedProbes: number;
 }
 
 function externalInputs(signal: string, windows: readonly WindowState[], hasBaseline: boolean): ContinuousInputs {
@@ -87,8 +102,29 @@ function externalInputs(signal: string, windows: readonly WindowState[], hasBase
   return out;
 }
 
-function rateInputs(def: RateDefinition, windows: readonly WindowState[], policy: Policy, groupOf: (i: string) => ComparedGroup | null, present: (w: InstanceWindow) => boolean): RateInputs {
+function rateInputs(
+  signal: string,
+  def: RateDefinition,
+  state: RolloutState,
+  windows: readonly WindowState[],
+  policy: Policy,
+  groupOf: (i: string) => ComparedGroup | null,
+  present: (w: InstanceWindow) => boolean,
+): RateInputs {
   const minutes = policy.analysis.interval / 60_000;
+  const minRequests = Math.max(1, policy.judge.minRequestsPerSample);
+  const parts = perWindow(state, policy, 'baseline-denominators', windows, (w): BaselineDenominators => {
+    const p: BaselineDenominators = { baselineLines: 0, baselineBadLines: 0, baselineProbes: 0, baselineFailedProbes: 0 };
+    for (const instance in w.instances) {
+      if (groupOf(instance) !== 'baseline') continue;
+      const a = w.instances[instance]!;
+      p.baselineLines += a.logs;
+      p.baselineBadLines += a.errorLogs + a.fatalLogs;
+      p.baselineProbes += a.healthFailures + a.healthPasses;
+      p.baselineFailedProbes += a.healthFailures;
+    }
+    return p;
+  });
   // Which denominator the baseline's reports support: most of its lines below error level (else
   // only errors are shipped and "error lines / all lines" is ~1 everywhere), most probes passing
   // (else only failures are reported). Decided on the baseline, so a canary fault cannot switch it.
@@ -96,18 +132,9 @@ function rateInputs(def: RateDefinition, windows: readonly WindowState[], policy
   if (exposure === 'lines' || exposure === 'probes') {
     let denominator = 0;
     let bad = 0;
-    for (const w of windows) {
-      for (const instance in w.instances) {
-        if (groupOf(instance) !== 'baseline') continue;
-        const a = w.instances[instance]!;
-        if (exposure === 'lines') {
-          denominator += a.logs;
-          bad += a.errorLogs + a.fatalLogs;
-        } else {
-          denominator += a.healthFailures + a.healthPasses;
-          bad += a.healthFailures;
-        }
-      }
+    for (const p of parts) {
+      denominator += exposure === 'lines' ? p.baselineLines : p.baselineProbes;
+      bad += exposure === 'lines' ? p.baselineBadLines : p.baselineFailedProbes;
     }
     if (denominator === 0 || bad * 2 > denominator) exposure = 'instance-minutes';
   }
@@ -123,16 +150,15 @@ function rateInputs(def: RateDefinition, windows: readonly WindowState[], policy
         return a.events > 0 ? minutes : 0;
     }
   };
-  const minRequests = Math.max(1, policy.judge.minRequestsPerSample);
-  const out: RateInputs = { kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def };
-  for (const w of windows) {
+  const foldWindow = (acc: RateInputs, w: WindowState): void => {
     const rw: RateWindow = { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 };
+    const index = acc.windows.length;
     for (const instance in w.instances) {
       const group = groupOf(instance);
       if (group === null) continue;
       const a = w.instances[instance]!;
-      if (present(a)) out.present = true;
-      if (a.events > 0) out.minutes[group] += minutes;
+      if (present(a)) acc.present = true;
+      if (a.events > 0) acc.minutes[group] += minutes;
       const count = def.count(a);
       const e = exposureOf(a);
       if (e <= 0 && count <= 0) continue;
@@ -144,11 +170,16 @@ function rateInputs(def: RateDefinition, windows: readonly WindowState[], policy
         rw.baseline += count;
         rw.baselineExposure += e;
       }
-      out.cells.push({ window: out.windows.length, instance, canary, count, exposure: e });
+      acc.cells.push({ window: index, instance, canary, count, exposure: e });
       // A window counts towards minSamples when it says something: for error ratios, enough requests.
-      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) out.judged[group]++;
+      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) acc.judged[group]++;
     }
-    out.windows.push(rw);
-  }
+    acc.windows.push(rw);
+  };
+  const init = (): RateInputs => ({ kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def });
+  const copy = (a: RateInputs): RateInputs => ({ ...a, windows: a.windows.slice(), cells: a.cells.slice(), judged: { ...a.judged }, minutes: { ...a.minutes } });
+  // Closed windows are folded once per exposure (window-memo.ts); open ones are added to a copy.
+  const { acc: out, folded } = foldClosed(state, policy, `rate:${signal}`, exposure, windows, init, foldWindow, copy);
+  for (let i = folded; i < windows.length; i++) foldWindow(out, windows[i]!);
   return out;
 }

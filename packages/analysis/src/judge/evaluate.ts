@@ -20,21 +20,30 @@ import { criticalTriggers } from './critical.js';
 import { judgeTemplates } from './log-templates.js';
 import { noDataCheck } from './no-data.js';
 import { windowsBetween } from './samples.js';
+import { memoJudgement } from './window-memo.js';
 import { capScore, scoreSignals } from './score.js';
 import { formatDuration } from '../policy/duration.js';
 import { cpuTrigger, errorRateTrigger, failedProbeTrigger, unavailabilityTrigger } from './thresholds.js';
 import type { Trigger } from './triggers.js';
 
+const signalLists = new WeakMap<Policy, readonly string[]>();
+
+/** The enabled comparative signals, sorted (once per policy object: policies are immutable). */
 export function comparativeSignals(policy: Policy): string[] {
-  return Object.entries(policy.signals)
-    .filter(([name, s]) => s.enabled && (name === TEMPLATE_SIGNAL ? policy.logTemplates.enabled : true))
-    .map(([name]) => name)
-    .sort();
+  let list = signalLists.get(policy);
+  if (!list) {
+    list = Object.entries(policy.signals)
+      .filter(([name, s]) => s.enabled && (name === TEMPLATE_SIGNAL ? policy.logTemplates.enabled : true))
+      .map(([name]) => name)
+      .sort();
+    signalLists.set(policy, list);
+  }
+  return [...list];
 }
 
 function judge(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number): SignalJudgement {
   if (signal === TEMPLATE_SIGNAL) return judgeTemplates(state, policy, windows, signalAlpha(policy, signalCount));
-  return compareSignal(signal, policy.signals[signal]!, collectInputs(state, signal, windows, policy), signalCount, policy);
+  return memoJudgement(state, policy, signal, windows, signalCount, () => compareSignal(signal, policy.signals[signal]!, collectInputs(state, signal, windows, policy), signalCount, policy));
 }
 
 /**

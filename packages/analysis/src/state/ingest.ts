@@ -126,7 +126,10 @@ function touchInstance(state: RolloutState, inst: InstanceState, event: Rollwatc
   // Descriptive fields follow the instance's latest event (an upgrade changes version and batch).
   if (t >= inst.lastSeen) {
     inst.lastSeen = t;
-    if (inst.group !== event.group) state.inventoryVersion = (state.inventoryVersion ?? 0) + 1;
+    if (inst.group !== event.group) {
+      state.inventoryVersion = (state.inventoryVersion ?? 0) + 1;
+      state.groupsVersion = (state.groupsVersion ?? 0) + 1;
+    }
     inst.group = event.group;
     if (event.host !== undefined) inst.host = event.host;
     if (event.service !== undefined) inst.service = event.service;

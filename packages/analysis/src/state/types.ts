@@ -80,6 +80,8 @@ export interface RolloutState {
   registered: boolean;
   /** Bumped when instances, their groups or host attributes change (inventory cache key). */
   inventoryVersion?: number;
+  /** Bumped when a known instance moves to another group (memoised per-window judge inputs depend on groups). */
+  groupsVersion?: number;
   /** Policy named by the events' `labels.policy` (used when no spec names one). */
   policyLabel?: string;
   firstEventMs: number | null;

@@ -266,14 +266,14 @@ function replayScale(r: BenchResults): string[] {
     `A ${num(x.bytes / 1e9, 2)} GB NDJSON file of ${num(x.events)} events (${num(x.rollouts)} rollouts from the corpus generator) written to a temp dir in ${num(x.writeSeconds, 1)} s and deleted afterwards; each row is one child process on the same file.`,
     '',
     ...table(
-      ['Run', 'Exit code', 'Wall s', 'CPU s', 'Events/s', 'Peak RSS MB', 'Verdicts'],
+      ['Run', 'Exit code', 'Wall s', 'CPU s', 'Events/s (wall)', 'Events per CPU-s', 'Peak RSS MB', 'Verdicts'],
       [
-        ['`rollwatch analyze <file> --json`', String(x.analyze.code), num(x.analyze.wallSeconds, 1), num(x.analyze.cpuSeconds, 1), num(x.analyze.eventsPerSecond), num(x.analyze.peakRssMb, 1), num(x.analyze.outputLines)],
-        ['read + JSON.parse every line (baseline, the floor)', String(x.floor.code), num(x.floor.wallSeconds, 1), num(x.floor.cpuSeconds, 1), num(x.floor.eventsPerSecond), num(x.floor.peakRssMb, 1), '—'],
+        ['`rollwatch analyze <file> --json`', String(x.analyze.code), num(x.analyze.wallSeconds, 1), num(x.analyze.cpuSeconds, 1), num(x.analyze.eventsPerSecond), num(x.analyze.eventsPerCpuSecond), num(x.analyze.peakRssMb, 1), num(x.analyze.outputLines)],
+        ['read + JSON.parse every line (baseline, the floor)', String(x.floor.code), num(x.floor.wallSeconds, 1), num(x.floor.cpuSeconds, 1), num(x.floor.eventsPerSecond), num(x.floor.eventsPerCpuSecond), num(x.floor.peakRssMb, 1), '—'],
       ],
     ),
     '',
-    `analyze runs at ${times(x.ratioToFloor)} the floor's rate; target >= ${num(x.target.eventsPerSecond)} events/s on one core: ${x.target.met ? 'met' : '**missed**'}${x.target.completed ? '' : ` (analyze FAILED: ${cell(x.analyze.stderrTail)})`}.`,
+    `analyze runs at ${times(x.ratioToFloor)} the floor's rate; target >= ${num(x.target.eventsPerSecond)} events per CPU-second (one core): ${x.target.met ? 'met' : '**missed**'}${x.target.completed ? '' : ` (analyze FAILED: ${cell(x.analyze.stderrTail)})`}.`,
   ];
 }
 
