@@ -148,7 +148,9 @@ test('log shift: +35% latency is caught within a few windows at 1 canary vs 3 ba
     const t = shiftTest(cells, { margin: Math.log(1.1) });
     if (t && t.logEvidence >= Math.log(9 / 0.01)) detectedAt = k + 1;
   }
-  assert.ok(detectedAt > 0 && detectedAt <= 5, `detected after ${detectedAt} windows`);
+  // 6 windows: the change-start tests (stats/change-start.ts) charge log 2 for a fault that is
+  // there from the first window; they buy detection of faults that begin later.
+  assert.ok(detectedAt > 0 && detectedAt <= 6, `detected after ${detectedAt} windows`);
 });
 
 test('the per-signal alpha is the Bonferroni share of the budget, the same at every look', () => {
