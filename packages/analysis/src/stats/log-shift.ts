@@ -131,12 +131,16 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
   let levelSum = 0;
   let levelSumSq = 0;
   let windowsPerBaseline = 0;
+  const canaryLevels = { sum: 0, sumSq: 0, windows: 0 };
   for (const acc of instances.values()) {
     const within = Math.max(0, acc.sumSq - (acc.sum * acc.sum) / acc.n);
     if (acc.canary) {
       nc++;
       ssC += within;
       dfC += acc.n - 1;
+      canaryLevels.sum += acc.sum / acc.n;
+      canaryLevels.sumSq += (acc.sum / acc.n) ** 2;
+      canaryLevels.windows += acc.n;
     } else {
       nb++;
       ssB += within;
@@ -162,9 +166,21 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
   const floor = o.instanceSpreadFloor ?? m / 4;
   let spread2 = floor * floor;
   if (nb >= 2) {
-    const meanLevel = levelSum / nb;
-    const between = (levelSumSq - nb * meanLevel * meanLevel) / (nb - 1);
-    const est = Math.max(0, between - sigma2 / (windowsPerBaseline / nb)) * medianUnbiasFactor(nb - 1);
+    // Spread of the instances' levels around their group's mean: the baseline's, pooled with the
+    // canaries' when there are several. A fault that hits every canary moves their levels
+    // together and leaves their spread alone; one that hits some canaries widens it (more
+    // caution, never less), so the canaries are a fair extra sample of how far apart healthy
+    // instances sit. Three baselines alone estimate a spread badly (2 degrees of freedom).
+    let ss = levelSumSq - (levelSum * levelSum) / nb;
+    let df = nb - 1;
+    let windowsPerInstance = windowsPerBaseline / nb;
+    if (nc >= 2) {
+      ss += canaryLevels.sumSq - (canaryLevels.sum * canaryLevels.sum) / nc;
+      df += nc - 1;
+      windowsPerInstance = (windowsPerBaseline + canaryLevels.windows) / (nb + nc);
+    }
+    const between = ss / df;
+    const est = Math.max(0, between - sigma2 / windowsPerInstance) * medianUnbiasFactor(df);
     // Offsets up to m/2 (sd) are what the margin is there to absorb (a canary two such sds off
     // is still within it); only a wider spread needs to be paid for with evidence.
     spread2 = Math.max(spread2, est - (m / 2) ** 2);
