@@ -129,7 +129,7 @@ export function rateDispersion(cells: readonly CountCell[], allowedRatio: number
   const baselineTotals = new Map<string, { count: number; exposure: number }>();
   const canaryInstances = new Set<string>();
   // Successive-difference dispersion per group: the last (count, exposure) of each instance.
-  const last = new Map<string, { count: number; exposure: number }>();
+  const last = { c: new Map<string, { count: number; exposure: number }>(), b: new Map<string, { count: number; exposure: number }>() };
   const pairs = { c: 0, cn: 0, b: 0, bn: 0 };
   for (const x of cells) {
     if (x.canary) {
@@ -146,13 +146,19 @@ export function rateDispersion(cells: readonly CountCell[], allowedRatio: number
       } else baselineTotals.set(x.instance, { count: x.count, exposure: x.exposure });
     }
     if (!(x.exposure > 0)) continue;
-    const key = `${x.canary ? 'c' : 'b'}:${x.instance}`;
-    const prev = last.get(key);
-    last.set(key, { count: x.count, exposure: x.exposure });
-    if (!prev) continue;
-    const n = x.count + prev.count;
+    const byInstance = x.canary ? last.c : last.b;
+    const prev = byInstance.get(x.instance);
+    if (!prev) {
+      byInstance.set(x.instance, { count: x.count, exposure: x.exposure });
+      continue;
+    }
+    const prevCount = prev.count;
+    const prevExposure = prev.exposure;
+    prev.count = x.count;
+    prev.exposure = x.exposure;
+    const n = x.count + prevCount;
     if (n <= 0) continue;
-    const p = x.exposure / (x.exposure + prev.exposure);
+    const p = x.exposure / (x.exposure + prevExposure);
     const d = ((x.count - n * p) * (x.count - n * p)) / (n * p * (1 - p));
     if (x.canary) {
       pairs.c += d;
