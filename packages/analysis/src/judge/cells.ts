@@ -138,12 +138,35 @@ function rateInputs(
     }
     if (denominator === 0 || bad * 2 > denominator) exposure = 'instance-minutes';
   }
-  const exposureOf = (a: InstanceWindow): number => {
+  // Lines: each instance's exposure in a window is its minutes of activity times its own rate of
+  // lines BELOW error level over the windows judged. Two reasons, both "the yardstick must not move
+  // with the thing it measures": a canary's extra error lines must not inflate its own
+  // denominator (in "error lines / all lines" a 9x rise reads as ~7x), and error lines need not
+  // track the minute-to-minute count of info lines (a 10-s flush more or less), so per-window line
+  // counts would add their own noise to every window's exposure share and to the dispersion. The
+  // instance's own line rate still normalises traffic: a canary serving half the traffic is
+  // expected to log half the errors.
+  const lineRate = new Map<string, number>();
+  if (exposure === 'lines') {
+    const acc = new Map<string, { lines: number; minutes: number }>();
+    for (const w of windows) {
+      for (const instance in w.instances) {
+        const a = w.instances[instance]!;
+        if (a.events <= 0) continue;
+        const t = acc.get(instance) ?? { lines: 0, minutes: 0 };
+        t.lines += Math.max(0, a.logs - a.errorLogs - a.fatalLogs);
+        t.minutes += minutes;
+        acc.set(instance, t);
+      }
+    }
+    for (const [instance, t] of acc) lineRate.set(instance, t.minutes > 0 ? t.lines / t.minutes : 0);
+  }
+  const exposureOf = (a: InstanceWindow, instance: string): number => {
     switch (exposure) {
       case 'requests':
         return a.requests;
       case 'lines':
-        return a.logs;
+        return a.events > 0 ? minutes * (lineRate.get(instance) ?? 0) : 0;
       case 'probes':
         return a.healthFailures + a.healthPasses;
       default:
@@ -160,7 +183,7 @@ function rateInputs(
       if (present(a)) acc.present = true;
       if (a.events > 0) acc.minutes[group] += minutes;
       const count = def.count(a);
-      const e = exposureOf(a);
+      const e = exposureOf(a, instance);
       if (e <= 0 && count <= 0) continue;
       const canary = group === 'canary';
       if (canary) {

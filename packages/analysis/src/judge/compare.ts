@@ -111,7 +111,7 @@ interface Verdict {
   numbers: string;
 }
 
-const EXPOSURE_LABEL = { requests: 'requests', lines: 'log lines', probes: 'probes', 'instance-minutes': 'instance-minutes' } as const;
+const EXPOSURE_LABEL = { requests: 'requests', lines: 'lines below error level', probes: 'probes', 'instance-minutes': 'instance-minutes' } as const;
 
 function judgeRate(signal: string, settings: SignalSettings, inputs: RateInputs, alpha: number, allowed: number): Verdict {
   const r = 1 + allowed;

@@ -12,7 +12,7 @@ test('the evidence is the compound-symmetric Gaussian mixture likelihood ratio w
     [0.52, 0.0, 0.01, -0.03],
   ];
   const m = Math.log(1.1);
-  const t = shiftTest(cells(rows), { margin: m })!;
+  const t = shiftTest(cells(rows), { margin: m, fromStartOnly: true })!;
   assert.equal(t.windows, 3);
   const d = rows.map((r) => r[0]! - (r[1]! + r[2]! + r[3]!) / 3);
   assert.ok(Math.abs(t.shift - d.reduce((a, b) => a + b) / 3) < 1e-12);
@@ -24,6 +24,22 @@ test('the evidence is the compound-symmetric Gaussian mixture likelihood ratio w
   const expected = 0.5 * Math.log(a0 / a1) + ((S * S) / (2 * n)) * (1 / a0 - 1 / a1) + Math.log(2 * normalUpperTail((-(S / a0) * tau) / Math.sqrt(1 + (tau * tau * n) / a0)));
   assert.ok(Math.abs(t.logEvidence - expected) < 1e-9);
   assert.ok(t.logEvidence > Math.log(100), 'a +57% shift over 3 quiet windows is strong evidence');
+  // With the change-start tests (the default) the evidence is the best start, each start k paying
+  // log(1/w_k): from the first window that is the same likelihood ratio at half the weight.
+  const any = shiftTest(cells(rows), { margin: m })!;
+  assert.ok(any.logEvidence >= expected - Math.LN2 - 1e-9);
+});
+
+test('a shift that starts after the canary did is found by the change-start tests, not diluted', () => {
+  const m = Math.log(1.1);
+  // 6 calm windows, then the canary 35% slower for 6: from the start the mean is diluted to ~+16%.
+  const rows = Array.from({ length: 12 }, (_, w) => [(w >= 6 ? Math.log(1.35) : 0) + 0.01 * (w % 3), 0.01 * (w % 2), -0.01 * (w % 3), 0.005 * (w % 2)]);
+  const fromStart = shiftTest(cells(rows), { margin: m, fromStartOnly: true })!;
+  const changeStart = shiftTest(cells(rows), { margin: m })!;
+  assert.ok(changeStart.logEvidence > fromStart.logEvidence + 2, `${changeStart.logEvidence} vs ${fromStart.logEvidence}`);
+  // A canary that was faster before and is within the margin after never gains from its past.
+  const within = rows.map((r, w) => [(w >= 6 ? 0.05 : -0.3) + r[1]!, r[1]!, r[2]!, r[3]!]);
+  assert.equal(shiftTest(cells(within), { margin: m })!.logEvidence, -Infinity);
 });
 
 test('a shift within the margin, or a canary that is better, gives no evidence', () => {

@@ -24,6 +24,7 @@
 //
 // Cost: two passes over the cells with hash maps; no sorting.
 import { normalUpperTail } from './normal.js';
+import { logStartWeight } from './change-start.js';
 
 export interface ShiftCell {
   window: number;
@@ -39,6 +40,8 @@ export interface ShiftOptions {
   instanceSpreadFloor?: number;
   /** τ: prior scale of the excess shift; default max(2m, 0.05). */
   priorScale?: number;
+  /** Test from the first window only (no change-start tests). */
+  fromStartOnly?: boolean;
 }
 
 export interface ShiftResult {
@@ -46,7 +49,7 @@ export interface ShiftResult {
   windows: number;
   /** Mean of d_w (canary minus baseline, in the values' scale). */
   shift: number;
-  /** log Λ at this look (−Infinity when the shift is not above the margin). */
+  /** max over start windows k of log Λ_k + log w_k at this look (−Infinity when no shift is above the margin). */
   logEvidence: number;
   /** 1 / Λ, at most 1 (an always-valid p-value when looks are taken at window ends). */
   pValue: number;
@@ -92,10 +95,14 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
   let sumD = 0;
   let cellsC = 0;
   let cellsB = 0;
-  for (const w of windows.values()) {
+  // d_w in window order, for the change-start tests.
+  const d: number[] = [];
+  for (const key of [...windows.keys()].sort((a, b) => a - b)) {
+    const w = windows.get(key)!;
     if (w.cN === 0 || w.bN === 0) continue;
     n++;
-    sumD += w.cSum / w.cN - w.bSum / w.bN;
+    d.push(w.cSum / w.cN - w.bSum / w.bN);
+    sumD += d[d.length - 1]!;
     cellsC += w.cN;
     cellsB += w.bN;
   }
@@ -124,12 +131,16 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
   let levelSum = 0;
   let levelSumSq = 0;
   let windowsPerBaseline = 0;
+  const canaryLevels = { sum: 0, sumSq: 0, windows: 0 };
   for (const acc of instances.values()) {
     const within = Math.max(0, acc.sumSq - (acc.sum * acc.sum) / acc.n);
     if (acc.canary) {
       nc++;
       ssC += within;
       dfC += acc.n - 1;
+      canaryLevels.sum += acc.sum / acc.n;
+      canaryLevels.sumSq += (acc.sum / acc.n) ** 2;
+      canaryLevels.windows += acc.n;
     } else {
       nb++;
       ssB += within;
@@ -155,9 +166,21 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
   const floor = o.instanceSpreadFloor ?? m / 4;
   let spread2 = floor * floor;
   if (nb >= 2) {
-    const meanLevel = levelSum / nb;
-    const between = (levelSumSq - nb * meanLevel * meanLevel) / (nb - 1);
-    const est = Math.max(0, between - sigma2 / (windowsPerBaseline / nb)) * medianUnbiasFactor(nb - 1);
+    // Spread of the instances' levels around their group's mean: the baseline's, pooled with the
+    // canaries' when there are several. A fault that hits every canary moves their levels
+    // together and leaves their spread alone; one that hits some canaries widens it (more
+    // caution, never less), so the canaries are a fair extra sample of how far apart healthy
+    // instances sit. Three baselines alone estimate a spread badly (2 degrees of freedom).
+    let ss = levelSumSq - (levelSum * levelSum) / nb;
+    let df = nb - 1;
+    let windowsPerInstance = windowsPerBaseline / nb;
+    if (nc >= 2) {
+      ss += canaryLevels.sumSq - (canaryLevels.sum * canaryLevels.sum) / nc;
+      df += nc - 1;
+      windowsPerInstance = (windowsPerBaseline + canaryLevels.windows) / (nb + nc);
+    }
+    const between = ss / df;
+    const est = Math.max(0, between - sigma2 / windowsPerInstance) * medianUnbiasFactor(df);
     // Offsets up to m/2 (sd) are what the margin is there to absorb (a canary two such sds off
     // is still within it); only a wider spread needs to be paid for with evidence.
     spread2 = Math.max(spread2, est - (m / 2) ** 2);
@@ -167,14 +190,17 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
   const V = Math.max(sigma2 * (1 / perWindowC + 1 / perWindowB), 1e-12);
   const U = spread2 * (1 / Math.max(1, nc) + 1 / Math.max(1, nb));
   const tau = o.priorScale ?? Math.max(2 * m, 0.05);
-  const S = sumD - n * m;
-  const a0 = V + n * U;
-  const a1 = a0 + n * tau * tau;
-  // Half-normal prior (the alternative is one-sided): the two-sided mixture times 2Φ(s·τ/√(1+τ²I)),
-  // I = n/a0, s = S/a0 (posterior mass of a positive excess).
-  const info = n / a0;
-  const score = S / a0;
-  const logEvidence = S > 0 ? 0.5 * Math.log(a0 / a1) + ((S * S) / (2 * n)) * (1 / a0 - 1 / a1) + Math.log(2 * normalUpperTail((-score * tau) / Math.sqrt(1 + tau * tau * info))) : -Infinity;
+  // One test per start window k (the fault may begin after the canary did, stats/change-start.ts),
+  // each on the windows from k on only, so each is monotone in its own sum (a canary that was
+  // faster before k never helps it reject). They are combined by a weighted union bound: reject
+  // when some k has Λ_k >= 1/(α·w_k); the reported evidence is max_k (log Λ_k + log w_k).
+  let logEvidence = -Infinity;
+  let tail = 0;
+  for (let k = n - 1; k >= 0; k--) {
+    tail += d[k]!;
+    const lk = windowsEvidence(tail - (n - k) * m, n - k, V, U, tau) + (o.fromStartOnly ? (k === 0 ? 0 : -Infinity) : logStartWeight(k));
+    if (lk > logEvidence) logEvidence = lk;
+  }
   return {
     windows: n,
     shift: sumD / n,
@@ -185,6 +211,21 @@ export function shiftTest(cells: readonly ShiftCell[], o: ShiftOptions): ShiftRe
     canaryInstances: nc,
     baselineInstances: nb,
   };
+}
+
+/**
+ * log Λ of n windows with excess sum S (Robbins' normal mixture with a random instance effect and a
+ * half-normal prior of scale τ on the excess shift): −Infinity when S <= 0 (never evidence then).
+ */
+function windowsEvidence(S: number, n: number, V: number, U: number, tau: number): number {
+  if (!(S > 0)) return -Infinity;
+  const a0 = V + n * U;
+  const a1 = a0 + n * tau * tau;
+  // Half-normal prior (the alternative is one-sided): the two-sided mixture times 2Φ(s·τ/√(1+τ²I)),
+  // I = n/a0, s = S/a0 (posterior mass of a positive excess).
+  const info = n / a0;
+  const score = S / a0;
+  return 0.5 * Math.log(a0 / a1) + ((S * S) / (2 * n)) * (1 / a0 - 1 / a1) + Math.log(2 * normalUpperTail((-score * tau) / Math.sqrt(1 + tau * tau * info)));
 }
 
 /**

@@ -48,3 +48,19 @@ test('dispersion: ~1 for Poisson-like cells, large for a burst, and one burst al
   const robust = robustRateRatioTest(windows, burst, 1.1);
   assert.ok(robust.withoutLargest.canary === 0 && robust.maxLogEvidence < Math.log(100), `${robust.maxLogEvidence}`);
 });
+
+test('dispersion: a canary whose rate steps up (a fault) does not read as overdispersed', () => {
+  // 20 windows, 1 canary + 3 baselines at ~5 errors/window; from window 8 the canary logs 5x more,
+  // with Poisson-like scatter. Around a pooled rate the step alone would give a dispersion of ~10.
+  const scatter = [0, 1, -1, 2, -2, 1, 0, -1];
+  const cells: CountCell[] = [];
+  for (let w = 0; w < 20; w++) {
+    for (let i = 0; i < 4; i++) {
+      const base = i === 0 && w >= 8 ? 25 : 5;
+      const noise = scatter[(w + 3 * i) % scatter.length]! * (base === 25 ? 2 : 1);
+      cells.push({ window: w, instance: `i${i}`, canary: i === 0, count: base + noise, exposure: 60 });
+    }
+  }
+  const phi = rateDispersion(cells, 1.1);
+  assert.ok(phi < 2, `dispersion ${phi}`);
+});

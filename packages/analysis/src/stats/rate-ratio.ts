@@ -108,8 +108,15 @@ export interface CountCell {
 
 /**
  * The effective dispersion of the canary/baseline comparison, at least 1:
- *  - φ, the Pearson dispersion of the (instance, window) cells around their group's pooled rate,
- *    the larger of the two groups' (bursts: one failing request that logs five lines);
+ *  - φ, the larger of the two groups' dispersions (bursts: one failing request that logs five
+ *    lines), each from consecutive windows of the same instance: given the pair's total
+ *    n = x_t + x_(t−1), x_t is Binomial(n, e_t / (e_t + e_(t−1))) for a Poisson count, so
+ *    (x_t − n·p)² / (n·p·(1−p)) has mean exactly 1, and more under overdispersion. Differencing
+ *    makes the estimate blind to a level shift (only the one pair that spans it moves) and to a
+ *    rate both groups share that drifts slowly: a fault must not inflate its own yardstick (around
+ *    a pooled rate, the canary's jump at the fault start read as "dispersion 5" and hid a 5x rise
+ *    of HTTP errors), and neither must the day's traffic curve. Von Neumann's successive-difference
+ *    idea (1941), in the conditional form of the two-Poisson test;
  *  - κ², the spread of healthy instances' own rates (log scale), from the baseline instances'
  *    totals, beyond the (log r / 2)² the allowed ratio absorbs and at least (log r / 4)². It does
  *    not shrink with exposure, so with it the evidence a single canary instance can give
@@ -121,6 +128,9 @@ export function rateDispersion(cells: readonly CountCell[], allowedRatio: number
   const sums = { c: 0, ce: 0, b: 0, be: 0 };
   const baselineTotals = new Map<string, { count: number; exposure: number }>();
   const canaryInstances = new Set<string>();
+  // Successive-difference dispersion per group: the last (count, exposure) of each instance.
+  const last = { c: new Map<string, { count: number; exposure: number }>(), b: new Map<string, { count: number; exposure: number }>() };
+  const pairs = { c: 0, cn: 0, b: 0, bn: 0 };
   for (const x of cells) {
     if (x.canary) {
       sums.c += x.count;
@@ -135,26 +145,33 @@ export function rateDispersion(cells: readonly CountCell[], allowedRatio: number
         t.exposure += x.exposure;
       } else baselineTotals.set(x.instance, { count: x.count, exposure: x.exposure });
     }
-  }
-  const rateC = sums.ce > 0 ? sums.c / sums.ce : 0;
-  const rateB = sums.be > 0 ? sums.b / sums.be : 0;
-  // Each group's own dispersion, and the larger one: a canary's bursts must not be averaged away
-  // by many calm baseline cells.
-  const pearson = { c: 0, cn: 0, b: 0, bn: 0 };
-  for (const x of cells) {
-    const e = (x.canary ? rateC : rateB) * x.exposure;
-    if (!(e > 0)) continue;
-    const d = ((x.count - e) * (x.count - e)) / e;
+    if (!(x.exposure > 0)) continue;
+    const byInstance = x.canary ? last.c : last.b;
+    const prev = byInstance.get(x.instance);
+    if (!prev) {
+      byInstance.set(x.instance, { count: x.count, exposure: x.exposure });
+      continue;
+    }
+    const prevCount = prev.count;
+    const prevExposure = prev.exposure;
+    prev.count = x.count;
+    prev.exposure = x.exposure;
+    const n = x.count + prevCount;
+    if (n <= 0) continue;
+    const p = x.exposure / (x.exposure + prevExposure);
+    const d = ((x.count - n * p) * (x.count - n * p)) / (n * p * (1 - p));
     if (x.canary) {
-      pearson.c += d;
-      pearson.cn++;
+      pairs.c += d;
+      pairs.cn++;
     } else {
-      pearson.b += d;
-      pearson.bn++;
+      pairs.b += d;
+      pairs.bn++;
     }
   }
-  const phiC = pearson.cn - 1 >= 2 ? pearson.c / (pearson.cn - 1) : 1;
-  const phiB = pearson.bn - 1 >= 2 ? pearson.b / (pearson.bn - 1) : 1;
+  const rateB = sums.be > 0 ? sums.b / sums.be : 0;
+  // At least two informative pairs (one burst makes two) before a group's dispersion is believed.
+  const phiC = pairs.cn >= 2 ? pairs.c / pairs.cn : 1;
+  const phiB = pairs.bn >= 2 ? pairs.b / pairs.bn : 1;
   const phi = Math.max(1, phiC, phiB);
   const logR = Math.log(Math.max(allowedRatio, 1 + 1e-9));
   let kappa2 = (logR / 4) ** 2;

@@ -30,7 +30,7 @@ function fixture(): BenchResults {
       },
       cli: { lines: 1_000_000, fileBytes: 125 * 2 ** 20, seconds: 5, linesPerSecond: 200_000, cpuSeconds: 4, linesPerCpuSecond: 250_000, peakRssBytes: 300 * 2 ** 20, baselineReadLinesPerSecond: 2_000_000, ratioToRead: 0.1 },
     },
-    judge: [{ samplesPerGroup: 10_000, signals: 2, decisions: 800, decisionsPerSecond: 61, microsPerDecision: 16_393.4, mannWhitneyMicros: 7_000, sortMicros: 2_100.5, ratioToSort: 7.8 }],
+    judge: [{ samplesPerGroup: 10_000, signals: 2, decisions: 800, decisionsPerSecond: 61, microsPerDecision: 16_393.4, shiftTestMicros: 7_000, sortMicros: 2_100.5, ratioToSort: 7.8 }],
     memory: {
       perRollout: { rollouts: 1_000, eventsPerRollout: 126, heapDeltaMb: 19.7, bytesPerRollout: 20_699, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.82, ingestSeconds: 1, evaluateSeconds: 1, gcForced: true },
       concurrent: { rollouts: 10_000, eventsPerRollout: 126, heapDeltaMb: 190.2, bytesPerRollout: 19_943, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.79, ingestSeconds: 9, evaluateSeconds: 8, gcForced: true },
