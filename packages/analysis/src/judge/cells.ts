@@ -202,6 +202,13 @@ function rateInputs(
   const init = (): RateInputs => ({ kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def });
   const copy = (a: RateInputs): RateInputs => ({ ...a, windows: a.windows.slice(), cells: a.cells.slice(), judged: { ...a.judged }, minutes: { ...a.minutes } });
   // Closed windows are folded once per exposure (window-memo.ts); open ones are added to a copy.
+  // Not for lines: an instance's line rate is taken over every window judged, so a new window
+  // changes the exposure of the closed ones too, and a fold would keep the stale exposures.
+  if (exposure === 'lines') {
+    const all = init();
+    for (const w of windows) foldWindow(all, w);
+    return all;
+  }
   const { acc: out, folded } = foldClosed(state, policy, `rate:${signal}`, exposure, windows, init, foldWindow, copy);
   for (let i = folded; i < windows.length; i++) foldWindow(out, windows[i]!);
   return out;
