@@ -146,44 +146,41 @@ function rateInputs(
   // counts would add their own noise to every window's exposure share and to the dispersion. The
   // instance's own line rate still normalises traffic: a canary serving half the traffic is
   // expected to log half the errors.
-  const lineRate = new Map<string, number>();
-  if (exposure === 'lines') {
-    const acc = new Map<string, { lines: number; minutes: number }>();
-    for (const w of windows) {
-      for (const instance in w.instances) {
-        const a = w.instances[instance]!;
-        if (a.events <= 0) continue;
-        const t = acc.get(instance) ?? { lines: 0, minutes: 0 };
-        t.lines += Math.max(0, a.logs - a.errorLogs - a.fatalLogs);
-        t.minutes += minutes;
-        acc.set(instance, t);
-      }
-    }
-    for (const [instance, t] of acc) lineRate.set(instance, t.minutes > 0 ? t.lines / t.minutes : 0);
-  }
-  const exposureOf = (a: InstanceWindow, instance: string): number => {
+  // Folded (and memoised) with a unit exposure of `minutes` per active instance-window; the line
+  // rates, which span every judged window, scale the cells once the windows are all in
+  // (scaleByLineRate), so a new window that changes an instance's rate never leaves a stale
+  // exposure in the memo.
+  const lines = exposure === 'lines';
+  const exposureOf = (a: InstanceWindow): number => {
     switch (exposure) {
       case 'requests':
         return a.requests;
-      case 'lines':
-        return a.events > 0 ? minutes * (lineRate.get(instance) ?? 0) : 0;
       case 'probes':
         return a.healthFailures + a.healthPasses;
-      default:
+      default: // instance-minutes, and lines before scaling
         return a.events > 0 ? minutes : 0;
     }
   };
-  const foldWindow = (acc: RateInputs, w: WindowState): void => {
+  const foldWindow = (acc: RateFold, w: WindowState): void => {
+    const out = acc.inputs;
     const rw: RateWindow = { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 };
-    const index = acc.windows.length;
+    const index = out.windows.length;
     for (const instance in w.instances) {
       const group = groupOf(instance);
       if (group === null) continue;
       const a = w.instances[instance]!;
-      if (present(a)) acc.present = true;
-      if (a.events > 0) acc.minutes[group] += minutes;
+      if (present(a)) out.present = true;
+      if (a.events > 0) out.minutes[group] += minutes;
+      if (lines && a.events > 0) {
+        const t = acc.lineTotals.get(instance);
+        const below = Math.max(0, a.logs - a.errorLogs - a.fatalLogs);
+        if (t) {
+          t.lines += below;
+          t.minutes += minutes;
+        } else acc.lineTotals.set(instance, { lines: below, minutes });
+      }
       const count = def.count(a);
-      const e = exposureOf(a, instance);
+      const e = exposureOf(a);
       if (e <= 0 && count <= 0) continue;
       const canary = group === 'canary';
       if (canary) {
@@ -193,23 +190,60 @@ function rateInputs(
         rw.baseline += count;
         rw.baselineExposure += e;
       }
-      acc.cells.push({ window: index, instance, canary, count, exposure: e });
+      out.cells.push({ window: index, instance, canary, count, exposure: e });
       // A window counts towards minSamples when it says something: for error ratios, enough requests.
-      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) acc.judged[group]++;
+      if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) out.judged[group]++;
     }
-    acc.windows.push(rw);
+    out.windows.push(rw);
   };
-  const init = (): RateInputs => ({ kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def });
-  const copy = (a: RateInputs): RateInputs => ({ ...a, windows: a.windows.slice(), cells: a.cells.slice(), judged: { ...a.judged }, minutes: { ...a.minutes } });
+  const init = (): RateFold => ({
+    inputs: { kind: 'rate', present: false, windows: [], cells: [], exposure, judged: { canary: 0, baseline: 0 }, minutes: { canary: 0, baseline: 0 }, def },
+    lineTotals: new Map(),
+  });
+  const copy = ({ inputs: a, lineTotals }: RateFold): RateFold => ({
+    inputs: { ...a, windows: a.windows.slice(), cells: a.cells.slice(), judged: { ...a.judged }, minutes: { ...a.minutes } },
+    lineTotals: lines ? new Map([...lineTotals].map(([k, t]) => [k, { ...t }])) : lineTotals,
+  });
   // Closed windows are folded once per exposure (window-memo.ts); open ones are added to a copy.
-  // Not for lines: an instance's line rate is taken over every window judged, so a new window
-  // changes the exposure of the closed ones too, and a fold would keep the stale exposures.
-  if (exposure === 'lines') {
-    const all = init();
-    for (const w of windows) foldWindow(all, w);
-    return all;
+  const { acc, folded } = foldClosed(state, policy, `rate:${signal}`, exposure, windows, init, foldWindow, copy);
+  for (let i = folded; i < windows.length; i++) foldWindow(acc, windows[i]!);
+  return lines ? scaleByLineRate(acc) : acc.inputs;
+}
+
+interface RateFold {
+  inputs: RateInputs;
+  /** Lines below error level and active minutes per instance (lines exposure only). */
+  lineTotals: Map<string, { lines: number; minutes: number }>;
+}
+
+/**
+ * Lines: each instance's exposure in a window is its minutes of activity times its own rate of
+ * lines BELOW error level over the windows judged. Two reasons, both "the yardstick must not move
+ * with the thing it measures": a canary's extra error lines must not inflate its own denominator
+ * (in "error lines / all lines" a 9x rise reads as ~7x), and error lines need not track the
+ * minute-to-minute count of info lines (a 10-s flush more or less), so per-window line counts
+ * would add their own noise to every window's exposure share and to the dispersion. The
+ * instance's own line rate still normalises traffic: a canary serving half the traffic is
+ * expected to log half the errors. The folded cells carry `minutes`; this scales them, drops the
+ * cells left with neither exposure nor count (as if never added) and re-sums each window in cell
+ * order.
+ */
+function scaleByLineRate({ inputs, lineTotals }: RateFold): RateInputs {
+  const rate = new Map<string, number>();
+  for (const [instance, t] of lineTotals) rate.set(instance, t.minutes > 0 ? t.lines / t.minutes : 0);
+  const windows = inputs.windows.map((w): RateWindow => ({ canary: w.canary, baseline: w.baseline, canaryExposure: 0, baselineExposure: 0 }));
+  const judged = { ...inputs.judged };
+  const cells: CountCell[] = [];
+  for (const c of inputs.cells) {
+    const exposure = c.exposure > 0 ? c.exposure * (rate.get(c.instance) ?? 0) : 0;
+    if (exposure <= 0 && c.count <= 0) {
+      judged[c.canary ? 'canary' : 'baseline']--;
+      continue;
+    }
+    const w = windows[c.window]!;
+    if (c.canary) w.canaryExposure += exposure;
+    else w.baselineExposure += exposure;
+    cells.push({ ...c, exposure });
   }
-  const { acc: out, folded } = foldClosed(state, policy, `rate:${signal}`, exposure, windows, init, foldWindow, copy);
-  for (let i = folded; i < windows.length; i++) foldWindow(out, windows[i]!);
-  return out;
+  return { ...inputs, windows, cells, judged };
 }
