@@ -3,7 +3,7 @@
  * the `rollwatch analyze` replay CLI, the demo and the benchmarks. Pure: no I/O, no timers, no
  * Date.now() except through `now`.
  */
-import type { Decision, HostAttributeRow, Reason, RollwatchEvent, SignalSeries } from '@rollwatch/core';
+import type { Decision, HostAttributeRow, Reason, RollwatchEvent, SignalSeries, TemplateRow } from '@rollwatch/core';
 
 /** A rollout registered through the API (POST /api/v1/rollouts) or discovered from events. */
 export interface RolloutSpec {
@@ -37,15 +37,8 @@ export interface EvaluationResult {
   batches?: { batch: number; decision: Decision; reasons: Reason[] }[];
 }
 
-/** One mined log template of a rollout: its line counts per group and one example line. */
-export interface TemplateRow {
-  id: string;
-  template: string;
-  example: string;
-  canary: number;
-  baseline: number;
-  canaryInstances: number;
-}
+/** One mined log template of a rollout (the contract's type, so the API's rows extend it). */
+export type { TemplateRow };
 
 export interface RolloutSummary {
   rollout: string;

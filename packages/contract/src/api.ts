@@ -57,14 +57,18 @@ export interface RolloutItem {
   location: 'local' | 'remote';
 }
 
-/** GET /rollouts/{id}/templates rows: engine counts per group, with rates and novelty added. */
-export interface TemplateTableRow {
+/** One mined log template of a rollout: its line counts per group and one example line. */
+export interface TemplateRow {
   id: string;
   template: string;
   example: string;
   canary: number;
   baseline: number;
   canaryInstances: number;
+}
+
+/** GET /rollouts/{id}/templates rows: engine counts per group, with rates and novelty added. */
+export interface TemplateTableRow extends TemplateRow {
   newInCanary: boolean;
   canaryPerMinute: number;
   baselinePerMinute: number;
