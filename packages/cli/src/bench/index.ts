@@ -144,6 +144,18 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
       backends.kafkaSource = k.source;
       return k;
     })());
+  // One Elasticsearch for every section that needs it (started or attached once, stopped at the end).
+  let elasticsearch: Promise<{ url: string }> | undefined;
+  const needElasticsearch = (why: string): Promise<{ url: string }> =>
+    (elasticsearch ??= (async () => {
+      log(`starting/attaching Elasticsearch ${why} (@rollwatch/testkit ensureElasticsearch)`);
+      const { ensureElasticsearch } = await import('@rollwatch/testkit');
+      const es = await ensureElasticsearch();
+      stops.push(() => es.stop());
+      backends.elasticsearch = es.url;
+      backends.elasticsearchSource = es.source;
+      return es;
+    })());
 
   const runSection = async <K extends keyof BenchResults['results']>(section: K & Section, fn: () => Promise<NonNullable<BenchResults['results'][K]>>): Promise<void> => {
     if (!plan.sections.includes(section)) return;
@@ -190,26 +202,12 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
     await runSection('latency', async () => {
       const { measureLatency } = await import('./sections/latency.js');
       const k = await needKafka();
-      let esUrl: string | undefined;
-      if (plan.store === 'elasticsearch') {
-        log('starting/attaching Elasticsearch (@rollwatch/testkit ensureElasticsearch)');
-        const { ensureElasticsearch } = await import('@rollwatch/testkit');
-        const es = await ensureElasticsearch();
-        stops.push(() => es.stop());
-        backends.elasticsearch = es.url;
-        backends.elasticsearchSource = es.source;
-        esUrl = es.url;
-      }
+      const esUrl = plan.store === 'elasticsearch' ? (await needElasticsearch('as the store')).url : undefined;
       return measureLatency(k.brokers, esUrl, plan.rollouts, deadline);
     });
     await runSection('capacity', async () => {
       const { measureCapacity } = await import('./sections/capacity.js');
-      log('starting/attaching Elasticsearch for the bulk figures (@rollwatch/testkit ensureElasticsearch)');
-      const { ensureElasticsearch } = await import('@rollwatch/testkit');
-      const es = await ensureElasticsearch();
-      stops.push(() => es.stop());
-      backends.elasticsearch = es.url;
-      backends.elasticsearchSource = es.source;
+      const es = await needElasticsearch('for the bulk figures');
       return measureCapacity(plan.fleetRollouts, es.url, plan.esBulkDocuments);
     });
     // Restore cost against history length: 5 minutes and 1 hour of events per rollout.
@@ -218,15 +216,7 @@ export async function benchCommand(argv: string[], io: BenchIo): Promise<number>
     await runSection('replicas', async () => {
       const { measureReplicas } = await import('./sections/replicas.js');
       const k = await needKafka();
-      let esUrl: string | undefined;
-      if (plan.store === 'elasticsearch') {
-        const { ensureElasticsearch } = await import('@rollwatch/testkit');
-        const es = await ensureElasticsearch();
-        stops.push(() => es.stop());
-        backends.elasticsearch = es.url;
-        backends.elasticsearchSource = es.source;
-        esUrl = es.url;
-      }
+      const esUrl = plan.store === 'elasticsearch' ? (await needElasticsearch('as the store')).url : undefined;
       return measureReplicas({ brokers: k.brokers, events: plan.replicaEvents, windowMs: plan.quick ? 10_000 : 20_000, rollouts: 120, elasticsearchUrl: esUrl, cpus: machineInfo().nproc, timeoutMs: Math.max(60_000, deadline - Date.now()), log });
     });
     // Last: the multi-GB file is the longest section and needs no backend.
