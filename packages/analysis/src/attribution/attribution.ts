@@ -95,7 +95,30 @@ export function sharedHostValue(state: RolloutState, policy: Policy, canaries: r
   });
 }
 
+/** Failure times tried when dating an attribution (bounds its cost in a fleet with many failures). */
+export const MAX_ATTRIBUTION_DATING_STEPS = 32;
+
+/**
+ * Attribution at `horizon`, dated when its evidence first held. The latest failure on the value
+ * moves later as more instances on it fail, so dating by it would give the same no-go a later time
+ * the later it is evaluated (the live detector and a replay look at different moments); instead the
+ * failure times on the value are tried from the earliest, and the first horizon at which the same
+ * attribute value is attributed dates it.
+ */
 export function attribute(state: RolloutState, policy: Policy, horizon: number): Attribution | null {
+  const evidence = attributeAt(state, policy, horizon);
+  if (!evidence) return null;
+  const { failureTimes, ...found } = evidence;
+  const times = [...new Set(failureTimes)].sort((a, b) => a - b).slice(0, MAX_ATTRIBUTION_DATING_STEPS);
+  for (const t of times) {
+    if (t >= found.at) break;
+    const earlier = attributeAt(state, policy, t);
+    if (earlier && earlier.attribute === found.attribute && earlier.value === found.value) return { ...found, at: earlier.at };
+  }
+  return found;
+}
+
+function attributeAt(state: RolloutState, policy: Policy, horizon: number): (Attribution & { failureTimes: number[] }) | null {
   if (!policy.attribution.enabled) return null;
   const all = members(state, policy, horizon);
   const canaryFailing = all.filter((m) => m.group === 'canary' && m.failure !== null);
@@ -159,7 +182,10 @@ export function attribute(state: RolloutState, policy: Policy, horizon: number):
     candidates.push({ attribute: attr, value, a, b: onCount - a, c, d: offCount - c, onIds: onIds.join(','), shared });
   }
   if (candidates.length === 0) return null;
-  const tested = candidates.map((k) => ({ ...k, p: Math.min(1, fisherExact({ a: k.a, b: k.b, c: k.c, d: k.d }, 'greater').pValue * candidates.length) }));
+  // Bonferroni over the values the concentration test can speak about (some instance elsewhere);
+  // a value every instance runs is a shared-failure candidate only and has no concentration p.
+  const contrasted = candidates.filter((k) => k.c + k.d > 0).length;
+  const tested = candidates.map((k) => ({ ...k, p: k.c + k.d === 0 ? 1 : Math.min(1, fisherExact({ a: k.a, b: k.b, c: k.c, d: k.d }, 'greater').pValue * contrasted) }));
   const alpha = policy.attribution.alpha;
   // Concentration evidence (lowest p at or below alpha) wins; then shared-failure evidence. Ties
   // keep the preference order of candidateAttributes (the most specific attribute first).
@@ -176,7 +202,7 @@ export function attribute(state: RolloutState, policy: Policy, horizon: number):
   const label = best.attribute === 'host' ? `host ${best.value}` : `hosts with ${best.attribute} ${best.value}`;
   const evidence =
     basis === 'concentration'
-      ? `Fisher exact p=${fmtP(best.p)}${candidates.length > 1 ? ` (Bonferroni over ${candidates.length} values)` : ''}`
+      ? `Fisher exact p=${fmtP(best.p)}${contrasted > 1 ? ` (Bonferroni over ${contrasted} values)` : ''}`
       : `the baseline fails the same way on the same value and the canary no more often (concentration alone: Fisher exact p=${fmtP(best.p)}${best.c + best.d === 0 ? ', every instance runs it' : ''})`;
   const message =
     `failures on ${best.a}/${best.a + best.b} instances on ${label} (canary and baseline alike: ${[...canaryF, ...baselineF].join(', ')}), ` +
@@ -187,6 +213,7 @@ export function attribute(state: RolloutState, policy: Policy, horizon: number):
     attribute: best.attribute,
     value: best.value,
     at: failures.reduce((latest, m) => Math.max(latest, m.failure!.at), -Infinity),
+    failureTimes: failures.map((m) => m.failure!.at),
     instances: failures.map((m) => m.inst.id),
     pValue: best.p,
     basis,
