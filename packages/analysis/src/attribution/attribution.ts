@@ -81,12 +81,16 @@ export function candidateAttributes(state: RolloutState, policy: Policy): string
   return [...[...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1)).slice(0, MAX_CANDIDATE_ATTRIBUTES), 'host'];
 }
 
-/** Whether the baseline instance runs on a candidate attribute value every one of the canaries runs. */
-export function sharedHostValue(state: RolloutState, policy: Policy, canaries: readonly string[], baseline: string): boolean {
+/**
+ * Whether the baseline instance runs on a candidate attribute value every one of the canaries runs.
+ * `attributes` is candidateAttributes(state, policy), computed once by the caller (it walks every
+ * instance).
+ */
+export function sharedHostValue(state: RolloutState, policy: Policy, attributes: readonly string[], canaries: readonly string[], baseline: string): boolean {
   if (!policy.attribution.enabled || canaries.length === 0) return false;
   const b = state.instances[baseline];
   if (!b) return false;
-  return candidateAttributes(state, policy).some((attr) => {
+  return attributes.some((attr) => {
     const value = attributeValue(b, attr);
     return value !== undefined && canaries.every((id) => {
       const c = state.instances[id];
