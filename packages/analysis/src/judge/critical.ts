@@ -16,13 +16,17 @@ export interface CriticalOptions {
   horizon: number;
   /** Instances whose failures are attributed to the environment (not counted). */
   exclude?: ReadonlySet<string>;
+  /**
+   * Whether a baseline instance runs on a host attribute value (kernel, runtime, ...) shared by
+   * every one of these canary instances. A canary crash loop is held while such a baseline is
+   * crashing too (see crashLoopTrigger).
+   */
+  sharesHostAttribute?: (canaries: readonly string[], baseline: string) => boolean;
 }
 
 /** Time at which an instance first had `restarts` restarts within `within` ms, or null. */
 export function crashLoopAt(inst: InstanceState, restarts: number, within: number, horizon: number): number | null {
-  // Docker-style sources report restarts; others only exits. Use exits only when no restarts exist
-  // so one crash (exit + restart) is not counted twice.
-  const times = (inst.restartTimes.length > 0 ? inst.restartTimes : inst.nonZeroExitTimes).filter((t) => t <= horizon);
+  const times = crashTimes(inst, horizon);
   for (let i = restarts - 1; i < times.length; i++) {
     if (times[i]! - times[i - restarts + 1]! <= within) return times[i]!;
   }
@@ -93,31 +97,67 @@ export function criticalTriggers(state: RolloutState, policy: Policy, o: Critica
     });
   }
 
+  const loop = crashLoopTrigger(canary, baseline, policy, o);
+  if (loop) out.push(loop);
+  return out;
+}
+
+/** Crash or restart times the crash-loop rule counts. */
+function crashTimes(inst: InstanceState, horizon: number): number[] {
+  // Docker-style sources report restarts; others only exits. Use exits only when no restarts exist
+  // so one crash (exit + restart) is not counted twice.
+  return (inst.restartTimes.length > 0 ? inst.restartTimes : inst.nonZeroExitTimes).filter((t) => t <= horizon);
+}
+
+/**
+ * A canary crash loop while the baseline has none at that moment. One exception keeps a host fault
+ * from reading as a release fault: when a baseline instance on a host attribute value shared by all
+ * the looping canaries has crashed within `within` before the loop, the old release is crashing on
+ * the same hosts, so the decision waits until that baseline either loops too (the baseline has the
+ * same: no release trigger, attribution judges the hosts) or, `within` after its first such crash,
+ * has not (the trigger fires then). A canary looping on hosts where the baseline runs fine is
+ * decided at once, as before.
+ */
+function crashLoopTrigger(canary: InstanceState[], baseline: InstanceState[], policy: Policy, o: CriticalOptions): Trigger | null {
+  const { restarts, within } = policy.critical.crashLoop;
   const loops = (group: InstanceState[]): Hit[] =>
     group
-      .map((i) => ({ t: crashLoopAt(i, c.crashLoop.restarts, c.crashLoop.within, o.horizon), instance: i.id }))
+      .map((i) => ({ t: crashLoopAt(i, restarts, within, o.horizon), instance: i.id }))
       .filter((h): h is Hit => h.t !== null)
       .sort((a, b) => a.t - b.t || (a.instance < b.instance ? -1 : 1));
   const canaryLoops = loops(canary);
   const first = canaryLoops[0];
-  if (first) {
-    const baselineLoops = loops(baseline).filter((h) => h.t <= first.t);
-    if (baselineLoops.length === 0) {
-      out.push({
-        at: first.t,
-        kind: 'critical',
-        instances: canaryLoops.map((h) => h.instance),
-        reason: {
-          signal: 'crash_loop',
-          severity: 'critical',
-          message: `canary crash loop: ${canaryLoops.map((h) => h.instance).join(', ')} restarted >= ${c.crashLoop.restarts} times within ${formatDuration(c.crashLoop.within)}; baseline none at the time`,
-          canary: canaryLoops.length,
-          baseline: 0,
-          threshold: c.crashLoop.restarts,
-          cause: 'release',
-        },
-      });
+  if (!first) return null;
+  const baselineLoops = loops(baseline);
+  let at = first.t;
+  if (o.sharesHostAttribute) {
+    const looping = canaryLoops.filter((h) => h.t <= first.t).map((h) => h.instance);
+    let holdUntil = -Infinity;
+    for (const b of baseline) {
+      const recent = crashTimes(b, first.t).find((t) => t > first.t - within);
+      if (recent === undefined || !o.sharesHostAttribute(looping, b.id)) continue;
+      holdUntil = Math.max(holdUntil, recent + within);
+    }
+    if (holdUntil > at) {
+      // Held: the baseline on the shared value loops before the hold ends, or the hold is still open.
+      if (baselineLoops.some((h) => h.t <= holdUntil) || o.horizon < holdUntil) return null;
+      at = holdUntil;
     }
   }
-  return out;
+  if (baselineLoops.some((h) => h.t <= at)) return null;
+  const instances = canaryLoops.map((h) => h.instance);
+  return {
+    at,
+    kind: 'critical',
+    instances,
+    reason: {
+      signal: 'crash_loop',
+      severity: 'critical',
+      message: `canary crash loop: ${instances.join(', ')} restarted >= ${restarts} times within ${formatDuration(within)}; baseline none at the time`,
+      canary: instances.length,
+      baseline: 0,
+      threshold: restarts,
+      cause: 'release',
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { TEMPLATE_SIGNAL } from '../signals/catalog.js';
 import { windowStart } from '../state/ingest.js';
 import type { RolloutState, SignalFailure, WindowState } from '../state/types.js';
 import { comparedGroup, hasBaselineGroup } from '../state/types.js';
-import { attribute } from '../attribution/attribution.js';
+import { attribute, candidateAttributes, sharedHostValue } from '../attribution/attribution.js';
 import { inventoryWarnings } from '../attribution/inventory.js';
 import { collectInputs } from './cells.js';
 import { compareSignal, signalAlpha, type SignalJudgement } from './compare.js';
@@ -144,7 +144,10 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
   const attributed = attribute(state, policy, latest);
   const envExplained = new Set(attributed?.instances ?? []);
   const exclude = attributed && policy.attribution.onEnvironment !== 'no-go' ? envExplained : undefined;
-  for (const t of criticalTriggers(state, policy, { horizon: latest, ...(exclude ? { exclude } : {}) })) {
+  let hostAttributeKeys: string[] | undefined;
+  const sharesHostAttribute = (canaries: readonly string[], baseline: string): boolean =>
+    sharedHostValue(state, policy, (hostAttributeKeys ??= candidateAttributes(state, policy)), canaries, baseline);
+  for (const t of criticalTriggers(state, policy, { horizon: latest, sharesHostAttribute, ...(exclude ? { exclude } : {}) })) {
     if (attributed && t.instances.every((i) => envExplained.has(i))) {
       t.reason = { ...t.reason, cause: 'environment', attribute: { name: attributed.attribute, value: attributed.value } };
     }
@@ -173,8 +176,11 @@ export function evaluateCanary(state: RolloutState, policy: Policy, horizon: num
     probes.reason = { ...probes.reason, cause: 'environment', attribute: { name: attributed.attribute, value: attributed.value } };
   }
   if (probes) triggers.push(probes);
+  // Every canary down, all on instances attribution explains: the hosts' outage, not the release's.
   const outage = unavailabilityTrigger(state, policy, latest);
-  if (outage) triggers.push(outage);
+  const outageOnEnvironment = outage !== null && attributed !== null && outage.instances.length > 0 && outage.instances.every((i) => envExplained.has(i));
+  if (outage && outageOnEnvironment) outage.reason = { ...outage.reason, cause: 'environment', attribute: { name: attributed!.attribute, value: attributed!.value } };
+  if (outage && !(outageOnEnvironment && exclude)) triggers.push(outage);
   const noData = noDataCheck(state, policy, latest);
   if (noData.trigger) triggers.push(noData.trigger);
 
