@@ -14,7 +14,7 @@ import type { RolloutState, SignalFailure, WindowState } from '../state/types.js
 import { comparedGroup, hasBaselineGroup } from '../state/types.js';
 import { attribute, candidateAttributes, sharedHostValue } from '../attribution/attribution.js';
 import { inventoryWarnings } from '../attribution/inventory.js';
-import { collectInputs } from './cells.js';
+import { collectInputs, withEvaluationCache } from './cells.js';
 import { compareSignal, signalAlpha, type SignalJudgement } from './compare.js';
 import { criticalTriggers } from './critical.js';
 import { judgeTemplates } from './log-templates.js';
@@ -110,6 +110,10 @@ export interface CanaryEvaluation extends EvaluationResult {
  * event time, so a critical event decides at once instead of a lateness later.
  */
 export function evaluateCanary(state: RolloutState, policy: Policy, horizon: number, latest: number = horizon): CanaryEvaluation {
+  return withEvaluationCache(state, () => evaluateCanaryLooks(state, policy, horizon, latest));
+}
+
+function evaluateCanaryLooks(state: RolloutState, policy: Policy, horizon: number, latest: number): CanaryEvaluation {
   const interval = policy.analysis.interval;
   const watermark = (state.maxEventMs ?? horizon) - policy.analysis.lateness;
   const first = windowStart(state.firstEventMs ?? horizon, interval);
