@@ -18,6 +18,8 @@ const HEALTH_BOUND_MS = 1000;
 const NEW_ROLLOUTS = Number(process.env.ROLLWATCH_ABUSE_ROLLOUTS ?? 50_000);
 const INSTANCES = 20_000;
 const PER_REQUEST = 5_000;
+/** The 20k instances spread over this many rollouts, each at INGEST_MAX_INSTANCES_PER_ROLLOUT's default. */
+const WIDE_ROLLOUTS = 10;
 
 type Service = 'ingest' | 'detector' | 'alerts';
 
@@ -157,24 +159,24 @@ describe('no single request stalls a service (embedded stack, separate process)'
     const watch = new HealthWatch(stack.ports);
     const started = Date.now();
     try {
-      // Over one rollout the per-rollout cap answers 429 naming it; spread over 4 rollouts at the
-      // cap (5,000 each, the most the defaults admit) all are accepted and analysed.
+      // Over one rollout the per-rollout cap answers 429 naming it; spread over 10 rollouts at the
+      // cap (2,000 each, the most the defaults admit) all are accepted and analysed.
       const oom = (rollout: string, i: number) => ({ time: at(i), rollout, group: i % 2 ? 'canary' : 'baseline', type: 'oom_killed', instance: `pod-${i}`, host: `node-${i}`, service: 'checkout', hostAttributes: { zone: `zone-${i % 8}` } });
       const one = await api.push(Array.from({ length: INSTANCES }, (_, i) => oom(`abuse-${run}/one`, i)));
       assert.equal(one.status, 429, JSON.stringify(one.body).slice(0, 300));
       assert.equal(one.body.field, 'INGEST_MAX_INSTANCES_PER_ROLLOUT');
-      const wide = await api.push(Array.from({ length: INSTANCES }, (_, i) => oom(`abuse-${run}/wide-${i % 4}`, i)));
+      const wide = await api.push(Array.from({ length: INSTANCES }, (_, i) => oom(`abuse-${run}/wide-${i % WIDE_ROLLOUTS}`, i)));
       assert.equal(wide.status, 202, JSON.stringify(wide.body).slice(0, 300));
       assert.equal(wide.body.accepted, INSTANCES);
       const acceptedMs = Date.now() - started;
-      for (let r = 0; r < 4; r++) {
+      for (let r = 0; r < WIDE_ROLLOUTS; r++) {
         for (let i = 0; (await api.verdict(`abuse-${run}/wide-${r}`)).status !== 200; i++) {
           assert.ok(i < 1200, `verdict of wide-${r} within 120 s`);
           await sleep(100);
         }
       }
       const judgedMs = Date.now() - started;
-      // Three more evaluation rounds (5 s interval) over the four wide rollouts.
+      // Three more evaluation rounds (5 s interval) over the wide rollouts.
       await sleep(15_000);
       await watch.stop();
       assertResponsive(watch, { case: 'instances', acceptedMs, judgedMs, rssMb: api.rssMb() });
