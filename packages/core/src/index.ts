@@ -24,3 +24,4 @@ export * from './http/auth.js';
 export * from './http/exposure.js';
 export * from './http/browser-guard.js';
 export * from './lifecycle.js';
+export { Pacer, yieldToEventLoop, DEFAULT_SLICE_MS } from './runtime/pacer.js';

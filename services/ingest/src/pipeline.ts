@@ -1,4 +1,4 @@
-import { BackpressureError, EVENT_TYPES, errorMessage, parseEvent, type BusMessage, type Logger, type RollwatchEvent } from '@rollwatch/core';
+import { BackpressureError, EVENT_TYPES, Pacer, errorMessage, parseEvent, type BusMessage, type Logger, type RollwatchEvent } from '@rollwatch/core';
 import { HEADER_SOURCE, HEADER_TYPE } from './delivery/delivery.js';
 import { resolveRevision, resolveRolloutAndGroup, type MappingRules } from './mapping/rules.js';
 import type { AbuseCaps } from './limits/abuse-caps.js';
@@ -39,9 +39,6 @@ export interface IntakeOptions {
   /** Who sent it (HTTP: the client address): per-client caps apply when set. */
   client?: string;
 }
-
-/** Longest stretch of validation before yielding to the event loop. */
-const YIELD_AFTER_MS = 20;
 
 /** At most this many errors are kept per request (a body of 200k bad labels must not build a 200k-entry list). */
 export const MAX_COLLECTED_ERRORS = 1000;
@@ -87,13 +84,10 @@ export class Pipeline {
     let invalidEvents = 0;
     // Counted per type, then added once per type: a labelled inc per event is measurable at 20k+ events/s.
     const receivedByType = new Map<string, number>();
-    let sliceStart = performance.now();
+    const pacer = new Pacer();
     for (const item of items) {
       // A request of 20k events takes about a second to validate: other requests (and /healthz) answer in between.
-      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await pacer.pace();
       const type = typeLabel(item.value);
       receivedByType.set(type, (receivedByType.get(type) ?? 0) + 1);
       const outcome = this.prepare(item, intake);

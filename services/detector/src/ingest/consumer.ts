@@ -1,4 +1,4 @@
-import { COMMAND_HEADER, INDICES, TOPICS, errorMessage, overrideCommandSchema, type OverrideCommand, isPermanent, retryThrowing, splitRolloutKey, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
+import { COMMAND_HEADER, INDICES, Pacer, TOPICS, errorMessage, overrideCommandSchema, type OverrideCommand, isPermanent, retryThrowing, splitRolloutKey, type Bus, type BusMessage, type ConsumedMessage, type Logger, type RetryOptions, type RollwatchEvent, type Store, type StoreDoc } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { analysisEvent } from '../state/revisions.js';
@@ -41,7 +41,10 @@ export function createBatchHandler(options: BatchHandlerOptions): (batch: Consum
     const dead: BusMessage[] = [];
     const decoded: { message: ConsumedMessage; value: DecodedEvent }[] = [];
     const overrides: OverrideCommand[] = [];
+    // Validation of a full batch (hundreds of events) is tens of milliseconds: paced, like ingest's.
+    const pacer = new Pacer();
     for (const message of batch) {
+      await pacer.pace();
       if (message.headers?.[COMMAND_HEADER] !== undefined) {
         const command = decodeCommand(message);
         if (command.ok) overrides.push(command.command);

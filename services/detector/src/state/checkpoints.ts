@@ -1,4 +1,4 @@
-import { INDICES, errorMessage, retryThrowing, type Logger, type Store } from '@rollwatch/core';
+import { INDICES, errorMessage, retryThrowing, yieldToEventLoop, type Logger, type Store } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { PartitionOwnership } from './ownership.js';
 
@@ -129,7 +129,7 @@ export async function chunkedSnapshot(engine: Pick<AnalysisEngine, 'snapshot'>, 
     i += Math.max(1, chunk.length);
     const took = performance.now() - started;
     size = took > SNAPSHOT_SLICE_MS ? Math.max(1, Math.floor((size * SNAPSHOT_SLICE_MS) / took)) : Math.min(SNAPSHOT_CHUNK, size * 2);
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
   const head = JSON.stringify(rest);
   return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"rollouts":[${parts.join(',')}]}`;

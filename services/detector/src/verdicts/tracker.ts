@@ -1,11 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { INDICES, TOPICS, deadLetterDocument, errorMessage, isPermanent, retryThrowing, type Bus, type BusMessage, type Logger, type OverrideCommand, type RetryOptions, type Store, type StoreDoc, type Verdict } from '@rollwatch/core';
+import { INDICES, Pacer, TOPICS, deadLetterDocument, errorMessage, isPermanent, retryThrowing, type Bus, type BusMessage, type Logger, type OverrideCommand, type RetryOptions, type Store, type StoreDoc, type Verdict } from '@rollwatch/core';
 import type { AnalysisEngine } from '@rollwatch/analysis';
 import type { DetectorMetrics } from '../metrics.js';
 import { anomalyDocuments, isAnomaly, significantChange, toVerdict, verdictDocument, type UnnumberedVerdict } from './change.js';
-
-/** Longest stretch of evaluations before yielding to the event loop. */
-const YIELD_AFTER_MS = 20;
 
 export interface VerdictTrackerOptions {
   engine: AnalysisEngine;
@@ -143,9 +140,9 @@ export class VerdictTracker {
     return run;
   }
 
-  /** One slice of at most YIELD_AFTER_MS (at least one rollout), then a yield to the event loop. */
+  /** One slice of at most one pacer slice (at least one rollout), then a yield to the event loop. */
   private async evaluateSlice(rollouts: readonly string[], from: number, end: number, failures: unknown[]): Promise<number> {
-    const sliceEnd = Math.min(end, performance.now() + YIELD_AFTER_MS);
+    const pacer = new Pacer();
     let next = from;
     do {
       try {
@@ -154,8 +151,8 @@ export class VerdictTracker {
         failures.push(error);
       }
       next++;
-    } while (next < rollouts.length && performance.now() < sliceEnd);
-    await new Promise((resolve) => setImmediate(resolve));
+    } while (next < rollouts.length && !pacer.due() && performance.now() < end);
+    await pacer.yieldNow();
     return next;
   }
 
@@ -181,13 +178,13 @@ export class VerdictTracker {
   private async evaluateSerially(rollouts: string[]): Promise<Verdict[]> {
     const changed: Verdict[] = [];
     const failures: unknown[] = [];
-    let sliceStart = performance.now();
+    // Tens of thousands of rollouts, or one with thousands of instances, must not hold the event
+    // loop: /healthz and the API answer between slices. The first yield also parts this work from
+    // the consumer batch (decode, store, ingest) that asked for it, so the two never share a turn.
+    const pacer = new Pacer();
+    await pacer.yieldNow();
     for (const rollout of rollouts) {
-      // Tens of thousands of rollouts must not hold the event loop: /healthz and the API answer between slices.
-      if (performance.now() - sliceStart > YIELD_AFTER_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await pacer.pace();
       try {
         const verdict = await this.evaluateOne(rollout);
         if (verdict) changed.push(verdict);
