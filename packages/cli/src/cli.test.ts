@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import { runCollecting, type ProcessRun } from '@rollwatch/testkit';
 import { runCli } from './cli.js';
 import { CLI_BIN, REPO_ROOT, captureIo } from './testing/harness.js';
 
@@ -90,17 +90,9 @@ function listenOn(port = 0): Promise<Server> {
   });
 }
 
-function runBin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // A start that failed but kept running would never close: the test's own timeout catches it.
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runBin(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  // A start that failed but kept running would never close: the test's own timeout catches it.
+  return runCollecting(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
 }
 
 describe('rollwatch start with a port taken', () => {

@@ -2,7 +2,7 @@
 // what the tests need it must stop at once with ONE line naming the command to run, and exit non-zero.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCollecting, type ProcessRun } from '@rollwatch/testkit';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,24 +11,10 @@ import { REPO_ROOT } from './labelled-fixtures.js';
 const SCRIPT = path.join('scripts', 'provision.mjs');
 const isRoot = process.getuid?.() === 0;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the script; as root, drops to `nobody` with runuser when `asUser` is set (the not-root path). */
-function provision(args: string[], env: NodeJS.ProcessEnv, asUser = false): Promise<Run> {
+function provision(args: string[], env: NodeJS.ProcessEnv, asUser = false): Promise<ProcessRun> {
   const [cmd, argv] = asUser && isRoot ? ['runuser', ['-u', 'nobody', '--', process.execPath, SCRIPT, ...args]] : [process.execPath, [SCRIPT, ...args]];
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv as string[], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCollecting(cmd as string, argv as string[], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
 }
 
 const lines = (text: string): string[] => text.split('\n').filter(Boolean);

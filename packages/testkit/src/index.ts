@@ -1,5 +1,5 @@
-export { freePort, cacheDir } from './util.js';
-export type { TestServer } from './util.js';
+export { freePort, cacheDir, runCollecting } from './util.js';
+export type { TestServer, ProcessRun } from './util.js';
 export { fetchKafka, fetchElasticsearch, fetchAll, KAFKA_VERSION, ES_VERSION } from './fetch.js';
 export type { KafkaArtifacts, ElasticsearchArtifacts } from './fetch.js';
 export { probeDockerEngine, testkitMode } from './docker.js';

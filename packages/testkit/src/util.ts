@@ -71,20 +71,41 @@ export function runSync(cmd: string, args: string[], opts: { cwd?: string; env?:
   return r.stdout;
 }
 
-/** Run a command asynchronously to completion; throws with its output on failure. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+/** What a finished child process said: exit code (null when killed), its output, and how long it ran. */
+export interface ProcessRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs a command to completion and collects its output, whatever its exit code (the CLI and script
+ * tests assert on the code). `onStderr` sees the stderr collected so far after every chunk, for
+ * readiness signals such as "waiting up to".
+ */
+export function runCollecting(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; onStderr?: (stderrSoFar: string) => void } = {}): Promise<ProcessRun> {
+  const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', (e) => reject(new Error(`${cmd} ${args.join(' ')}: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}:\n${out.slice(-4000)}\n${err.slice(-4000)}`));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      opts.onStderr?.(stderr);
     });
+    child.on('error', (e) => reject(new Error(`${cmd} ${args.join(' ')}: ${e.message}`)));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
   });
+}
+
+/** Run a command asynchronously to completion; throws with its output on failure. */
+export async function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const r = await runCollecting(cmd, args, opts);
+  if (r.code === 0) return r.stdout;
+  throw new Error(`${cmd} ${args.join(' ')} exited with ${r.code ?? r.signal}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
 }
 
 export function which(cmd: string): string | undefined {

@@ -2,7 +2,7 @@
 // bash, the real `rollwatch` binary, a real detector (embedded mode, started in this process).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCollecting, type ProcessRun } from '@rollwatch/testkit';
 import path from 'node:path';
 import { CLI_BIN, crashLoopEvents, goodRolloutLines, postEvents, REPO_ROOT, startEmbedded, type Embedded } from '../testing/harness.js';
 
@@ -19,26 +19,19 @@ after(async () => {
 interface ScriptRun {
   /** Resolves when the gate has asked once and is waiting for a decision. */
   waiting: Promise<void>;
-  done: Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>;
+  done: Promise<ProcessRun>;
 }
 
 function runScript(rollout: string, timeout: string): ScriptRun {
-  const started = Date.now();
-  const child = spawn('bash', [SCRIPT], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ROLLOUT: rollout, GATE_TIMEOUT: timeout, ROLLWATCH_DETECTOR_URL: rw.detector, ROLLWATCH: `${process.execPath} ${CLI_BIN}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
   let markWaiting!: () => void;
   const waiting = new Promise<void>((resolve) => (markWaiting = resolve));
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (/waiting up to/.test(stderr)) markWaiting();
+  const done = runCollecting('bash', [SCRIPT], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ROLLOUT: rollout, GATE_TIMEOUT: timeout, ROLLWATCH_DETECTOR_URL: rw.detector, ROLLWATCH: `${process.execPath} ${CLI_BIN}` },
+    onStderr: (stderr) => {
+      if (/waiting up to/.test(stderr)) markWaiting();
+    },
   });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
   return { waiting, done };
 }
 
