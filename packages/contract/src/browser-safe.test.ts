@@ -21,6 +21,15 @@ test('@rollwatch/contract bundles for a browser: no node: import, no Node global
   assert.doesNotMatch(code, /["']node:|\brequire\(|\bBuffer\.|\bprocess\.(env|versions)/);
 });
 
+test('@rollwatch/contract/vocabulary (the dashboard filter lists) bundles without zod', async () => {
+  const vocabulary = await browserBundle("export * from './schema/vocabulary.js';");
+  assert.ok(vocabulary.includes('oom_killed') && vocabulary.includes('baseline'), 'the bundle holds the lists');
+  const whole = await browserBundle("export * from './index.js';");
+  // The control: the whole contract does carry zod, so the check below can fail.
+  assert.match(whole, /ZodError/);
+  assert.doesNotMatch(vocabulary, /ZodError|\bzod\b/i);
+});
+
 test('the browser check itself rejects a Node built-in (control)', async () => {
   await assert.rejects(browserBundle("import { createHash } from 'node:crypto'; export const h = createHash;"), /node:crypto/);
 });

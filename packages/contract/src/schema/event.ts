@@ -2,18 +2,8 @@ import { z } from 'zod';
 import { REVISION_PATTERN } from './rollout-key.js';
 
 /** Event schema v1: a public contract. Field names here are depended on by other tools. */
-export const EVENT_GROUPS = ['canary', 'baseline', 'stable', 'other'] as const;
-export const EVENT_TYPES = [
-  'container_start',
-  'container_restart',
-  'container_exit',
-  'oom_killed',
-  'health_check_failed',
-  'health_check_passed',
-  'log',
-  'metric',
-] as const;
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+export { EVENT_GROUPS, EVENT_TYPES, LOG_LEVELS } from './vocabulary.js';
+import { EVENT_GROUPS, EVENT_TYPES, LOG_LEVELS } from './vocabulary.js';
 
 export type EventGroup = (typeof EVENT_GROUPS)[number];
 export type EventType = (typeof EVENT_TYPES)[number];

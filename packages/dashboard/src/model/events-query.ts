@@ -1,14 +1,8 @@
-export const EVENT_GROUP_OPTIONS = ['canary', 'baseline', 'stable', 'other'] as const;
-export const EVENT_TYPE_OPTIONS = [
-  'container_start',
-  'container_restart',
-  'container_exit',
-  'oom_killed',
-  'health_check_failed',
-  'health_check_passed',
-  'log',
-  'metric',
-] as const;
+import { EVENT_GROUPS, EVENT_TYPES } from '@rollwatch/contract/vocabulary';
+
+/** The filter choices are the contract's own lists (a zod-free module, so the bundle stays small). */
+export const EVENT_GROUP_OPTIONS = EVENT_GROUPS;
+export const EVENT_TYPE_OPTIONS = EVENT_TYPES;
 export const PAGE_SIZES = [25, 50, 100, 250] as const;
 /** Elasticsearch's default result window: from + size must stay within it. */
 export const MAX_RESULT_WINDOW = 10_000;
