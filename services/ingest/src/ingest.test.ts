@@ -107,6 +107,17 @@ describe('POST /api/v1/events', () => {
     assert.equal(h.received.length, 0);
   });
 
+  it('an exitCode the events index cannot hold (beyond 32 bits) is a 400 naming exitCode, not a dead letter later', async () => {
+    const h = await start();
+    const response = await h.post('/api/v1/events', JSON.stringify([ev(1), ev(2, { type: 'container_exit', exitCode: 2 ** 40 })]));
+    assert.equal(response.status, 400);
+    assert.deepEqual((response.body.errors as Array<{ index: number; field: string }>).map((e) => [e.index, e.field]), [[1, 'exitCode']]);
+    assert.match(JSON.stringify(response.body.errors), /32-bit integer/);
+    const edge = await h.post('/api/v1/events', JSON.stringify([ev(3, { type: 'container_exit', exitCode: 2 ** 31 - 1 }), ev(4, { type: 'container_exit', exitCode: -(2 ** 31) })]));
+    assert.equal(edge.status, 202, JSON.stringify(edge.body));
+    await until(() => h.received.length === 2);
+  });
+
   it('huge invalid input is a 400 with capped errors, never a 500 (200k labels, 5000 bad events)', async () => {
     const h = await start({ INGEST_MAX_NEW_ROLLOUTS_PER_MINUTE: '0' });
     const labels = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, 'v']));

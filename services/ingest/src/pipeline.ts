@@ -197,13 +197,33 @@ export class Pipeline {
       if (revision !== undefined) candidate = { ...candidate, revision };
     }
     const parsed = parseEvent(candidate);
-    if (parsed.ok) return { kind: 'event', event: parsed.event };
+    if (parsed.ok) {
+      const beyond = storableRangeError(parsed.event);
+      if (!beyond) return { kind: 'event', event: parsed.event };
+      return { kind: 'invalid', unmapped: false, errors: [{ ...where, field: `${prefix}${beyond.field}`, message: `${prefix}${beyond.message}` }] };
+    }
     return {
       kind: 'invalid',
       unmapped: false,
       errors: parsed.errors.map((e) => ({ ...where, field: `${prefix}${e.field}`, message: prefix ? `${prefix}${e.message}` : e.message })),
     };
   }
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * What the event schema admits but the events index cannot hold: `exitCode` is an Elasticsearch
+ * `integer` (32 bits), so 2^40 would be refused by the store for good and end in the detector's
+ * dead-letter topic. Ingest is where the sender still gets an answer, so it refuses it here with a
+ * 400 naming the field. (The detector still dead-letters such an event from any other producer.)
+ */
+function storableRangeError(event: RollwatchEvent): { field: string; message: string } | undefined {
+  if (event.exitCode !== undefined && (event.exitCode < INT32_MIN || event.exitCode > INT32_MAX)) {
+    return { field: 'exitCode', message: `exitCode must be a 32-bit integer (${INT32_MIN} to ${INT32_MAX}); got ${event.exitCode}` };
+  }
+  return undefined;
 }
 
 /** Key = rollout: one rollout's events share a partition, so they stay in order. */
