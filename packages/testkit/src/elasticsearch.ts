@@ -2,7 +2,7 @@ import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileS
 import path from 'node:path';
 import { useContainers } from './docker.js';
 import { ES_VERSION, fetchElasticsearch } from './fetch.js';
-import { ensureDir, envFlag, freePort, ManagedProcess, removeDir, runSync, tmpDir, waitFor, type TestServer } from './util.js';
+import { ensureDir, envFlag, freePort, ManagedProcess, startManaged, runSync, tmpDir, waitFor, type TestServer } from './util.js';
 
 export interface ElasticsearchServer extends TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234` (the value of `ELASTICSEARCH_URL`). */
@@ -178,25 +178,6 @@ export async function startLocalElasticsearch(opts: ElasticsearchOptions = {}): 
   const proc = new ManagedProcess('elasticsearch', cmd, args, logFile, { cwd: logsDir });
   const url = `http://127.0.0.1:${httpPort}`;
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
-  const boot = async (): Promise<void> => {
-    await proc.startUntilReady(`Elasticsearch (local ${ES_VERSION}, ${url})`, () => elasticsearchReady(url), { timeoutMs, intervalMs: 500 });
-  };
-  try {
-    await boot();
-  } catch (e) {
-    // The error already quotes the log tail; don't leak the temp dir (ROLLWATCH_KEEP_FAILED=1 keeps it).
-    if (!process.env.ROLLWATCH_KEEP_FAILED) removeDir(dataDir);
-    throw e;
-  }
-  let stopped = false;
-  return {
-    url, source: 'local', logFile, dataDir,
-    stop: async () => { if (stopped) return; stopped = true; await proc.stop(); removeDir(dataDir); },
-    kill: async () => { await proc.kill(); },
-    restart: async () => {
-      if (stopped) throw new Error('Elasticsearch restart(): already stopped (its data was deleted)');
-      await proc.stop();
-      await boot();
-    },
-  };
+  const lifecycle = await startManaged(proc, `Elasticsearch (local ${ES_VERSION}, ${url})`, () => elasticsearchReady(url), { dataDir, timeoutMs, intervalMs: 500, name: 'Elasticsearch' });
+  return { url, source: 'local', logFile, dataDir, ...lifecycle };
 }

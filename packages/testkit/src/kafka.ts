@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { useContainers } from './docker.js';
 import { fetchKafka } from './fetch.js';
-import { envFlag, freePort, ManagedProcess, removeDir, runSync, tmpDir, waitFor, which, type TestServer } from './util.js';
+import { envFlag, freePort, ManagedProcess, removeDir, startManaged, runSync, tmpDir, waitFor, which, type TestServer } from './util.js';
 
 export interface KafkaServer extends TestServer {
   /** `host:port` list for kafkajs `brokers`. */
@@ -136,28 +136,8 @@ export async function startLocalKafka(opts: KafkaOptions = {}): Promise<KafkaSer
   const proc = new ManagedProcess('kafka', java, [...jvm, 'kafka.Kafka', propsFile], logFile, { cwd: dataDir, env: { ...process.env } });
   const brokers = [`127.0.0.1:${port}`];
   const timeoutMs = opts.startTimeoutMs ?? 90_000;
-  const boot = async (): Promise<void> => {
-    await proc.startUntilReady(`Kafka (local, 127.0.0.1:${port})`, () => kafkaReady(brokers), { timeoutMs, intervalMs: 300 });
-  };
-  try {
-    await boot();
-  } catch (e) {
-    // The error already quotes the log tail; don't leak the temp dir (ROLLWATCH_KEEP_FAILED=1 keeps it).
-    if (!process.env.ROLLWATCH_KEEP_FAILED) removeDir(dataDir);
-    throw e;
-  }
-  let stopped = false;
-  return {
-    brokers, bootstrap: brokers.join(','), source: 'local', logFile, dataDir,
-    stop: async () => { if (stopped) return; stopped = true; await proc.stop(); removeDir(dataDir); },
-    kill: async () => { await proc.kill(); },
-    // (logs of every run stay in logFile; a restart appends)
-    restart: async () => {
-      if (stopped) throw new Error('Kafka restart(): already stopped (its data was deleted)');
-      await proc.stop();
-      await boot();
-    },
-  };
+  const lifecycle = await startManaged(proc, `Kafka (local, 127.0.0.1:${port})`, () => kafkaReady(brokers), { dataDir, timeoutMs, intervalMs: 300, name: 'Kafka' });
+  return { brokers, bootstrap: brokers.join(','), source: 'local', logFile, dataDir, ...lifecycle };
 }
 
 

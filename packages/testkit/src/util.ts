@@ -240,6 +240,51 @@ export class ManagedProcess {
  * Poll `probe` until it returns a truthy value. Fails early when `proc` dies, and on timeout, with
  * an error naming the server and quoting the last lines of its log.
  */
+/** Stop/kill/restart of a local server process that owns a temp data dir (what Kafka and Elasticsearch share). */
+export interface ManagedLifecycle {
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/**
+ * Starts `proc` and waits for `probe`; on failure removes `dataDir` (ROLLWATCH_KEEP_FAILED=1 keeps it)
+ * and rethrows (the error already quotes the log tail). `stop` deletes the data dir, so a `restart`
+ * after it is refused; `restart` otherwise keeps the data (a broker/node restart, not a fresh one).
+ */
+export async function startManaged(
+  proc: ManagedProcess,
+  what: string,
+  probe: () => Promise<unknown>,
+  opts: { dataDir: string; timeoutMs: number; intervalMs: number; name: string },
+): Promise<ManagedLifecycle> {
+  const boot = () => proc.startUntilReady(what, probe, { timeoutMs: opts.timeoutMs, intervalMs: opts.intervalMs });
+  try {
+    await boot();
+  } catch (e) {
+    if (!process.env.ROLLWATCH_KEEP_FAILED) removeDir(opts.dataDir);
+    throw e;
+  }
+  let stopped = false;
+  return {
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await proc.stop();
+      removeDir(opts.dataDir);
+    },
+    kill: async () => {
+      await proc.kill();
+    },
+    // (logs of every run stay in the log file; a restart appends)
+    restart: async () => {
+      if (stopped) throw new Error(`${opts.name} restart(): already stopped (its data was deleted)`);
+      await proc.stop();
+      await boot();
+    },
+  };
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
