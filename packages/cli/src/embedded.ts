@@ -53,6 +53,9 @@ export async function startServices(options: StartOptions = {}): Promise<Running
   const services = options.services ?? ALL_SERVICES;
   const host = options.host ?? env.ROLLWATCH_HOST ?? '127.0.0.1';
   const logger = options.logger ?? createLogger('rollwatch', env.LOG_LEVEL ?? 'info');
+  // Each service logs as itself: a child of the 'rollwatch' logger would carry `service` twice (pino
+  // writes the binding beside the base field), and log pipelines keep either one.
+  const serviceLogger = (service: string) => (options.logger ? options.logger.child({ component: service }) : createLogger(service, env.LOG_LEVEL ?? 'info'));
   const ingestConfig = loadConfig(ingestConfigSchema, { env, overrides: { INGEST_PORT: options.ports?.ingest } });
   const detectorConfig = loadConfig(detectorConfigSchema, { env, overrides: { DETECTOR_PORT: options.ports?.detector } });
   const alertsConfig = loadConfig(alertsConfigSchema, { env, overrides: { ALERTS_PORT: options.ports?.alerts } });
@@ -67,7 +70,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
   try {
     // Consumers first, so nothing published by ingest waits for a subscriber.
     if (services.includes('detector')) {
-      const detector = createDetector({ config: detectorConfig, bus, store, logger: logger.child({ service: 'detector' }), registry: createRegistry('detector') });
+      const detector = createDetector({ config: detectorConfig, bus, store, logger: serviceLogger('detector'), registry: createRegistry('detector') });
       await detector.start();
       const entry: (typeof started)[number] = { name: 'detector', stop: () => detector.stop() };
       started.push(entry);
@@ -79,7 +82,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
     }
     if (services.includes('alerts')) {
       // The alerts service binds its own listener (ALERTS_HOST/ALERTS_PORT) in start().
-      const alerts = createAlerts({ config: { ...alertsConfig, ALERTS_HOST: host }, bus, store, logger: logger.child({ service: 'alerts' }), registry: createRegistry('alerts') });
+      const alerts = createAlerts({ config: { ...alertsConfig, ALERTS_HOST: host }, bus, store, logger: serviceLogger('alerts'), registry: createRegistry('alerts') });
       const { port } = await alerts.start().catch(async (error: unknown) => {
         await alerts.stop().catch(() => undefined);
         throw portError(error, 'alerts', alertsConfig.ALERTS_PORT, host);
@@ -88,7 +91,7 @@ export async function startServices(options: StartOptions = {}): Promise<Running
       ports.alerts = port;
     }
     if (services.includes('ingest')) {
-      const ingest = createIngest({ config: ingestConfig, bus, logger: logger.child({ service: 'ingest' }), registry: createRegistry('ingest') });
+      const ingest = createIngest({ config: ingestConfig, bus, logger: serviceLogger('ingest'), registry: createRegistry('ingest') });
       await ingest.start();
       const entry: (typeof started)[number] = { name: 'ingest', stop: () => ingest.stop() };
       started.push(entry);
