@@ -11,6 +11,9 @@ export interface TargetCheck {
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? 'n/a' : `${v.toLocaleString('en-US')}${unit}`);
 
+/** The issue's throughput target is stated for a 1 M-line mixed file. */
+const TEMPLATE_TARGET_LINES = 1_000_000;
+
 export function targetChecks(r: BenchResults['results']): TargetCheck[] {
   const out: TargetCheck[] = [];
   if (r.templates && 'averageAccuracy' in r.templates) {
@@ -23,8 +26,10 @@ export function targetChecks(r: BenchResults['results']): TargetCheck[] {
     out.push({
       name: 'rollwatch templates --json throughput (1 core)',
       target: '>= 200k lines/s',
-      value: 'error' in c ? 'n/a' : `${num(c.linesPerCpuSecond)} lines per CPU-second (${num(c.linesPerSecond)}/s wall)`,
-      met: 'error' in c ? null : c.linesPerCpuSecond >= 200_000,
+      // The target is for a 1 M-line file: on --quick's smaller file, start-up and JIT warm-up are a
+      // large share of the CPU time, so the figure is shown but not judged.
+      value: 'error' in c ? 'n/a' : `${num(c.linesPerCpuSecond)} lines per CPU-second (${num(c.linesPerSecond)}/s wall)${c.lines < TEMPLATE_TARGET_LINES ? `; ${num(c.lines)} lines, not judged (the target is for ${num(TEMPLATE_TARGET_LINES)})` : ''}`,
+      met: 'error' in c || c.lines < TEMPLATE_TARGET_LINES ? null : c.linesPerCpuSecond >= 200_000,
     });
   }
   if (r.ingest && 'ratio' in r.ingest) {
