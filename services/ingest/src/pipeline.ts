@@ -87,7 +87,7 @@ export class Pipeline {
     const pacer = new Pacer();
     for (const item of items) {
       // A request of 20k events takes about a second to validate: other requests (and /healthz) answer in between.
-      await pacer.pace();
+      if (pacer.due()) await pacer.yieldNow();
       const type = typeLabel(item.value);
       receivedByType.set(type, (receivedByType.get(type) ?? 0) + 1);
       const outcome = this.prepare(item, intake);

@@ -184,7 +184,7 @@ export class VerdictTracker {
     const pacer = new Pacer();
     await pacer.yieldNow();
     for (const rollout of rollouts) {
-      await pacer.pace();
+      if (pacer.due()) await pacer.yieldNow();
       try {
         const verdict = await this.evaluateOne(rollout);
         if (verdict) changed.push(verdict);
