@@ -105,6 +105,8 @@ export function createDetector(deps: DetectorDeps): Detector {
   const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, exclusive, revisionsOf: (keys) => revisions.entries(keys) });
   /** Answers for rollouts other replicas own: their published verdicts, reads forwarded to them. */
   const remote = createRemoteReads({ config, bus, store, logger, registry });
+  // Own verdicts enter the view as they are published (the stream must not wait for the topic's echo).
+  tracker.onChange((verdict) => remote.view.record(verdict));
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {
@@ -151,6 +153,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     revisions,
     flaggerWindowMs: config.DETECTOR_FLAGGER_REVISION_WINDOW_MS,
     cluster: config.ROLLWATCH_CLUSTER,
+    fleet: remote.view.enabled ? remote.view : undefined,
+    listedSinceMs: () => now() - config.DETECTOR_RETENTION_MS,
     async locate(rollout): Promise<RolloutLocation | undefined> {
       if (ownership.isRestoring(rollout)) return 'restoring';
       if (local.has(rollout) || tracker.latest(rollout)) return 'local';
