@@ -121,7 +121,8 @@ export function listRollouts(port: DetectorPort): ListedRollout[] {
   const fleet = port.fleet;
   return rolloutListing({
     local: port.engine.rollouts(),
-    current: (key) => port.tracker.latest(key),
+    // A local rollout not judged here yet (a finished one after a restore) shows its published verdict.
+    current: (key) => port.tracker.latest(key) ?? fleet?.get(key) ?? port.tracker.lastPublished(key),
     published: (key) => fleet?.get(key) ?? port.tracker.lastPublished(key),
     fleet: fleet?.all() ?? [],
     sinceMs: port.listedSinceMs?.() ?? 0,
