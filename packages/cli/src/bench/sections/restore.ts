@@ -97,12 +97,14 @@ export function measureRestoreCase(liveRollouts = 1000, historyBlocks = 1, finis
     }
   }
   all.sort(byTime);
-  // The checkpoint a replica wrote earlier (not timed).
-  const writer = createEngine();
-  writer.ingest(head);
-  const snapshot = JSON.stringify(writer.snapshot());
   const ids = Array.from({ length: liveRollouts }, (_, r) => `bench-${r}`);
   const restoredIds = [...ids, ...Array.from({ length: finishedRollouts }, (_, f) => `bench-${FINISHED_INDEX + f}`)];
+  // The checkpoint a replica wrote earlier (not timed). That replica judged its rollouts as their
+  // events came (what an evaluation leaves in the engine state is in the snapshot too).
+  const writer = createEngine();
+  writer.ingest(head);
+  judge(writer, restoredIds, nowMs);
+  const snapshot = JSON.stringify(writer.snapshot());
 
   const full: number[] = [];
   const checkpoint: number[] = [];
