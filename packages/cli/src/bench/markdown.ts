@@ -349,7 +349,7 @@ const SECTION_TITLES: Record<Section, string> = {
   templates: 'Log-template grouping accuracy (`templates`)',
   judge: 'Judge cost (`judge`)',
   memory: 'Detector engine memory per tracked rollout (`memory`)',
-  restore: 'Detector restore per 1,000 rollouts: checkpoint vs full rebuild (`restore`)',
+  restore: 'Detector restore per 1,000 live rollouts: checkpoint vs full rebuild, against live length and finished rollouts (`restore`)',
   replicas: 'Detector events/s with 1 and 2 replicas (`replicas`)',
   quality: 'Detection quality on the labelled suite (`quality`)',
   corpus: 'Detection quality on the judge-independent corpus (`corpus`)',
