@@ -43,7 +43,7 @@ export const detectorConfigSchema = z.object({
   DETECTOR_POLICY_FILE: z.string().optional().describe('YAML/JSON file of named analysis policies (unset: the engine\'s built-in policies).'),
   DETECTOR_DEFAULT_POLICY: z.string().optional().describe('Policy name for rollouts discovered from events without a registration (unset: the engine default).'),
   DETECTOR_EVALUATION_INTERVAL_MS: env.int(5000, 100).describe('Periodic re-evaluation of the tracked rollouts that are due (time-based rules: silence, minimum duration); a round uses at most half the interval, the rest waits for the next (gauge rollwatch_detector_evaluation_backlog).'),
-  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back an assigned partition\'s state is restored.'),
+  DETECTOR_RETENTION_MS: env.int(24 * 60 * 60 * 1000, 60_000).describe('Rollouts with no event for this long are evicted from memory; also how far back an assigned partition\'s state is restored, and how old another replica\'s latest verdict may be for GET /rollouts to list its rollout.'),
   DETECTOR_SCORE_CHANGE_MIN: env.number(1).describe('A verdict is published when the decision or the set of failing signals changes, or the score moves by at least this much.'),
   DETECTOR_REBUILD_MAX_EVENTS: env.int(1_000_000, 0).describe('Upper bound on events replayed from the store when partitions are assigned (0 disables the restore).'),
   DETECTOR_CHECKPOINT_INTERVAL_MS: env
@@ -60,7 +60,7 @@ export const detectorConfigSchema = z.object({
   DETECTOR_FORWARD_TIMEOUT_MS: env.int(3000, 100).describe('Timeout of a request forwarded to the replica that owns a rollout; past it the checkpoint answers.'),
   DETECTOR_VERDICT_VIEW_MAX: env
     .int(100_000, 0)
-    .describe('Latest verdicts (per rollout key) kept in memory from the compacted rollwatch.verdicts topic, so any replica answers /verdict, /gate and Flagger for rollouts another replica owns; least recently updated dropped first. 0 disables the view.'),
+    .describe('Latest verdicts (per rollout key) kept in memory from the compacted rollwatch.verdicts topic, so any replica answers /verdict, /gate, Flagger, GET /rollouts and /stream for rollouts another replica owns; least recently updated dropped first. 0 disables the view (the list and stream are then this replica\'s own).'),
   DETECTOR_FROM_BEGINNING: env.bool(true).describe('A new consumer group starts from the earliest retained event.'),
   DETECTOR_METRIC_PROVIDER: z
     .enum(METRIC_PROVIDER_KINDS)

@@ -12,6 +12,7 @@ import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { Checkpointer } from './state/checkpoints.js';
 import { lastStoredVerdict, rebuildFromStore, registerSafely, replayFromOffset, type RebuildReport } from './state/rebuild.js';
 import { PartitionOwnership } from './state/ownership.js';
+import { splitRestoredForEvaluation } from './state/restore-evaluation.js';
 import { createRemoteReads } from './state/remote-reads.js';
 import { RevisionIndex } from './state/revisions.js';
 import { SpecRegistry } from './state/specs.js';
@@ -105,6 +106,8 @@ export function createDetector(deps: DetectorDeps): Detector {
   const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, exclusive, revisionsOf: (keys) => revisions.entries(keys) });
   /** Answers for rollouts other replicas own: their published verdicts, reads forwarded to them. */
   const remote = createRemoteReads({ config, bus, store, logger, registry });
+  // Own verdicts enter the view as they are published (the stream must not wait for the topic's echo).
+  tracker.onChange((verdict) => remote.view.record(verdict));
   const restores: RebuildReport[] = [];
   /** Settles once the group's first assignment to this replica is restored: only then is it ready. */
   const joined: { promise: Promise<void>; resolve: () => void } = (() => {
@@ -151,6 +154,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     revisions,
     flaggerWindowMs: config.DETECTOR_FLAGGER_REVISION_WINDOW_MS,
     cluster: config.ROLLWATCH_CLUSTER,
+    fleet: remote.view.enabled ? remote.view : undefined,
+    listedSinceMs: () => now() - config.DETECTOR_RETENTION_MS,
     async locate(rollout): Promise<RolloutLocation | undefined> {
       if (ownership.isRestoring(rollout)) return 'restoring';
       if (local.has(rollout) || tracker.latest(rollout)) return 'local';
@@ -283,7 +288,6 @@ export function createDetector(deps: DetectorDeps): Detector {
       });
       events += rebuilt?.events ?? 0;
       const report: RebuildReport = { specs: rebuilt?.specs ?? 0, events, rollouts: [...placements.keys()], placements, truncated: rebuilt?.truncated ?? false, durationMs: Date.now() - started };
-      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, durationMs: report.durationMs }, 'partitions restored');
       const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
       // Revoked while restoring: what was read for it is not ours to hold.
       for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget(rollout);
@@ -295,9 +299,13 @@ export function createDetector(deps: DetectorDeps): Detector {
       }
       metrics.trackedRollouts.set(local.size);
       // Publishes what changed while nobody owned them (time-driven rules); sequences continue from
-      // the stored ones. Only then do the rollouts stop answering "restoring".
-      await tracker.evaluate(kept.filter((r) => ownership.owns(ownership.partition(r) ?? -1)));
+      // the stored ones. Only then do the rollouts stop answering "restoring". Finished rollouts are
+      // left to the rounds, so the restore does not grow with how many finished within the retention.
+      const judged = splitRestoredForEvaluation(engine, kept.filter((r) => ownership.owns(ownership.partition(r) ?? -1)), now());
+      await tracker.evaluate(judged.now);
       ownership.restored(partitions.filter((p) => ownership.owns(p)));
+      report.durationMs = Date.now() - started;
+      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, judged: judged.now.length, deferred: judged.deferred.length, durationMs: report.durationMs }, 'partitions restored');
       restores.push(report);
       if (restores.length > 100) restores.shift();
       rebuild = mergeReports(restores);

@@ -13,3 +13,4 @@ export { PrometheusMetricProvider } from './metric-providers/prometheus.js';
 export { createMetricProvider } from './metric-providers/factory.js';
 export { renderPromQL } from './metric-providers/template.js';
 export { MetricPoller, samplesToEvents } from './metric-providers/poller.js';
+export { splitRestoredForEvaluation } from './state/restore-evaluation.js';

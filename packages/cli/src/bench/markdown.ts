@@ -169,13 +169,14 @@ function judge(r: BenchResults): string[] {
 }
 
 function restore(r: BenchResults): string[] {
-  const rows = ok(r, 'restore')!;
+  const x = ok(r, 'restore')!;
+  const g = x.growth;
   return [
-    `Synthetic rollouts; the checkpoint covers all but the last ${num(rows[0]?.tailEvents ?? 0)} events of each rollout (one checkpoint interval's worth, whatever the history). In-process: reading events and the checkpoint from Elasticsearch is not included. Baseline: a full rebuild (every event replayed into a fresh engine) in the same run.`,
+    `Synthetic rollouts; the checkpoint covers all but the last ${num(x.cases[0]?.tailEvents ?? 0)} events of each live rollout (one checkpoint interval's worth, whatever the history). Restore = parse + restore the snapshot + replay the tail + judge the rollouts whose verdict can still move (the detector releases the partition after that); finished rollouts (ended 6 h ago, still within the retention) are judged by the following rounds ("deferred"). In-process: reading events and the checkpoint from Elasticsearch is not included. Baseline: a full rebuild (every event replayed into a fresh engine) in the same run. Growth: x${g.liveLength60vs5Min} for live rollouts 12x as long; x${g.finishedRollouts} with ${g.finishedPerLive} finished rollouts per live one (x${g.finishedRolloutsIfJudged} if they were judged during the restore).`,
     '',
     ...table(
-      ['history per rollout', 'rollouts', 'events/rollout', 'snapshot MB', 'full rebuild ms /1,000', 'from checkpoint ms /1,000', 'ratio', 'same verdicts'],
-      rows.map((x) => [`${x.historyBlocks * 5} min`, num(x.rollouts), num(x.eventsPerRollout), num(x.snapshotMb, 2), num(x.fullRebuildMsPer1000, 1), num(x.fromCheckpointMsPer1000, 1), times(x.ratioToFullRebuild), x.sameVerdicts ? 'yes' : 'NO']),
+      ['live history', 'live rollouts', 'finished rollouts', 'events/live rollout', 'snapshot MB', 'full rebuild ms /1,000', 'from checkpoint ms /1,000', 'first evaluation ms /1,000', 'restore ms /1,000', 'deferred evaluation ms /1,000', 'same verdicts'],
+      x.cases.map((c) => [`${c.historyBlocks * 5} min`, num(c.liveRollouts), num(c.finishedRollouts), num(c.eventsPerRollout), num(c.snapshotMb, 2), num(c.fullRebuildMsPer1000, 1), num(c.fromCheckpointMsPer1000, 1), num(c.firstEvaluationMsPer1000, 1), num(c.restoreMsPer1000, 1), num(c.deferredEvaluationMsPer1000, 1), c.sameVerdicts ? 'yes' : 'NO']),
     ),
   ];
 }
@@ -348,7 +349,7 @@ const SECTION_TITLES: Record<Section, string> = {
   templates: 'Log-template grouping accuracy (`templates`)',
   judge: 'Judge cost (`judge`)',
   memory: 'Detector engine memory per tracked rollout (`memory`)',
-  restore: 'Detector restore per 1,000 rollouts: checkpoint vs full rebuild (`restore`)',
+  restore: 'Detector restore per 1,000 live rollouts: checkpoint vs full rebuild, against live length and finished rollouts (`restore`)',
   replicas: 'Detector events/s with 1 and 2 replicas (`replicas`)',
   quality: 'Detection quality on the labelled suite (`quality`)',
   corpus: 'Detection quality on the judge-independent corpus (`corpus`)',

@@ -1,17 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
-import { KafkaBus, TOPICS, type RollwatchEventInput } from '@rollwatch/core';
-import { ensureElasticsearch, ensureKafka, freePort, type ElasticsearchServer, type KafkaServer } from '@rollwatch/testkit';
+import { TOPICS, type RollwatchEventInput } from '@rollwatch/core';
 import { crashLoopEvents, healthyEvent, runTag } from '../harness/events.js';
-import { ServiceProcess } from '../harness/service-process.js';
-import { killAll, serviceEnv } from '../harness/stack.js';
+import { ReplicaCluster } from '../harness/replicas.js';
+import type { ServiceProcess } from '../harness/service-process.js';
 import { waitFor } from '../harness/wait.js';
 
 /**
  * Any detector replica answers the whole read API, on real Kafka and Elasticsearch: two replicas
  * share the consumer group; each materialises rollwatch.verdicts, so `/verdict` on either answers
- * every rollout with the owner's latest sequence, and `/series` on the replica that does not own a
+ * every rollout with the owner's latest sequence, `GET /rollouts` on either lists every rollout (in
+ * one order, so pages may alternate replicas), `GET /stream` on either streams the other's changes, and `/series` on the replica that does not own a
  * rollout is the owner's live answer (forwarded, `X-Rollwatch-Served-From: owner <url>`), with the
  * caller's token checked. With the owner SIGKILLed, the survivor answers from the checkpoint (or,
  * once the group hands it the partition, from its own state), never a forward to the dead one.
@@ -34,50 +33,23 @@ async function get(base: string, path: string, headers: Record<string, string> =
 }
 
 describe('detector replicas: any replica answers the read API', { timeout: 600_000 }, () => {
-  let kafka: KafkaServer;
-  let es: ElasticsearchServer;
-  let bus: KafkaBus;
-  let admin: ReturnType<Kafka['admin']>;
+  let cluster: ReplicaCluster;
   const run = runTag();
   const group = `ra-detector-${run}`;
-  const replicas: ServiceProcess[] = [];
 
   before(async () => {
-    [kafka, es] = await Promise.all([ensureKafka({ fresh: true }), ensureElasticsearch()]);
-    bus = new KafkaBus({ brokers: kafka.brokers, clientId: `ra-${run}`, partitions: PARTITIONS });
-    await bus.ensureTopics();
-    admin = new Kafka({ clientId: `ra-admin-${run}`, brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
+    cluster = await ReplicaCluster.start({ partitions: PARTITIONS, run, clientPrefix: 'ra' });
   });
 
   after(async () => {
-    await killAll(replicas);
-    await admin?.disconnect();
-    await bus?.close();
-    await kafka?.stop();
-    await es?.stop();
+    await cluster?.stop();
   });
 
   async function replica(): Promise<ServiceProcess> {
-    const port = await freePort();
-    const env = serviceEnv('detector', { kafkaBootstrap: kafka.bootstrap, elasticsearchUrl: es.url }, run, {
-      KAFKA_PARTITIONS: String(PARTITIONS),
-      DETECTOR_CONSUMER_GROUP: group,
-      DETECTOR_EVALUATION_INTERVAL_MS: '1000',
-      DETECTOR_CHECKPOINT_INTERVAL_MS: '2000',
-      DETECTOR_ADVERTISED_URL: `http://127.0.0.1:${port}`,
-      ROLLWATCH_API_TOKEN: TOKEN,
-    });
-    const p = new ServiceProcess({ name: 'detector', env, port });
-    replicas.push(p);
+    const p = await cluster.detector(group, { DETECTOR_EVALUATION_INTERVAL_MS: '1000', DETECTOR_CHECKPOINT_INTERVAL_MS: '2000', ROLLWATCH_API_TOKEN: TOKEN }, { advertise: true });
     await p.start();
     await p.ready(120_000);
     return p;
-  }
-
-  async function groupStable(members: number): Promise<boolean> {
-    const { groups } = await admin.describeGroups([group]);
-    return groups[0]?.state === 'Stable' && groups[0].members.length === members;
   }
 
   /** Which replica holds the rollout in its engine (`location: local` in /rollouts/{id}). */
@@ -88,14 +60,14 @@ describe('detector replicas: any replica answers the read API', { timeout: 600_0
 
   it('2 replicas: the same latest verdict everywhere, /series forwarded to the owner, checkpoint when it is gone', async () => {
     const [a, b] = [await replica(), await replica()];
-    await waitFor('2 replicas in the group', () => groupStable(2), { timeoutMs: 120_000, intervalMs: 500 });
+    await waitFor('2 replicas in the group', () => cluster.groupStable(group, 2), { timeoutMs: 120_000, intervalMs: 500 });
 
     const t0 = Date.now();
     const rollouts = Array.from({ length: ROLLOUTS }, (_, i) => `ra-${run}-r${i}`);
     const plain = (rollout: string, i: number): RollwatchEventInput[] => (i % 2 === 0 ? crashLoopEvents(rollout, 4, t0) : Array.from({ length: 12 }, (_, n) => healthyEvent(rollout, n, t0)));
     // Every fourth rollout reports a revision: asked by id alone, a non-owner must find its key in its view.
     const events = (rollout: string, i: number): RollwatchEventInput[] => plain(rollout, i).map((e) => (i % 4 === 3 ? { ...e, revision: `rev${i}` } : e));
-    await bus.publish(TOPICS.events, rollouts.flatMap((r, i) => events(r, i).map((e) => ({ key: r, value: JSON.stringify(e) }))));
+    await cluster.bus.publish(TOPICS.events, rollouts.flatMap((r, i) => events(r, i).map((e) => ({ key: r, value: JSON.stringify(e) }))));
 
     // Every rollout is owned by exactly one replica, and both replicas own some.
     const owners = new Map<string, ServiceProcess>();
@@ -139,6 +111,74 @@ describe('detector replicas: any replica answers the read API', { timeout: 600_0
       assert.ok(value(/^rollwatch_detector_remote_reads_total\{[^}]*source="view"[^}]*\} (\d+)/m) >= notOwned, `${notOwned} rollouts of the other replica answered from the view`);
     }
 
+    // GET /rollouts: either replica lists every rollout (the other's from its view), in the same
+    // order, so a client may take each page from another replica.
+    const keys = rollouts.map((r, i) => (i % 4 === 3 ? `${r}@rev${i}` : r));
+    const keyOwner = new Map(keys.map((k, i) => [k, owners.get(rollouts[i]!)!]));
+    type Listed = { rollout: string; id: string; location: string; sequence: number };
+    const list = async (base: string, query = '?size=1000'): Promise<{ total: number; items: Listed[]; next?: string }> => (await get(base, `/rollouts${query}`)).body as unknown as { total: number; items: Listed[]; next?: string };
+    const listProblems = async (): Promise<string[]> => {
+      const problems: string[] = [];
+      const [onA, onB] = [await list(a!.url), await list(b!.url)];
+      for (const [replicaList, self] of [[onA, a!], [onB, b!]] as const) {
+        const byKey = new Map(replicaList.items.map((item) => [item.rollout, item]));
+        for (const key of keys) {
+          const item = byKey.get(key);
+          if (!item) problems.push(`${key} missing on ${self.url}`);
+          else if (item.location !== (keyOwner.get(key) === self ? 'local' : 'remote')) problems.push(`${key} is ${item.location} on ${self.url}`);
+          else if (item.id !== rollouts[keys.indexOf(key)]) problems.push(`${key} has id ${item.id}`);
+        }
+      }
+      if (onA.total !== onB.total || JSON.stringify(onA.items.map((i) => i.rollout)) !== JSON.stringify(onB.items.map((i) => i.rollout))) problems.push('the replicas list in different orders');
+      // Pages of 5, alternating replicas: every rollout once.
+      const paged: string[] = [];
+      let next: string | undefined = '?size=5';
+      for (let page = 0; next !== undefined; page++) {
+        const body = await list((page % 2 === 0 ? a! : b!).url, next.replace(/^\/api\/v1\/rollouts/, ''));
+        paged.push(...body.items.map((i) => i.rollout));
+        next = body.next;
+      }
+      if (paged.length !== onA.total || new Set(paged).size !== paged.length) problems.push(`paging across replicas gave ${paged.length} rows (${new Set(paged).size} distinct) for ${onA.total}`);
+      return problems;
+    };
+    await waitFor('both replicas list every rollout alike', async () => (await listProblems()).length === 0, { timeoutMs: 60_000, intervalMs: 1000 }).catch(async () => assert.deepEqual((await listProblems()).slice(0, 10), []));
+
+    // GET /stream on a replica streams every rollout, then the changes of rollouts the other one owns.
+    const streamed = rollouts.find((r, i) => i % 4 !== 3 && r !== rollouts[1] && owners.get(r) === a)!;
+    const sse = new AbortController();
+    const response = await fetch(`${b!.url}/api/v1/stream?access_token=${TOKEN}`, { signal: sse.signal });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    let text = '';
+    const readUntil = async (what: string, until: (t: string) => boolean): Promise<void> => {
+      const deadline = setTimeout(() => sse.abort(), 30_000);
+      try {
+        while (!until(text)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+      } catch {
+        // aborted at the deadline: the assert below names what was missing
+      } finally {
+        clearTimeout(deadline);
+      }
+      assert.ok(until(text), `${what}; got ${text.slice(0, 2000)}`);
+    };
+    try {
+      await readUntil('the opening burst names every rollout', (t) => keys.every((k) => t.includes(`id: ${k}:`)));
+      const override = await fetch(`${b!.url}/api/v1/rollouts/${encodeURIComponent(streamed)}/override`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'no-go', reason: 'read-anywhere stream check', by: 'test' }), signal: AbortSignal.timeout(30_000) });
+      assert.equal(override.status, 202);
+      const forced = ((await override.json()) as { verdict?: { sequence: number } }).verdict;
+      assert.ok(forced, 'the owner applied the override');
+      await readUntil(`the non-owner streams ${streamed}'s forced verdict`, (t) => t.includes(`id: ${streamed}:${forced.sequence}\n`));
+      const event = text.split('\n\n').find((e) => e.includes(`id: ${streamed}:${forced.sequence}\n`))!;
+      assert.match(event, /"decision":"no-go"/);
+      assert.match(event, /"overridden":/);
+    } finally {
+      sse.abort();
+    }
+
     // /series on the non-owner is the owner's answer, live: new events show without a checkpoint in between.
     const target = rollouts[1]!;
     const owner = owners.get(target)!;
@@ -164,7 +204,7 @@ describe('detector replicas: any replica answers the read API', { timeout: 600_0
     assert.equal(gateViaOther.servedFrom, `owner ${owner.url}`);
 
     const before = JSON.stringify(forwarded.body);
-    await bus.publish(TOPICS.events, Array.from({ length: 8 }, (_, n) => healthyEvent(target, 100 + n, Date.now())).map((e) => ({ key: target, value: JSON.stringify(e) })));
+    await cluster.bus.publish(TOPICS.events, Array.from({ length: 8 }, (_, n) => healthyEvent(target, 100 + n, Date.now())).map((e) => ({ key: target, value: JSON.stringify(e) })));
     await waitFor('the owner analysed the new events', async () => JSON.stringify((await get(owner.url, seriesPath)).body) !== before, { timeoutMs: 30_000, intervalMs: 200 });
     const live = await get(other.url, seriesPath);
     assert.equal(live.servedFrom, `owner ${owner.url}`);

@@ -1,11 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
-import { KafkaBus, TOPICS, verdictSchema, type RollwatchEventInput, type Subscription, type Verdict } from '@rollwatch/core';
-import { ensureElasticsearch, ensureKafka, type ElasticsearchServer, type KafkaServer } from '@rollwatch/testkit';
+import { TOPICS, verdictSchema, type RollwatchEventInput, type Subscription, type Verdict } from '@rollwatch/core';
 import { crashLoopEvents, healthyEvent, runTag } from '../harness/events.js';
+import { ReplicaCluster } from '../harness/replicas.js';
 import type { ServiceProcess } from '../harness/service-process.js';
-import { killAll, serviceProcess } from '../harness/stack.js';
 import { waitFor } from '../harness/wait.js';
 
 /**
@@ -40,63 +38,30 @@ function wave(rollouts: Map<string, RollwatchEventInput[]>, part: 0 | 1 | 2): { 
 }
 
 describe('detector scale-out: partition-owned state, one writer of verdicts', { timeout: 900_000 }, () => {
-  let kafka: KafkaServer;
-  let es: ElasticsearchServer;
-  let bus: KafkaBus;
-  let admin: ReturnType<Kafka['admin']>;
+  let cluster: ReplicaCluster;
   let verdictReader: Subscription;
   const run = runTag();
-  const processes: ServiceProcess[] = [];
   const seen = new Map<string, Verdict[]>();
   let lastVerdictAt = Date.now();
 
   before(async () => {
-    // A private broker: the topics must have 12 partitions (a shared broker's may already exist with fewer).
-    [kafka, es] = await Promise.all([ensureKafka({ fresh: true }), ensureElasticsearch()]);
-    bus = new KafkaBus({ brokers: kafka.brokers, clientId: `scale-${run}`, partitions: PARTITIONS });
-    await bus.ensureTopics();
-    admin = new Kafka({ clientId: `scale-admin-${run}`, brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
+    cluster = await ReplicaCluster.start({ partitions: PARTITIONS, run, clientPrefix: 'scale' });
   });
 
   after(async () => {
-    await killAll(processes);
     await verdictReader?.stop();
-    await admin?.disconnect();
-    await bus?.close();
-    await kafka?.stop();
-    await es?.stop();
+    await cluster?.stop();
   });
 
-  const detector = (group: string, fromBeginning = true): ServiceProcess => {
-    const p = serviceProcess('detector', { kafkaBootstrap: kafka.bootstrap, elasticsearchUrl: es.url }, run, {
-      KAFKA_PARTITIONS: String(PARTITIONS),
-      DETECTOR_CONSUMER_GROUP: group,
-      DETECTOR_EVALUATION_INTERVAL_MS: '2000',
-      DETECTOR_FROM_BEGINNING: String(fromBeginning),
-      DETECTOR_CHECKPOINT_INTERVAL_MS: '3000',
-      LOG_LEVEL: 'info',
-    });
-    processes.push(p);
-    return p;
-  };
+  const detector = (group: string, fromBeginning = true): Promise<ServiceProcess> =>
+    cluster.detector(group, { DETECTOR_EVALUATION_INTERVAL_MS: '2000', DETECTOR_FROM_BEGINNING: String(fromBeginning), DETECTOR_CHECKPOINT_INTERVAL_MS: '3000', LOG_LEVEL: 'info' });
 
   async function publish(messages: { key: string; value: string }[]): Promise<void> {
-    for (let i = 0; i < messages.length; i += 500) await bus.publish(TOPICS.events, messages.slice(i, i + 500));
+    for (let i = 0; i < messages.length; i += 500) await cluster.bus.publish(TOPICS.events, messages.slice(i, i + 500));
   }
 
-  async function groupStable(group: string, members: number): Promise<boolean> {
-    const { groups } = await admin.describeGroups([group]);
-    return groups[0]?.state === 'Stable' && groups[0].members.length === members;
-  }
-
-  /** Everything on rollwatch.events is committed by the group. */
-  async function caughtUp(group: string): Promise<boolean> {
-    const ends = await admin.fetchTopicOffsets(TOPICS.events);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [TOPICS.events] });
-    const byPartition = new Map(committed!.partitions.map((p) => [p.partition, Number(p.offset)]));
-    return ends.every((e) => Number(e.high) === 0 || byPartition.get(e.partition) === Number(e.high));
-  }
+  const groupStable = (group: string, members: number) => cluster.groupStable(group, members);
+  const caughtUp = (group: string) => cluster.caughtUp(group, TOPICS.events);
 
   async function quiet(rollouts: Iterable<string>, ms: number): Promise<void> {
     const list = [...rollouts];
@@ -125,12 +90,12 @@ describe('detector scale-out: partition-owned state, one writer of verdicts', { 
     const scaled = scenario(`scl-${run}-`, t0);
 
     // Control: one replica, the same events under other rollout ids.
-    const single = detector(`ctl-detector-${run}`);
+    const single = await detector(`ctl-detector-${run}`);
     await single.start();
     await single.ready(120_000);
     // The reader joins once the broker's group coordinator is up (the control replica's group is).
     await waitFor('control replica in its group', () => groupStable(`ctl-detector-${run}`, 1), { timeoutMs: 120_000, intervalMs: 500 });
-    verdictReader = await bus.subscribe({
+    verdictReader = await cluster.bus.subscribe({
       topics: [TOPICS.verdicts],
       groupId: `scale-reader-${run}`,
       fromBeginning: true,
@@ -152,7 +117,7 @@ describe('detector scale-out: partition-owned state, one writer of verdicts', { 
 
     // Scaled: three replicas, joined before the first event (the group starts at the end of the topic).
     const group = `scl-detector-${run}`;
-    const replicas = [detector(group, false), detector(group, false), detector(group, false)];
+    const replicas = [await detector(group, false), await detector(group, false), await detector(group, false)];
     await Promise.all(replicas.map((r) => r.start()));
     await Promise.all(replicas.map((r) => r.ready(120_000)));
     await waitFor('3 replicas in the group', () => groupStable(group, 3), { timeoutMs: 120_000, intervalMs: 500 });
@@ -162,7 +127,7 @@ describe('detector scale-out: partition-owned state, one writer of verdicts', { 
     const killedAt = Date.now();
     await replicas[1]!.kill();
     await publish(wave(scaled, 1));
-    const added = detector(group, false);
+    const added = await detector(group, false);
     await added.start();
     await publish(wave(scaled, 2));
     await waitFor('3 live replicas in the group again', () => groupStable(group, 3), { timeoutMs: 180_000, intervalMs: 500 });

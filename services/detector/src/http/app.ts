@@ -6,7 +6,7 @@ import { flaggerRoutes } from './flagger.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { overrideRoutes } from './override.js';
 import type { DetectorPort } from './port.js';
-import { rolloutRoutes } from './rollouts.js';
+import { listRollouts, rolloutRoutes } from './rollouts.js';
 import { streamRoutes } from './stream.js';
 
 export interface DetectorAppOptions {
@@ -21,7 +21,15 @@ export interface DetectorAppOptions {
 export function createDetectorApp(options: DetectorAppOptions): { app: Express; closeStreams: () => void } {
   const { port, tokens, logger } = options;
   const app = createServiceApp({ service: 'detector', registry: options.registry, logger, readiness: options.readiness, tokens, insecure: options.insecure });
-  const stream = streamRoutes(port.tracker, tokens);
+  const stream = streamRoutes(
+    {
+      // The same rollouts as GET /rollouts (every replica's); changes from the view, which also
+      // records this replica's own verdicts as they are published.
+      current: () => listRollouts(port).flatMap((row) => (row.verdict ? [row.verdict] : [])),
+      onChange: (listener) => (port.fleet ?? port.tracker).onChange(listener),
+    },
+    tokens,
+  );
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
   });

@@ -63,7 +63,7 @@ export const OPENAPI_DOCUMENT = {
   tags: [{ name: 'rollouts' }, { name: 'events' }, { name: 'flagger' }, { name: 'stream' }, { name: 'meta' }],
   paths: {
     '/api/v1/rollouts': {
-      get: { summary: 'List tracked rollouts with decision, score, instance counts and lastEventAt.', tags: ['rollouts'], responses: { '200': json({ type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('RolloutSummary') } } }, 'Rollouts, most recently active first.'), ...errors } },
+      get: { summary: 'List the rollouts of every detector replica with decision, score, instance counts and lastEventAt (the latter three null for a rollout another replica holds, `location: remote`).', tags: ['rollouts'], responses: { '200': json({ type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: ref('RolloutSummary') } } }, 'Rollouts, most recently judged first (by the latest published verdict; the same order on every replica).'), ...errors } },
       post: {
         summary: 'Register (or update) a rollout.',
         tags: ['rollouts'],
@@ -154,7 +154,7 @@ export const OPENAPI_DOCUMENT = {
     },
     '/api/v1/stream': {
       get: {
-        summary: 'Server-Sent Events: `event: verdict` for the current verdicts, then for every change.',
+        summary: 'Server-Sent Events: `event: verdict` for the current verdicts, then for every change, of every replica\'s rollouts.',
         tags: ['stream'],
         parameters: [
           { name: 'rollout', in: 'query', schema: { type: 'string' } },

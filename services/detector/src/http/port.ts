@@ -12,6 +12,14 @@ import type { VerdictTracker } from '../verdicts/tracker.js';
  */
 export type RolloutLocation = 'local' | 'restoring' | 'remote';
 
+/** Every replica's latest published verdicts: the view of the compacted `rollwatch.verdicts` topic. */
+export interface FleetVerdicts {
+  all(): Iterable<Verdict>;
+  get(key: string): Verdict | undefined;
+  /** Each verdict new to this replica (a key's first, or a higher sequence), own ones included. */
+  onChange(listener: (verdict: Verdict) => void): () => void;
+}
+
 /** What the HTTP layer needs from the running detector (keeps routes free of wiring). */
 export interface DetectorPort extends OverridePort {
   readonly engine: AnalysisEngine;
@@ -24,6 +32,10 @@ export interface DetectorPort extends OverridePort {
   readonly flaggerWindowMs: number;
   /** ROLLWATCH_CLUSTER: Flagger webhooks try `<cluster>/<namespace>/<name>` first. */
   readonly cluster?: string | undefined;
+  /** Undefined when the verdict view is off (DETECTOR_VERDICT_VIEW_MAX=0): the list and stream are then this replica's own. */
+  readonly fleet?: FleetVerdicts | undefined;
+  /** The earliest `evaluatedAt` (ms) of another replica's verdict that GET /rollouts still lists (now - DETECTOR_RETENTION_MS). */
+  listedSinceMs?(): number;
   locate(rollout: string): Promise<RolloutLocation | undefined>;
   /** Latest verdict: local evaluation, else the last one stored by whichever replica owns it. */
   verdict(rollout: string): Promise<Verdict | undefined>;

@@ -2,10 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import { INDICES, REVISION_PATTERN, ValidationError, jsonBody, requireAuth, type AuthTokens, type Decision, type RolloutItem, type TemplateTableRow, type Verdict, type VerdictBody } from '@rollwatch/core';
 import type { AnalysisEngine, RolloutSummary, TemplateRow } from '@rollwatch/analysis';
 import { parseRolloutSpec } from '../state/specs.js';
+import { rolloutIdOf } from '../state/verdict-view.js';
 import { toVerdict } from '../verdicts/change.js';
 import { SERVED_FROM_HEADER } from './forward.js';
 import { pagination, queryInt, queryString, routeParam } from './params.js';
 import type { DetectorPort } from './port.js';
+import { rolloutListing, type ListedRollout } from './rollout-list.js';
 
 export const ROLLOUT_PAGE_DEFAULT = 500;
 export const ROLLOUT_PAGE_MAX = 1000;
@@ -96,7 +98,7 @@ function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | und
   const entry = port.revisions.get(rollout);
   return {
     rollout,
-    id: entry?.rollout ?? rollout,
+    id: entry?.rollout ?? (verdict ? rolloutIdOf(verdict) : rollout),
     revision: entry?.revision ?? verdict?.revision ?? null,
     service: summary?.service ?? verdict?.service ?? registered?.spec.service ?? null,
     decision: verdict?.decision ?? 'pending',
@@ -114,22 +116,34 @@ function summaryBody(summary: RolloutSummary | undefined, verdict: Verdict | und
   };
 }
 
+/** Every rollout any replica judges (see rolloutListing), as this replica sees them now. */
+export function listRollouts(port: DetectorPort): ListedRollout[] {
+  const fleet = port.fleet;
+  return rolloutListing({
+    local: port.engine.rollouts(),
+    // A local rollout not judged here yet (a finished one after a restore) shows its published verdict.
+    current: (key) => port.tracker.latest(key) ?? fleet?.get(key) ?? port.tracker.lastPublished(key),
+    published: (key) => fleet?.get(key) ?? port.tracker.lastPublished(key),
+    fleet: fleet?.all() ?? [],
+    sinceMs: port.listedSinceMs?.() ?? 0,
+  });
+}
+
 export function rolloutRoutes(port: DetectorPort, tokens: AuthTokens): Router {
   const router = Router();
   const read = requireAuth(tokens, 'read');
   const write = requireAuth(tokens, 'operate');
 
   // Paginated (from/size, at most ROLLOUT_PAGE_MAX per page): the body stays {total, items} and
-  // gains `next` (the URL of the following page) only when there is more.
+  // gains `next` (the URL of the following page) only when there is more. Any replica lists every
+  // replica's rollouts, in the same order, so the pages of one listing may come from different ones.
   router.get('/rollouts', read, (req, res) => {
     const size = queryInt(req, 'size', { min: 1, max: ROLLOUT_PAGE_MAX, def: ROLLOUT_PAGE_DEFAULT })!;
     const from = queryInt(req, 'from', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 })!;
-    const summaries = port.engine
-      .rollouts()
-      .sort((a, b) => String(b.lastEventAt ?? '').localeCompare(String(a.lastEventAt ?? '')) || (a.rollout < b.rollout ? -1 : a.rollout > b.rollout ? 1 : 0));
-    const items = summaries.slice(from, from + size).map((summary) => summaryBody(summary, port.tracker.latest(summary.rollout), port, summary.rollout));
-    const more = from + size < summaries.length;
-    res.json({ total: summaries.length, items, ...(more ? { next: `/api/v1/rollouts?from=${from + size}&size=${size}` } : {}) });
+    const listed = listRollouts(port);
+    const items = listed.slice(from, from + size).map((row) => summaryBody(row.summary, row.verdict, port, row.key));
+    const more = from + size < listed.length;
+    res.json({ total: listed.length, items, ...(more ? { next: `/api/v1/rollouts?from=${from + size}&size=${size}` } : {}) });
   });
 
   router.post('/rollouts', write, jsonBody('1mb'), async (req, res) => {

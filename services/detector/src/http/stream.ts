@@ -1,6 +1,5 @@
 import { Router, type Response } from 'express';
 import { requireAuth, type AuthTokens, type Verdict } from '@rollwatch/core';
-import type { VerdictTracker } from '../verdicts/tracker.js';
 import { queryString } from './params.js';
 import { verdictBody } from './rollouts.js';
 
@@ -10,6 +9,12 @@ export interface StreamHub {
   closeAll(): void;
 }
 
+/** What the stream sends: the verdicts that stand now, then each new one. */
+export interface VerdictSource {
+  current(): Iterable<Verdict>;
+  onChange(listener: (verdict: Verdict) => void): () => void;
+}
+
 function send(res: Response, verdict: Verdict): void {
   res.write(`id: ${verdict.rollout}:${verdict.sequence}\nevent: verdict\ndata: ${JSON.stringify(verdictBody(verdict))}\n\n`);
 }
@@ -17,9 +22,10 @@ function send(res: Response, verdict: Verdict): void {
 /**
  * GET /stream: Server-Sent Events of verdict changes. Sends the current verdicts first (so a fresh
  * dashboard needs no extra request), then each change; `?rollout=` narrows it to one rollout.
- * EventSource cannot set headers, so the read token may come as `?access_token=`.
+ * EventSource cannot set headers, so the read token may come as `?access_token=`. The source is
+ * every replica's verdicts (the verdict view) when the detector has one, so any replica streams all.
  */
-export function streamRoutes(tracker: VerdictTracker, tokens: AuthTokens, heartbeatMs = 15_000): StreamHub {
+export function streamRoutes(source: VerdictSource, tokens: AuthTokens, heartbeatMs = 15_000): StreamHub {
   const router = Router();
   const open = new Set<Response>();
   router.get('/stream', requireAuth(tokens, 'read', { queryToken: true }), (req, res) => {
@@ -33,8 +39,8 @@ export function streamRoutes(tracker: VerdictTracker, tokens: AuthTokens, heartb
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
-    for (const verdict of tracker.all()) if (!only || verdict.rollout === only) send(res, verdict);
-    const unsubscribe = tracker.onChange((verdict) => {
+    for (const verdict of source.current()) if (!only || verdict.rollout === only) send(res, verdict);
+    const unsubscribe = source.onChange((verdict) => {
       if (!only || verdict.rollout === only) send(res, verdict);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);

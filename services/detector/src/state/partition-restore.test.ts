@@ -6,6 +6,20 @@ import { createDetector } from '../detector.js';
 import { GATE_STATUS } from '../http/rollouts.js';
 import { FakeEngine } from '../testing/fake-engine.js';
 import { collect, crashLoop, publishEvents, startHarness, testConfig, waitUntil } from '../testing/harness.js';
+import { crashLoopEvents } from '@rollwatch/testkit';
+import { splitRestoredForEvaluation } from './restore-evaluation.js';
+
+/** A fake engine whose verdicts stop moving a minute after a rollout's last event, and which records what it judges. */
+class FiniteHorizonEngine extends FakeEngine {
+  readonly judged: string[] = [];
+  override evaluationHorizonMs(): number {
+    return 60_000;
+  }
+  override evaluate(rollout: string, atMs?: number): ReturnType<FakeEngine['evaluate']> {
+    this.judged.push(rollout);
+    return super.evaluate(rollout, atMs);
+  }
+}
 
 /** The store, with lookups of stored verdicts held until `release()` (the restore's last step). */
 function gatedStore(store: MemoryStore): { store: Store; release: () => void; held: () => boolean } {
@@ -63,5 +77,38 @@ describe('partition-owned state', () => {
     }
     // Stopping revokes every partition: the rollout is no longer this replica's.
     assert.equal(detector.tracker.latest('owned/r1'), undefined);
+  });
+
+  it('judges only the restored rollouts whose verdict can still move before releasing the partition; finished ones are left to the next round', async () => {
+    const bus = new MemoryBus(2);
+    const memory = new MemoryStore();
+    const first = await startHarness({ bus, store: memory, engine: new FiniteHorizonEngine() });
+    await publishEvents(bus, crashLoop('done/r1')); // its last event was 2 minutes ago: past the horizon
+    await publishEvents(bus, crashLoopEvents('live/r1', 4, Date.now() + 110_000)); // last event seconds ago
+    const before = await waitUntil('both judged', () => first.detector.tracker.latest('done/r1')?.decision === 'no-go' && first.detector.tracker.latest('live/r1')?.decision === 'no-go' && first.detector.tracker.latest('done/r1'));
+    await first.close();
+
+    const engine = new FiniteHorizonEngine();
+    const second = await startHarness({ bus, store: memory, engine });
+    try {
+      assert.ok(engine.judged.includes('live/r1'), 'the live rollout is judged before the restore completes');
+      assert.ok(!engine.judged.includes('done/r1'), 'the finished one is not');
+      const listed = await waitUntil('the finished rollout listed with its published verdict', async () => {
+        const body = (await (await fetch(`${second.url}/api/v1/rollouts`)).json()) as { items: { rollout: string; decision: string; sequence: number; location: string }[] };
+        return body.items.find((i) => i.rollout === 'done/r1' && i.sequence > 0);
+      });
+      assert.deepEqual({ decision: listed.decision, sequence: listed.sequence, location: listed.location }, { decision: 'no-go', sequence: before.sequence, location: 'local' });
+      await second.detector.tick();
+      assert.ok(engine.judged.includes('done/r1'), 'the next round judges it');
+      assert.equal(second.detector.tracker.latest('done/r1')?.sequence, before.sequence, 'same state: nothing new published');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('splits on the horizon: past it deferred, before it or without events judged now', () => {
+    const last = new Map<string, number | null>([['past', 1_000], ['edge', 40_000], ['live', 50_000], ['registered', null]]);
+    const engine = { lastEventMs: (r: string) => last.get(r) ?? null, evaluationHorizonMs: () => 60_000 };
+    assert.deepEqual(splitRestoredForEvaluation(engine, last.keys(), 100_000), { now: ['live', 'registered'], deferred: ['past', 'edge'] });
   });
 });

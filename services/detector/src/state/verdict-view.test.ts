@@ -60,4 +60,19 @@ describe('VerdictView', () => {
     assert.equal(view.apply('a', verdict('a', 1)), false);
     assert.equal(view.size, 0);
   });
+
+  it('tells listeners each verdict that is news: a new key or a higher sequence, once, whichever way it arrived', () => {
+    const view = new VerdictView(10);
+    const told: string[] = [];
+    const stop = view.onChange((v) => told.push(`${v.rollout}:${v.sequence}`));
+    view.record(JSON.parse(verdict('a', 1)) as Verdict);
+    view.apply('a', verdict('a', 1)); // the topic's copy of what this replica published: not news
+    view.apply('a', verdict('a', 3));
+    view.apply('a', verdict('a', 2)); // older, replayed
+    view.apply('b', verdict('b', 1));
+    stop();
+    view.apply('b', verdict('b', 2));
+    assert.deepEqual(told, ['a:1', 'a:3', 'b:1']);
+    assert.deepEqual([...view.all()].map((v) => `${v.rollout}:${v.sequence}`), ['a:3', 'b:2']);
+  });
 });

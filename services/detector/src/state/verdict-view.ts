@@ -13,8 +13,15 @@ export class VerdictView {
   /** rollout id → its keys (one per revision) with the time each was first seen here. */
   private readonly keysOf = new Map<string, Map<string, number>>();
   private dropped = 0;
+  /** Told each verdict that is new here (a key's first, or a higher sequence): the SSE stream. */
+  private readonly listeners = new Set<(verdict: Verdict) => void>();
 
   constructor(private readonly maxKeys: number) {}
+
+  /** Whether the view is on (DETECTOR_VERDICT_VIEW_MAX > 0). */
+  get enabled(): boolean {
+    return this.maxKeys > 0;
+  }
 
   get size(): number {
     return this.latest.size;
@@ -44,11 +51,22 @@ export class VerdictView {
     } catch {
       return false;
     }
+    this.record(verdict);
+    return true;
+  }
+
+  /**
+   * A verdict this replica published itself: recorded at once, so its own stream does not wait for
+   * the topic to bring it back (the copy read later has the same sequence and is not news).
+   */
+  record(verdict: Verdict): void {
+    if (this.maxKeys <= 0) return;
     const current = this.latest.get(verdict.rollout);
-    if (current && current.sequence > verdict.sequence) return true;
+    if (current && current.sequence > verdict.sequence) return;
+    const news = !current || current.sequence < verdict.sequence;
     this.latest.delete(verdict.rollout);
     this.latest.set(verdict.rollout, verdict);
-    const id = idOf(verdict);
+    const id = rolloutIdOf(verdict);
     const keys = this.keysOf.get(id) ?? new Map<string, number>();
     if (!keys.has(verdict.rollout)) keys.set(verdict.rollout, Date.parse(verdict.evaluatedAt) || 0);
     this.keysOf.set(id, keys);
@@ -57,7 +75,18 @@ export class VerdictView {
       this.remove(oldest);
       this.dropped++;
     }
-    return true;
+    if (news) for (const listener of this.listeners) listener(verdict);
+  }
+
+  /** Calls `listener` with every verdict that is news here (see `record`); returns the unsubscribe. */
+  onChange(listener: (verdict: Verdict) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The latest verdict of every key held, least recently updated first. */
+  all(): IterableIterator<Verdict> {
+    return this.latest.values();
   }
 
   get(key: string): Verdict | undefined {
@@ -80,7 +109,7 @@ export class VerdictView {
   /** The rollout id of a key this view holds. */
   idOf(key: string): string | undefined {
     const verdict = this.latest.get(key);
-    return verdict ? idOf(verdict) : undefined;
+    return verdict ? rolloutIdOf(verdict) : undefined;
   }
 
   /** Whether the id has any revision here (the Flagger endpoints' "known rollout"). */
@@ -92,7 +121,7 @@ export class VerdictView {
     const verdict = this.latest.get(key);
     if (!verdict) return;
     this.latest.delete(key);
-    const id = idOf(verdict);
+    const id = rolloutIdOf(verdict);
     const keys = this.keysOf.get(id);
     keys?.delete(key);
     if (keys?.size === 0) this.keysOf.delete(id);
@@ -100,7 +129,7 @@ export class VerdictView {
 }
 
 /** The rollout id of a verdict's key (`<id>@<revision>` when it names a revision). */
-function idOf(verdict: Verdict): string {
+export function rolloutIdOf(verdict: Verdict): string {
   if (verdict.revision === undefined) return verdict.rollout;
   const suffix = `${REVISION_SEPARATOR}${verdict.revision}`;
   return verdict.rollout.endsWith(suffix) ? verdict.rollout.slice(0, -suffix.length) : splitRolloutKey(verdict.rollout).rollout;
