@@ -50,6 +50,15 @@ export interface RolloutSummary {
   registered: boolean;
 }
 
+export interface RestoreOptions {
+  /**
+   * Epoch ms: rollouts already finished then (last event + evaluationHorizonMs passed) are kept
+   * packed and unpacked on first use, so a restore does not grow with the finished rollouts a
+   * checkpoint still holds. Every answer is the same as after a full restore.
+   */
+  deferFinishedAt?: number;
+}
+
 export interface AnalysisEngine {
   /** Adds events in any order; duplicates (same id) are ignored. Returns the rollouts touched. */
   ingest(events: RollwatchEvent[]): string[];
@@ -64,7 +73,7 @@ export interface AnalysisEngine {
   /** Serialisable state for checkpoints (of every rollout, or only the given ones); restore(snapshot) gives an engine with equal verdicts. */
   snapshot(only?: Iterable<string>): unknown;
   /** Adds the rollouts of a snapshot() to this engine (replacing their state if present); throws ValidationError on a foreign snapshot. */
-  restore(snapshot: unknown): void;
+  restore(snapshot: unknown, options?: RestoreOptions): void;
   /** Drops rollouts whose last event is older than the retention (bounded memory). */
   evict(olderThanMs: number): string[];
   /** Drops one rollout's state (the detector evicts by arrival time, not event time). */

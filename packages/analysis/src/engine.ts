@@ -1,6 +1,6 @@
 // The analysis engine: pure (no I/O, no timers, no clock), bounded memory, serialisable.
 import { ValidationError, type EventGroup, type RollwatchEvent } from '@rollwatch/core';
-import type { AnalysisEngine, EvaluationResult, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries, TemplateRow } from './engine-api.js';
+import type { AnalysisEngine, EvaluationResult, RestoreOptions, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries, TemplateRow } from './engine-api.js';
 import { inventoryRows } from './attribution/attribution.js';
 import { batchNumbers, evaluateBatchGates } from './batch/gates.js';
 import { comparativeSignals, evaluateCanary, iso } from './judge/evaluate.js';
@@ -46,6 +46,10 @@ export interface EngineSnapshot {
 type SerialisedWindow = Omit<WindowState, 'ids' | 'instances'> & { ids: string[] | null; instances: Record<string, number[] | InstanceWindow> };
 type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, SerialisedWindow> };
 
+type SnapshotEntry = EngineSnapshot['rollouts'][number];
+/** What is read of a rollout without unpacking its windows (the same fields live and dormant). */
+type RolloutHead = Omit<RolloutState, 'windows'> | SerialisedState;
+
 export interface ProviderSamples {
   signal: string;
   group: SampleGroup;
@@ -55,6 +59,12 @@ export interface ProviderSamples {
 
 export class Engine implements AnalysisEngine {
   private readonly states = new Map<string, RolloutState>();
+  /**
+   * Restored rollouts kept as their snapshot entry until something reads or feeds them (restore
+   * with `deferFinishedAt`): unpacking every window of every rollout finished within the retention
+   * made a detector's restore grow with them. A checkpoint writes them back as they are.
+   */
+  private readonly dormant = new Map<string, SnapshotEntry>();
   private readonly specs = new Map<string, RolloutSpec>();
   private readonly resolved = new Map<string, { service: string | undefined; named: string | undefined; policy: Policy }>();
   private readonly basePolicy: Policy;
@@ -148,7 +158,7 @@ export class Engine implements AnalysisEngine {
   }
 
   evaluate(rollout: string, atMs?: number): EvaluationResult {
-    const state = this.states.get(rollout);
+    const state = this.live(rollout);
     if (!state || state.maxEventMs === null) return this.emptyResult(rollout, atMs);
     const policy = this.policyFor(state);
     const horizon = atMs ?? watermarkOf(state, policy)!;
@@ -160,7 +170,7 @@ export class Engine implements AnalysisEngine {
 
   evaluateBatch(rollout: string, batch: number): EvaluationResult {
     if (!Number.isInteger(batch) || batch < 0) throw new ValidationError('batch', 'must be a non-negative integer');
-    const state = this.states.get(rollout);
+    const state = this.live(rollout);
     if (!state || state.maxEventMs === null) return this.emptyResult(rollout);
     const policy = this.policyFor(state);
     const latest = state.maxEventMs;
@@ -180,9 +190,11 @@ export class Engine implements AnalysisEngine {
   }
 
   rollouts(): RolloutSummary[] {
-    return [...this.states.values()]
+    const heads: RolloutHead[] = [...this.states.values()];
+    for (const entry of this.dormant.values()) heads.push(entry.state);
+    return heads
       .map((s) => {
-        const hasBaseline = hasBaselineGroup(s);
+        const hasBaseline = hasBaselineGroup(s as RolloutState);
         const instances = { canary: 0, baseline: 0, other: 0 };
         for (const i of Object.values(s.instances)) {
           const g = comparedGroup(i.group, hasBaseline);
@@ -203,7 +215,7 @@ export class Engine implements AnalysisEngine {
   }
 
   series(rollout: string): SignalSeries[] {
-    const state = this.states.get(rollout);
+    const state = this.live(rollout);
     if (!state) return [];
     const policy = this.policyFor(state);
     const windows = windowsBetween(state, -Infinity, Infinity);
@@ -225,7 +237,7 @@ export class Engine implements AnalysisEngine {
 
   /** The judge's inputs for one signal and group: one sample per (instance, window) in [from, to). */
   samples(rollout: string, signal: string, group: SampleGroup, fromMs: number, toMs: number): MetricSample[] | undefined {
-    const state = this.states.get(rollout);
+    const state = this.live(rollout);
     if (!state) return undefined;
     const policy = this.policyFor(state);
     const out: MetricSample[] = [];
@@ -237,24 +249,23 @@ export class Engine implements AnalysisEngine {
   }
 
   hostInventory(rollout: string): HostAttributeRow[] {
-    const state = this.states.get(rollout);
+    const state = this.live(rollout);
     if (!state || state.maxEventMs === null) return [];
     return inventoryRows(state, this.policyFor(state), state.maxEventMs);
   }
 
   /** Log templates of a rollout, most frequent first (the detector's /templates endpoint). */
   templates(rollout: string): TemplateRow[] {
-    const state = this.states.get(rollout);
+    const state = this.live(rollout);
     return state ? templateTable(state) : [];
   }
 
   /** The state of every rollout, or only of `only` (a detector checkpoints one partition's rollouts). */
   snapshot(only?: Iterable<string>): EngineSnapshot {
     const wanted = only ? new Set(only) : undefined;
-    const rollouts = [...this.states.values()]
+    const packed = [...this.states.values()]
       .filter((state) => !wanted || wanted.has(state.id))
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .map((state) => {
+      .map((state): SnapshotEntry => {
         const windows: SerialisedState['windows'] = {};
         for (const [k, w] of Object.entries(state.windows)) {
           const instances: Record<string, number[]> = {};
@@ -266,35 +277,83 @@ export class Engine implements AnalysisEngine {
         if (spec) entry.spec = structuredClone(spec);
         return entry;
       });
+    // Dormant rollouts are already in snapshot form; their spec is the engine's current one.
+    for (const [id, entry] of this.dormant) {
+      if (wanted && !wanted.has(id)) continue;
+      const spec = this.specs.get(id);
+      packed.push(spec ? { state: entry.state, spec: structuredClone(spec) } : { state: entry.state });
+    }
+    const rollouts = packed.sort((a, b) => (a.state.id < b.state.id ? -1 : 1));
     return { format: 'rollwatch-analysis-snapshot', version: 2, rollouts, miners: this.tracker.snapshot() };
   }
 
-  /** Restores state saved by snapshot() (usually into a fresh engine with the same options). */
-  restore(snapshot: unknown): void {
+  /**
+   * Restores state saved by snapshot() (usually into a fresh engine with the same options). With
+   * `deferFinishedAt`, a rollout already finished at that time (last event + its horizon passed)
+   * stays packed until something reads or feeds it; its answers are the same either way.
+   */
+  restore(snapshot: unknown, options: RestoreOptions = {}): void {
     const snap = snapshot as Omit<EngineSnapshot, 'version'> & { version: number };
     if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || (snap.version !== 1 && snap.version !== 2) || !Array.isArray(snap.rollouts)) {
       throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1 or 2)');
     }
-    for (const { state, spec } of snap.rollouts) {
-      const windows: RolloutState['windows'] = {};
-      for (const [k, w] of Object.entries(state.windows)) {
-        const instances = dict<InstanceWindow>();
-        for (const id in w.instances) instances[id] = unpackWindow(w.instances[id]!);
-        windows[k] = { start: w.start, instances, external: copyExternal(w.external), ids: w.ids ? new Set(w.ids) : null };
-      }
-      // The windows are rebuilt above: clone the rest only (cloning them too doubled the work).
-      const cloned = structuredClone({ ...state, windows: {} });
-      const restored = { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState;
-      if (this.memoise) memoiseInputs(restored);
-      this.states.set(state.id, restored);
+    for (const entry of snap.rollouts) {
+      const { state, spec } = entry;
+      this.states.delete(state.id);
+      this.dormant.delete(state.id);
       if (spec) this.specs.set(state.id, structuredClone(spec));
       this.resolved.delete(state.id);
+      const at = options.deferFinishedAt;
+      if (at !== undefined && state.maxEventMs !== null && state.maxEventMs + this.horizonOf(this.policyFor(state)) <= at) {
+        this.dormant.set(state.id, { state });
+        continue;
+      }
+      this.states.set(state.id, this.unpack(state));
     }
     this.tracker.restore(snap.miners ?? []);
   }
 
+  /** How many restored rollouts are still packed (not read or fed since the restore). */
+  dormantRollouts(): number {
+    return this.dormant.size;
+  }
+
+  /** The rollout's live state, unpacking it first if it was restored dormant. */
+  private live(rollout: string): RolloutState | undefined {
+    const state = this.states.get(rollout);
+    if (state) return state;
+    const entry = this.dormant.get(rollout);
+    if (!entry) return undefined;
+    this.dormant.delete(rollout);
+    const restored = this.unpack(entry.state);
+    this.states.set(rollout, restored);
+    return restored;
+  }
+
+  private unpack(state: SerialisedState): RolloutState {
+    const windows: RolloutState['windows'] = {};
+    for (const [k, w] of Object.entries(state.windows)) {
+      const instances = dict<InstanceWindow>();
+      for (const id in w.instances) instances[id] = unpackWindow(w.instances[id]!);
+      windows[k] = { start: w.start, instances, external: copyExternal(w.external), ids: w.ids ? new Set(w.ids) : null };
+    }
+    // The windows are rebuilt above: clone the rest only (cloning them too doubled the work).
+    const cloned = structuredClone({ ...state, windows: {} });
+    const restored = { ...cloned, instances: dict(cloned.instances), batchStarts: dict(cloned.batchStarts), versionsFirstSeen: dict(cloned.versionsFirstSeen), windows } as RolloutState;
+    if (this.memoise) memoiseInputs(restored);
+    return restored;
+  }
+
   evict(olderThanMs: number): string[] {
     const dropped: string[] = [];
+    for (const [id, entry] of this.dormant) {
+      if (entry.state.maxEventMs !== null && entry.state.maxEventMs < olderThanMs) {
+        this.dormant.delete(id);
+        this.specs.delete(id);
+        this.resolved.delete(id);
+        dropped.push(id);
+      }
+    }
     for (const [id, s] of this.states) {
       if (s.maxEventMs !== null && s.maxEventMs < olderThanMs) {
         this.states.delete(id);
@@ -309,21 +368,30 @@ export class Engine implements AnalysisEngine {
   forget(rollout: string): boolean {
     this.specs.delete(rollout);
     this.resolved.delete(rollout);
-    return this.states.delete(rollout);
+    const wasDormant = this.dormant.delete(rollout);
+    return this.states.delete(rollout) || wasDormant;
   }
 
   lastEventMs(rollout: string): number | null {
-    return this.states.get(rollout)?.maxEventMs ?? null;
+    return this.head(rollout)?.maxEventMs ?? null;
   }
 
   evaluationHorizonMs(rollout: string): number {
-    const policy = this.policyOf(rollout);
+    return this.horizonOf(this.policyOf(rollout));
+  }
+
+  private horizonOf(policy: Policy): number {
     return Math.max(policy.noData.timeout, policy.thresholds.unavailableFor) + policy.analysis.lateness + policy.analysis.interval;
+  }
+
+  /** The rollout's identifying fields, live or dormant, without unpacking it. */
+  private head(rollout: string): RolloutHead | undefined {
+    return this.states.get(rollout) ?? this.dormant.get(rollout)?.state;
   }
 
   /** The effective policy of a rollout (named or inline spec policy, then service/rollout overrides). */
   policyOf(rollout: string): Policy {
-    return this.policyFor(this.stateFor(rollout));
+    return this.policyFor(this.head(rollout) ?? this.stateFor(rollout));
   }
 
   private evaluateBatches(state: RolloutState, policy: Policy, horizon: number, latest: number): EvaluationResult {
@@ -354,7 +422,7 @@ export class Engine implements AnalysisEngine {
   }
 
   private emptyResult(rollout: string, atMs?: number): EvaluationResult {
-    const registered = this.states.get(rollout)?.registered ?? false;
+    const registered = this.head(rollout)?.registered ?? false;
     return {
       rollout,
       decision: 'pending',
@@ -366,7 +434,7 @@ export class Engine implements AnalysisEngine {
   }
 
   private stateFor(rollout: string): RolloutState {
-    let s = this.states.get(rollout);
+    let s = this.live(rollout);
     if (!s) {
       s = newRolloutState(rollout);
       this.states.set(rollout, s);
@@ -375,7 +443,7 @@ export class Engine implements AnalysisEngine {
     return s;
   }
 
-  private policyFor(state: RolloutState, serviceHint?: string): Policy {
+  private policyFor(state: Pick<RolloutState, 'id' | 'service' | 'policyLabel'>, serviceHint?: string): Policy {
     const spec = this.specs.get(state.id);
     const service = spec?.service ?? state.service ?? serviceHint;
     const named = typeof spec?.policy === 'string' ? spec.policy : spec?.policy === undefined ? state.policyLabel : undefined;

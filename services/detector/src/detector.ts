@@ -263,7 +263,9 @@ export function createDetector(deps: DetectorDeps): Detector {
         if (!checkpoint) continue;
         const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
         for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
-        engine.restore(snapshot);
+        // Rollouts already finished stay packed until read or fed (the rounds judge them later), so
+        // unpacking them is not part of the restore.
+        engine.restore(snapshot, { deferFinishedAt: now() });
         // Which revision each key is, its start and where an actuator finds it: not in the engine snapshot.
         revisions.restore(checkpoint.revisions ?? []);
         const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });

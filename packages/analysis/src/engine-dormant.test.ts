@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEngine, restoreEngine, type Engine } from './engine.js';
+import { ev, MIN, SEC, steady, T0 } from './test-helpers.js';
+
+// A detector restores a checkpoint with `deferFinishedAt`: finished rollouts stay packed until
+// something reads or feeds them. Every answer must equal a full restore's.
+
+/** One finished rollout (hours ago), one live one, one registered without events. */
+function source(): Engine {
+  const engine = createEngine();
+  engine.ingest(steady({ minutes: 10, rollout: 'done', latency: (id) => (id.startsWith('c') ? 140 : 100) }));
+  engine.ingest([1, 2, 3, 4].map((i) => ev(i * 50 * SEC, { rollout: 'done', instance: 'c1', type: 'log', level: 'error', message: `boom id=${i}` })));
+  engine.ingest(steady({ minutes: 10, from: 5 * 60 * MIN, rollout: 'live' }));
+  engine.register({ id: 'waiting', service: 'web' });
+  return engine;
+}
+
+// Built once: the test helpers number event ids from a global counter, so two builds differ in ids.
+const SOURCE_JSON = JSON.stringify(source().snapshot());
+const checkpoint = (): unknown => JSON.parse(SOURCE_JSON);
+/** Between the two rollouts: 'done' is finished, 'live' is not. */
+const RESTORE_AT = T0 + 5 * 60 * MIN + 10 * MIN;
+
+test('a finished rollout stays packed after the restore; live and registered ones are unpacked', () => {
+  const lazy = restoreEngine(checkpoint());
+  assert.equal(lazy.dormantRollouts(), 0, 'without the option every rollout is unpacked');
+  const deferred = createEngine();
+  deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
+  assert.equal(deferred.dormantRollouts(), 1);
+  // Reading the list, the last event time and the horizon does not unpack it.
+  assert.deepEqual(deferred.rollouts().map((r) => r.rollout), ['done', 'live', 'waiting']);
+  assert.equal(deferred.lastEventMs('done'), lazy.lastEventMs('done'));
+  assert.equal(deferred.evaluationHorizonMs('done'), lazy.evaluationHorizonMs('done'));
+  assert.equal(deferred.dormantRollouts(), 1);
+});
+
+test('every answer of a dormant rollout equals a full restore, and reading unpacks it', () => {
+  const full = restoreEngine(checkpoint());
+  const deferred = createEngine();
+  deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
+  assert.deepEqual(deferred.rollouts(), full.rollouts());
+  assert.deepEqual(deferred.snapshot(), full.snapshot(), 'a checkpoint of the restored engine is the same document');
+  assert.equal(deferred.dormantRollouts(), 1, 'snapshot writes it back without unpacking');
+  assert.deepEqual(deferred.evaluate('done', RESTORE_AT), full.evaluate('done', RESTORE_AT));
+  assert.equal(deferred.dormantRollouts(), 0);
+  assert.equal(full.evaluate('done', RESTORE_AT).decision, 'no-go', 'the fixture is a real verdict');
+  for (const rollout of ['done', 'live', 'waiting']) {
+    assert.deepEqual(deferred.series(rollout), full.series(rollout));
+    assert.deepEqual(deferred.hostInventory(rollout), full.hostInventory(rollout));
+    assert.deepEqual(deferred.templates(rollout), full.templates(rollout));
+    assert.deepEqual(deferred.evaluate(rollout), full.evaluate(rollout));
+  }
+});
+
+test('a late event for a dormant rollout is analysed as after a full restore', () => {
+  const full = restoreEngine(checkpoint());
+  const deferred = createEngine();
+  deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
+  const late = [ev(9 * MIN + 30 * SEC, { rollout: 'done', instance: 'c1', type: 'oom_killed' })];
+  assert.deepEqual(deferred.ingest(late), full.ingest(late));
+  assert.equal(deferred.dormantRollouts(), 0);
+  assert.deepEqual(deferred.evaluate('done'), full.evaluate('done'));
+  assert.deepEqual(deferred.snapshot(), full.snapshot());
+});
+
+test('evict and forget drop dormant rollouts; a second restore replaces a dormant one', () => {
+  const deferred = createEngine();
+  deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
+  assert.deepEqual(deferred.evict(T0 + 60 * MIN), ['done']);
+  assert.equal(deferred.dormantRollouts(), 0);
+  assert.deepEqual(deferred.rollouts().map((r) => r.rollout), ['live', 'waiting']);
+  deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
+  assert.equal(deferred.dormantRollouts(), 1);
+  assert.equal(deferred.forget('done'), true);
+  assert.equal(deferred.dormantRollouts(), 0);
+  assert.equal(deferred.lastEventMs('done'), null);
+  // Restoring again over a live copy leaves one copy, dormant.
+  deferred.restore(checkpoint());
+  deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
+  assert.equal(deferred.dormantRollouts(), 1);
+  assert.deepEqual(deferred.rollouts().map((r) => r.rollout), ['done', 'live', 'waiting']);
+});
