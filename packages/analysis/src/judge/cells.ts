@@ -39,7 +39,9 @@ export type SignalInputs = RateInputs | ContinuousInputs;
  * instance's compared group and each window's baseline denominators. An evaluation is synchronous
  * and changes neither windows nor groups, so inside `withEvaluationCache` they are computed once
  * instead of once per signal and look (a 5,000-instance rollout paid that nine times per look).
- * Kept only for the call: nothing outlives it, so the detector's memory does not grow.
+ * Kept only for the call: nothing outlives it, so the detector's memory does not grow. The
+ * denominators table is perWindow's scratch (window-memo.ts): windows the input memo holds come
+ * from the memo, all others from here, so there is one cache per window, not two.
  */
 interface EvaluationCache {
   state: RolloutState;
@@ -140,22 +142,25 @@ function rateInputs(
 ): RateInputs {
   const minutes = policy.analysis.interval / 60_000;
   const minRequests = Math.max(1, policy.judge.minRequestsPerSample);
-  const cached = cacheFor(state)?.denominators;
-  const parts = perWindow(state, policy, 'baseline-denominators', windows, (w): BaselineDenominators => {
-    const known = cached?.get(w);
-    if (known) return known;
-    const p: BaselineDenominators = { baselineLines: 0, baselineBadLines: 0, baselineProbes: 0, baselineFailedProbes: 0 };
-    for (const instance in w.instances) {
-      if (groupOf(instance) !== 'baseline') continue;
-      const a = w.instances[instance]!;
-      p.baselineLines += a.logs;
-      p.baselineBadLines += a.errorLogs + a.fatalLogs;
-      p.baselineProbes += a.healthFailures + a.healthPasses;
-      p.baselineFailedProbes += a.healthFailures;
-    }
-    cached?.set(w, p);
-    return p;
-  });
+  const parts = perWindow(
+    state,
+    policy,
+    'baseline-denominators',
+    windows,
+    (w): BaselineDenominators => {
+      const p: BaselineDenominators = { baselineLines: 0, baselineBadLines: 0, baselineProbes: 0, baselineFailedProbes: 0 };
+      for (const instance in w.instances) {
+        if (groupOf(instance) !== 'baseline') continue;
+        const a = w.instances[instance]!;
+        p.baselineLines += a.logs;
+        p.baselineBadLines += a.errorLogs + a.fatalLogs;
+        p.baselineProbes += a.healthFailures + a.healthPasses;
+        p.baselineFailedProbes += a.healthFailures;
+      }
+      return p;
+    },
+    cacheFor(state)?.denominators,
+  );
   // Which denominator the baseline's reports support: most of its lines below error level (else
   // only errors are shipped and "error lines / all lines" is ~1 everywhere), most probes passing
   // (else only failures are reported). Decided on the baseline, so a canary fault cannot switch it.

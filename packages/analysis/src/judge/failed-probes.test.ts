@@ -26,8 +26,8 @@ test('half of the canary probes failing from minute 4 is a no-go within ~2 minut
   assert.equal(r.decision, 'no-go');
   const why = probeReason(r)!;
   assert.match(why.message, /canary failed \d+% of its health probes \(4\/\d+ from .*\), above the 20% ceiling \(thresholds\.failedProbes\); baseline 0% \(0\/\d+\)/);
-  // The 4th failed probe is at 7:05; its window closes at 8:00.
-  assert.equal(r.noGoAt, new Date(T0 + 8 * MIN).toISOString());
+  // Decided by the 4th failed probe, at 7:05 (event time), not when its window closes at 8:00.
+  assert.equal(r.noGoAt, new Date(T0 + 7 * MIN + 5 * SEC).toISOString());
   assert.equal(why.cause, 'release');
 });
 

@@ -77,9 +77,10 @@ export function failedProbeTrigger(state: RolloutState, policy: Policy, windows:
       const from = windows[j]!.start;
       const failing = new Set<string>();
       for (let k = j; k <= i; k++) for (const [instance, agg] of Object.entries(windows[k]!.instances)) if (agg.healthFailures > 0 && isCanary(instance)) failing.add(instance);
+      const at = completedAt(state, windows[i]!, end, isCanary, c, canary[i]!.failed, minFailed, ratio);
       const baselineText = b.all > 0 ? `baseline ${fmt((b.failed / b.all) * 100, 3)}% (${b.failed}/${b.all})` : 'no baseline probes';
       return {
-        at: end,
+        at,
         kind: 'threshold',
         instances: [...failing].sort(),
         reason: {
@@ -95,6 +96,30 @@ export function failedProbeTrigger(state: RolloutState, policy: Policy, windows:
     }
   }
   return null;
+}
+
+/**
+ * When the failed-probe evidence of a span ending with window `w` was complete: the time of the
+ * canary's failed probe in `w` that first made the span's count reach `minFailed` and its fraction
+ * exceed `ratio`, with every probe of the span (passes included) in the denominator, so the
+ * fraction at that moment is never overstated. Until 2026-12 it was the window's end: up to a
+ * window (30 s on average) after the deciding probe. The window end when the instances' rings of
+ * failure times do not hold exactly the window's failures (a ring overflowed, a late duplicate).
+ */
+function completedAt(state: RolloutState, w: WindowState, end: number, isCanary: Membership, span: { failed: number; all: number }, inWindow: number, minFailed: number, ratio: number): number {
+  const times: number[] = [];
+  for (const instance in w.instances) {
+    if (!isCanary(instance) || w.instances[instance]!.healthFailures === 0) continue;
+    for (const t of state.instances[instance]?.healthFailureTimes ?? []) if (t >= w.start && t < end) times.push(t);
+  }
+  if (times.length !== inWindow) return end;
+  times.sort((a, b) => a - b);
+  const before = span.failed - inWindow;
+  for (let k = 0; k < times.length; k++) {
+    const failed = before + k + 1;
+    if (failed >= minFailed && failed / span.all > ratio) return times[k]!;
+  }
+  return end;
 }
 
 /** CPU (mean over the members' samples per window) above the ceiling for sustainedFor. */

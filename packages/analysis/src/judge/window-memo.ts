@@ -47,16 +47,23 @@ function memoKey(state: RolloutState, policy: Policy): string {
 /**
  * `compute(w)` for each window, from the memo for windows the watermark has closed. States built
  * by hand (without the engine's inventory counter) are never memoised: their groups may change
- * without a trace. Without the input memo, every window is computed.
+ * without a trace. Windows the memo does not hold (open ones, or every window without the input
+ * memo) come from `scratch`, a table that lives for one evaluation (cells.ts withEvaluationCache),
+ * so each is computed once per evaluation either way; without one, every window is computed.
  */
-export function perWindow<T>(state: RolloutState, policy: Policy, name: string, windows: readonly WindowState[], compute: (w: WindowState) => T): T[] {
+export function perWindow<T>(state: RolloutState, policy: Policy, name: string, windows: readonly WindowState[], compute: (w: WindowState) => T, scratch?: Map<WindowState, T>): T[] {
   const out: T[] = new Array<T>(windows.length);
   const closed = closedBefore(state, policy);
   let table: WeakMap<WindowState, unknown> | undefined;
   for (let i = 0; i < windows.length; i++) {
     const w = windows[i]!;
     if (w.start > closed) {
-      out[i] = compute(w);
+      let part = scratch?.get(w);
+      if (part === undefined) {
+        part = compute(w);
+        scratch?.set(w, part);
+      }
+      out[i] = part;
       continue;
     }
     table ??= tableFor(state, policy, name);

@@ -108,15 +108,17 @@ export interface CountCell {
 
 /**
  * The effective dispersion of the canary/baseline comparison, at least 1:
- *  - φ, the larger of the two groups' dispersions (bursts: one failing request that logs five
- *    lines), each from consecutive windows of the same instance: given the pair's total
+ *  - φ, the dispersion (bursts: one failing request that logs five lines), from consecutive
+ *    windows of the same instance: given the pair's total
  *    n = x_t + x_(t−1), x_t is Binomial(n, e_t / (e_t + e_(t−1))) for a Poisson count, so
  *    (x_t − n·p)² / (n·p·(1−p)) has mean exactly 1, and more under overdispersion. Differencing
  *    makes the estimate blind to a level shift (only the one pair that spans it moves) and to a
  *    rate both groups share that drifts slowly: a fault must not inflate its own yardstick (around
  *    a pooled rate, the canary's jump at the fault start read as "dispersion 5" and hid a 5x rise
  *    of HTTP errors), and neither must the day's traffic curve. Von Neumann's successive-difference
- *    idea (1941), in the conditional form of the two-Poisson test;
+ *    idea (1941), in the conditional form of the two-Poisson test. Both groups' pairs are pooled
+ *    (under the null the canary is one more healthy instance), with the baseline's own estimate as
+ *    a floor;
  *  - κ², the spread of healthy instances' own rates (log scale), from the baseline instances'
  *    totals, beyond the (log r / 2)² the allowed ratio absorbs and at least (log r / 4)². It does
  *    not shrink with exposure, so with it the evidence a single canary instance can give
@@ -170,9 +172,14 @@ export function rateDispersion(cells: readonly CountCell[], allowedRatio: number
   }
   const rateB = sums.be > 0 ? sums.b / sums.be : 0;
   // At least two informative pairs (one burst makes two) before a group's dispersion is believed.
-  const phiC = pairs.cn >= 2 ? pairs.c / pairs.cn : 1;
+  // Under the null the canary is a healthy instance of the same fleet, so its pairs and the
+  // baseline's estimate one dispersion: pooled, with the baseline's own as a floor (the baseline is
+  // untouched by a canary fault and usually has the most pairs). The larger of the two groups'
+  // (until 2026-12) took one canary's dozen informative pairs at face value: 1.9 on a Poisson
+  // canary is common, and it divided a clear error-log rise's evidence by that.
   const phiB = pairs.bn >= 2 ? pairs.b / pairs.bn : 1;
-  const phi = Math.max(1, phiC, phiB);
+  const pooled = pairs.cn + pairs.bn >= 2 ? (pairs.c + pairs.b) / (pairs.cn + pairs.bn) : 1;
+  const phi = Math.max(1, phiB, pooled);
   const logR = Math.log(Math.max(allowedRatio, 1 + 1e-9));
   let kappa2 = (logR / 4) ** 2;
   const nb = baselineTotals.size;
