@@ -6,7 +6,7 @@ import type { Policy } from '../policy/schema.js';
 import { BUILTIN_SIGNALS, type ExposureKind, type RateDefinition } from '../signals/catalog.js';
 import type { CountCell, RateWindow } from '../stats/rate-ratio.js';
 import type { ShiftCell } from '../stats/log-shift.js';
-import { comparedGroup, hasBaselineGroup, type ComparedGroup, type InstanceWindow, type RolloutState, type WindowState } from '../state/types.js';
+import { comparedGroup, externalMeans, hasBaselineGroup, type ComparedGroup, type InstanceWindow, type RolloutState, type WindowState } from '../state/types.js';
 import { foldClosed, perWindow } from './window-memo.js';
 
 export interface RateInputs {
@@ -112,21 +112,11 @@ interface BaselineDenominators {
 
 function externalInputs(signal: string, windows: readonly WindowState[], hasBaseline: boolean): ContinuousInputs {
   const out: ContinuousInputs = { kind: 'continuous', present: false, cells: [], judged: { canary: 0, baseline: 0 }, sums: { canary: 0, baseline: 0 } };
-  for (const w of windows) {
-    const bySignal = w.external[signal];
-    if (!bySignal) continue;
-    for (const [reported, cells] of Object.entries(bySignal)) {
-      const group = comparedGroup(reported as 'canary', hasBaseline);
-      if (group === null || !cells) continue;
-      for (const [instance, cell] of Object.entries(cells)) {
-        if (cell.count === 0) continue;
-        out.present = true;
-        const v = cell.sum / cell.count;
-        out.cells.push({ window: w.start, instance: `${reported}/${instance}`, canary: group === 'canary', value: v });
-        out.judged[group]++;
-        out.sums[group] += v;
-      }
-    }
+  for (const m of externalMeans(windows, signal, hasBaseline)) {
+    out.present = true;
+    out.cells.push({ window: m.window, instance: m.instance, canary: m.group === 'canary', value: m.value });
+    out.judged[m.group]++;
+    out.sums[m.group] += m.value;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Collecting the per-(instance, window) samples of a signal for the canary and the baseline.
 import type { Policy } from '../policy/schema.js';
 import { BUILTIN_SIGNALS } from '../signals/catalog.js';
-import { comparedGroup, hasBaselineGroup, type ComparedGroup, type RolloutState, type WindowState } from '../state/types.js';
+import { comparedGroup, externalMeans, hasBaselineGroup, type ComparedGroup, type RolloutState, type WindowState } from '../state/types.js';
 
 export interface GroupSamples {
   canary: number[];
@@ -29,18 +29,9 @@ export function collectSamples(state: RolloutState, signal: string, windows: rea
   if (external || !BUILTIN_SIGNALS[signal]) {
     // Samples fed by a MetricProvider (or metric events named after a policy signal) win over the
     // event-derived ones, so a Prometheus error rate is not mixed with the agents' counters.
-    for (const w of windows) {
-      const bySignal = w.external[signal];
-      if (!bySignal) continue;
-      for (const [reported, cells] of Object.entries(bySignal)) {
-        const group = comparedGroup(reported as 'canary', hasBaseline);
-        if (group === null || !cells) continue;
-        for (const cell of Object.values(cells)) {
-          if (cell.count === 0) continue;
-          out.present = true;
-          out[group].push(cell.sum / cell.count);
-        }
-      }
+    for (const m of externalMeans(windows, signal, hasBaseline)) {
+      out.present = true;
+      out[m.group].push(m.value);
     }
     return out;
   }

@@ -178,3 +178,28 @@ export function hasBaselineGroup(state: RolloutState): boolean {
   if (version !== undefined) baselineCache.set(state, { version, value });
   return value;
 }
+
+/** One (window, instance) mean fed by a MetricProvider for `signal`, in its compared group. */
+export interface ExternalMean {
+  window: number;
+  /** `<reported group>/<instance>`: the provider's instance ids are per group. */
+  instance: string;
+  group: ComparedGroup;
+  value: number;
+}
+
+/** Every provider-fed (window, instance) mean of `signal` whose group is compared (empty cells skipped). */
+export function* externalMeans(windows: readonly WindowState[], signal: string, hasBaseline: boolean): Generator<ExternalMean> {
+  for (const w of windows) {
+    const bySignal = w.external[signal];
+    if (!bySignal) continue;
+    for (const [reported, cells] of Object.entries(bySignal)) {
+      const group = comparedGroup(reported as EventGroup, hasBaseline);
+      if (group === null || !cells) continue;
+      for (const [instance, cell] of Object.entries(cells)) {
+        if (cell.count === 0) continue;
+        yield { window: w.start, instance: `${reported}/${instance}`, group, value: cell.sum / cell.count };
+      }
+    }
+  }
+}
