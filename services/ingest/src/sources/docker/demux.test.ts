@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DemuxParser, LineSplitter, rfc3339ToNanos, splitTimestamp } from './demux.js';
+import { frame } from './testing/helpers.js';
 
-function frame(type: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = type;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
 
 describe('DemuxParser', () => {
   it('splits stdout and stderr frames', () => {

@@ -6,6 +6,7 @@ import { engineFacts } from './host-attributes.js';
 import { TokenBucket } from './log-filter.js';
 import { ContainerLogDecoder } from './log-lines.js';
 import * as rec from './testing/recorded.js';
+import { frame } from './testing/helpers.js';
 
 const facts = engineFacts(rec.PODMAN_INFO, rec.PODMAN_VERSION);
 const patterns = dockerSourceConfigSchema.parse({}).INGEST_DOCKER_LOG_PATTERNS;
@@ -13,13 +14,6 @@ const container = (tty = false): TrackedContainer => ({
   id: 'c1', name: 's4', image: 'app:1', labels: { 'rollwatch.io/rollout': 'demo', 'rollwatch.io/group': 'canary' }, tty, memoryLimit: 0,
   restartCount: 0, lastStartNs: 0n, lastDieNs: 0n, hasDied: false, oomReported: false,
 });
-function frame(type: number, text: string): Buffer {
-  const payload = Buffer.from(text);
-  const header = Buffer.alloc(8);
-  header[0] = type;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
-}
 // Recorded from Podman: three runs of a crash loop print the same line within one second.
 const PODMAN_CRASH_LOOP = Buffer.concat([1, 2, 3].map(() => frame(1, '2026-11-24T23:43:23Z fatal crash\n')));
 

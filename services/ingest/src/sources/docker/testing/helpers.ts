@@ -9,3 +9,12 @@ export function parseEventsIds(events: SourceEvent[]): string[] {
     return parsed.event.id;
   });
 }
+
+/** One frame of Docker's multiplexed log stream: 8-byte header (stream type, big-endian length), then the payload. */
+export function frame(type: number, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
