@@ -6,8 +6,11 @@ import { killAll, serviceEnv } from './stack.js';
 
 /**
  * Real Kafka and Elasticsearch for detector replicas sharing a consumer group (the read-anywhere and
- * scale-out tests). The broker is a private one: the topics must have `partitions` partitions, and a
- * shared broker's topics may already exist with fewer.
+ * scale-out tests). Both are private ones. The broker: the topics must have `partitions` partitions,
+ * and a shared broker's topics may already exist with fewer. Elasticsearch: a new consumer group
+ * without checkpoints rebuilds its partitions from the stored events, and a shared cluster holds
+ * every earlier test's events (with their partition numbers): in CI the replicas restored and then
+ * judged and published hundreds of foreign rollouts, so their lists kept moving for over a minute.
  */
 export class ReplicaCluster {
   readonly kafka: KafkaServer;
@@ -25,7 +28,7 @@ export class ReplicaCluster {
   }
 
   static async start(options: { partitions: number; run: string; clientPrefix: string }): Promise<ReplicaCluster> {
-    const [kafka, es] = await Promise.all([ensureKafka({ fresh: true }), ensureElasticsearch()]);
+    const [kafka, es] = await Promise.all([ensureKafka({ fresh: true }), ensureElasticsearch({ fresh: true })]);
     const bus = new KafkaBus({ brokers: kafka.brokers, clientId: `${options.clientPrefix}-${options.run}`, partitions: options.partitions });
     await bus.ensureTopics();
     const admin = new Kafka({ clientId: `${options.clientPrefix}-admin-${options.run}`, brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
