@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +13,20 @@ import { DockerSource } from './docker-source.js';
 import { parseEventsIds } from './testing/helpers.js';
 import { count, RecordingSink } from './testing/recording-sink.js';
 import { SocketProxy } from './testing/socket-proxy.js';
+
+/** One Docker API request over the engine's unix socket (the source under test is not used for it). */
+function engineRequest(socketPath: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path: p, method, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
 
 const logger = createLogger('docker-source-it', process.env.LOG_LEVEL ?? 'warn');
 async function waitConnected(source: DockerSource): Promise<void> {
@@ -64,6 +79,31 @@ describe('DockerSource against a real engine (Podman, Docker API)', SUITE, () =>
       for (const k of ['kernel', 'engineVersion', 'runcVersion', 'storageDriver', 'cgroupVersion', 'os']) assert.ok(e.hostAttributes![k], `hostAttributes.${k}`);
     }
     assert.equal(new Set(parseEventsIds(events)).size, events.length, 'schema-valid, distinct ids');
+  });
+
+  it('a container that starts and exits while the source is still connecting is delivered (replay since start())', async () => {
+    // A second source on the same engine: started, then a container runs and exits at once,
+    // before the source's first GET /info answered (Podman takes a while). Before the replay
+    // since start(), neither event was ever delivered.
+    const early = new RecordingSink();
+    const late = new DockerSource(dockerSourceConfigSchema.parse({ DOCKER_HOST: engine.dockerHost }), logger);
+    await late.start(early);
+    try {
+      // Over the API, not the CLI: the CLI's own start-up would give the source time to connect.
+      const created = await engineRequest(engine.socketPath, 'POST', '/v1.41/containers/create?name=early-canary', { Image: engine.image, Cmd: ['sh', '-c', 'exit 4'], Labels: { 'rollwatch.io/rollout': 'demo', 'rollwatch.io/group': 'canary' } });
+      assert.equal(created.status, 201, created.body);
+      const started = await engineRequest(engine.socketPath, 'POST', `/v1.41/containers/${(JSON.parse(created.body) as { Id: string }).Id}/start`);
+      assert.equal(started.status, 204, started.body);
+      assert.equal(late.status().connected, false, 'the container ran before the source connected (else this proves nothing)');
+      const events = await early.waitFor('early-canary', 'start and exit', (e) => count(e, 'container_start') >= 1 && count(e, 'container_exit') >= 1);
+      await new Promise((r) => setTimeout(r, 500));
+      const final = early.of('early-canary');
+      assert.equal(count(final, 'container_start'), 1, 'the start once (replay and stream overlap; ids dedupe)');
+      assert.equal(count(final, 'container_exit'), 1);
+      assert.equal(events.find((e) => e.type === 'container_exit')!.exitCode, 4);
+    } finally {
+      await late.stop();
+    }
   });
 
   it('a memory-limited container killed by the OOM killer: exit 137 and exactly one oom_killed', async () => {

@@ -49,6 +49,13 @@ export class DockerSource implements Source {
   private loop: Promise<void> | undefined;
   /** Engine time of the newest event applied (emitted durably): where a reconnect resumes. */
   private lastSeenNs: bigint | undefined;
+  /**
+   * When start() was called (host clock, ns). The first connection replays the engine's events
+   * since then: its boundary is the engine time of its first GET /info, which Podman can answer
+   * seconds later, and a container that started and exited in between was otherwise never seen
+   * (reconcile's first pass learns the present and emits nothing for an exited container).
+   */
+  private startedNs: bigint | undefined;
   private connected = false;
   private lastEventAt: string | undefined;
   private lastError: string | undefined;
@@ -75,6 +82,7 @@ export class DockerSource implements Source {
   async start(sink: EventSink): Promise<void> {
     if (this.loop) throw new Error('docker source already started');
     this.sink = sink;
+    this.startedNs = BigInt(Date.now()) * 1_000_000n;
     this.logger.info({ engine: describeEndpoint(parseDockerHost(this.config.DOCKER_HOST, this.config.DOCKER_TLS_VERIFY)) }, 'docker: starting');
     this.loop = this.run();
   }
@@ -151,7 +159,10 @@ export class DockerSource implements Source {
     this.facts = engineFacts(info, version);
     const engineNow = rfc3339ToNanos(String((info as { SystemTime?: string }).SystemTime ?? '')) ?? BigInt(Date.now()) * 1_000_000n;
     const boundaryNs = engineNow;
-    if (!first && this.lastSeenNs !== undefined) await this.replay(this.lastSeenNs - REPLAY_OVERLAP_NS, boundaryNs);
+    // What happened while no stream was open: since the last event seen (a reconnect), or since
+    // start() (the first connection). Duplicates of the live stream are dropped by event id.
+    const missedSince = first ? this.startedNs : this.lastSeenNs;
+    if (missedSince !== undefined && missedSince < boundaryNs) await this.replay(missedSince - REPLAY_OVERLAP_NS, boundaryNs);
     await this.reconcile(boundaryNs, first);
     const stream = await this.openEvents({ since: nanosToSinceParam(boundaryNs), filters: this.eventFilters() });
     this.stream = stream;
