@@ -16,18 +16,12 @@ export class Pacer {
 
   constructor(private readonly sliceMs = DEFAULT_SLICE_MS) {}
 
-  /** True when the current slice has run for its budget (the caller should `pace()`). */
+  /**
+   * True when the current slice has run for its budget. Loops write
+   * `if (pacer.due()) await pacer.yieldNow()`, which costs no promise while there is budget.
+   */
   due(): boolean {
     return performance.now() - this.sliceStart >= this.sliceMs;
-  }
-
-  /**
-   * Yields to the event loop if the slice has used its budget. Hot loops write
-   * `if (pacer.due()) await pacer.yieldNow()` instead, which costs no promise when there is budget.
-   */
-  async pace(): Promise<void> {
-    if (!this.due()) return;
-    await this.yieldNow();
   }
 
   /** Yields unconditionally and starts a new slice. */
