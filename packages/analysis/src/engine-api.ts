@@ -59,6 +59,15 @@ export interface RestoreOptions {
   deferFinishedAt?: number;
 }
 
+export interface SnapshotOptions {
+  /**
+   * Epoch ms: rollouts finished then (last event + evaluationHorizonMs passed) are written packed,
+   * as JSON text beside the few fields read without it, so a restore with `deferFinishedAt` never
+   * parses them (a checkpoint's restore stays flat in the finished rollouts it holds).
+   */
+  packFinishedAt?: number;
+}
+
 export interface AnalysisEngine {
   /** Adds events in any order; duplicates (same id) are ignored. Returns the rollouts touched. */
   ingest(events: RollwatchEvent[]): string[];
@@ -71,7 +80,7 @@ export interface AnalysisEngine {
   series(rollout: string): SignalSeries[];
   hostInventory(rollout: string): HostAttributeRow[];
   /** Serialisable state for checkpoints (of every rollout, or only the given ones); restore(snapshot) gives an engine with equal verdicts. */
-  snapshot(only?: Iterable<string>): unknown;
+  snapshot(only?: Iterable<string>, options?: SnapshotOptions): unknown;
   /** Adds the rollouts of a snapshot() to this engine (replacing their state if present); throws ValidationError on a foreign snapshot. */
   restore(snapshot: unknown, options?: RestoreOptions): void;
   /** Drops rollouts whose last event is older than the retention (bounded memory). */

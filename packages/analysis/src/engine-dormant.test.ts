@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, restoreEngine, type Engine } from './engine.js';
+import { snapshotEntryId } from './state/dormant.js';
 import { ev, MIN, SEC, steady, T0 } from './test-helpers.js';
 
 // A detector restores a checkpoint with `deferFinishedAt`: finished rollouts stay packed until
@@ -16,13 +17,58 @@ function source(): Engine {
   return engine;
 }
 
-// Built once: the test helpers number event ids from a global counter, so two builds differ in ids.
-const SOURCE_JSON = JSON.stringify(source().snapshot());
-const checkpoint = (): unknown => JSON.parse(SOURCE_JSON);
 /** Between the two rollouts: 'done' is finished, 'live' is not. */
 const RESTORE_AT = T0 + 5 * 60 * MIN + 10 * MIN;
+// Built once: the test helpers number event ids from a global counter, so two builds differ in ids.
+const SOURCE = source();
+/** The two forms a checkpoint takes: every rollout as objects, or finished ones packed as JSON text. */
+const FORMS = {
+  objects: JSON.stringify(SOURCE.snapshot()),
+  packed: JSON.stringify(SOURCE.snapshot(undefined, { packFinishedAt: RESTORE_AT })),
+};
 
-test('a finished rollout stays packed after the restore; live and registered ones are unpacked', () => {
+test('a snapshot packs the rollouts finished at packFinishedAt only, and says so in its version', () => {
+  const objects = JSON.parse(FORMS.objects) as { version: number; rollouts: Record<string, unknown>[] };
+  const packed = JSON.parse(FORMS.packed) as { version: number; rollouts: Record<string, unknown>[] };
+  assert.equal(objects.version, 2);
+  assert.ok(objects.rollouts.every((r) => 'state' in r && !('json' in r)));
+  assert.equal(packed.version, 3);
+  assert.deepEqual(packed.rollouts.map((r) => [snapshotEntryId(r), 'json' in r]), [['done', true], ['live', false], ['waiting', false]]);
+  const done = packed.rollouts[0] as { head: Record<string, unknown>; json: string };
+  assert.deepEqual(JSON.parse(done.json), objects.rollouts[0]!.state, 'the packed text is the same state');
+  const state = objects.rollouts[0]!.state as { id: string; service: string; registered: boolean; firstEventMs: number; maxEventMs: number; events: number };
+  const row = restoreEngine(JSON.parse(FORMS.objects)).rollouts()[0]!;
+  assert.deepEqual(done.head, { id: state.id, service: state.service, registered: state.registered, firstEventMs: state.firstEventMs, maxEventMs: state.maxEventMs, events: state.events, instances: row.instances });
+  assert.ok(row.instances.canary > 0 && row.instances.baseline > 0);
+});
+
+test('restoring a packed checkpoint never parses the finished rollouts until they are read', () => {
+  const doc = JSON.parse(FORMS.packed) as { rollouts: { json?: string }[] };
+  doc.rollouts[0]!.json = '{ not json';
+  const deferred = createEngine();
+  deferred.restore(doc, { deferFinishedAt: RESTORE_AT });
+  assert.deepEqual(deferred.rollouts().map((r) => r.rollout), ['done', 'live', 'waiting']);
+  assert.equal(deferred.evaluate('live').rollout, 'live');
+  assert.throws(() => deferred.evaluate('done'), SyntaxError, 'only a read parses it');
+  assert.throws(() => createEngine().restore(doc), SyntaxError, 'without deferFinishedAt it is parsed at once');
+});
+
+test('a dormant packed rollout is written back byte for byte; an unpacked one is packed again', () => {
+  const deferred = createEngine();
+  deferred.restore(JSON.parse(FORMS.packed), { deferFinishedAt: RESTORE_AT });
+  assert.equal(JSON.stringify(deferred.snapshot(undefined, { packFinishedAt: RESTORE_AT })), FORMS.packed);
+  assert.deepEqual(deferred.snapshot(), JSON.parse(FORMS.objects), 'without the option the same state as objects');
+  deferred.evaluate('done', RESTORE_AT);
+  assert.equal(deferred.dormantRollouts(), 0);
+  const again = deferred.snapshot(undefined, { packFinishedAt: RESTORE_AT }).rollouts[0] as { head: { id: string }; json: string };
+  assert.equal(again.head.id, 'done');
+  assert.equal((JSON.parse(again.json) as { id: string }).id, 'done', 'packed again from its (now evaluated) live state');
+});
+
+for (const [form, json] of Object.entries(FORMS)) {
+const checkpoint = (): unknown => JSON.parse(json);
+
+test(`a finished rollout stays packed after the restore; live and registered ones are unpacked (checkpoint as ${form})`, () => {
   const lazy = restoreEngine(checkpoint());
   assert.equal(lazy.dormantRollouts(), 0, 'without the option every rollout is unpacked');
   const deferred = createEngine();
@@ -35,12 +81,13 @@ test('a finished rollout stays packed after the restore; live and registered one
   assert.equal(deferred.dormantRollouts(), 1);
 });
 
-test('every answer of a dormant rollout equals a full restore, and reading unpacks it', () => {
+test(`every answer of a dormant rollout equals a full restore, and reading unpacks it (checkpoint as ${form})`, () => {
   const full = restoreEngine(checkpoint());
   const deferred = createEngine();
   deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
   assert.deepEqual(deferred.rollouts(), full.rollouts());
   assert.deepEqual(deferred.snapshot(), full.snapshot(), 'a checkpoint of the restored engine is the same document');
+  assert.deepEqual(deferred.snapshot(undefined, { packFinishedAt: RESTORE_AT }), full.snapshot(undefined, { packFinishedAt: RESTORE_AT }));
   assert.equal(deferred.dormantRollouts(), 1, 'snapshot writes it back without unpacking');
   assert.deepEqual(deferred.evaluate('done', RESTORE_AT), full.evaluate('done', RESTORE_AT));
   assert.equal(deferred.dormantRollouts(), 0);
@@ -53,7 +100,7 @@ test('every answer of a dormant rollout equals a full restore, and reading unpac
   }
 });
 
-test('a late event for a dormant rollout is analysed as after a full restore', () => {
+test(`a late event for a dormant rollout is analysed as after a full restore (checkpoint as ${form})`, () => {
   const full = restoreEngine(checkpoint());
   const deferred = createEngine();
   deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
@@ -64,7 +111,7 @@ test('a late event for a dormant rollout is analysed as after a full restore', (
   assert.deepEqual(deferred.snapshot(), full.snapshot());
 });
 
-test('evict and forget drop dormant rollouts; a second restore replaces a dormant one', () => {
+test(`evict and forget drop dormant rollouts; a second restore replaces a dormant one (checkpoint as ${form})`, () => {
   const deferred = createEngine();
   deferred.restore(checkpoint(), { deferFinishedAt: RESTORE_AT });
   assert.deepEqual(deferred.evict(T0 + 60 * MIN), ['done']);
@@ -81,3 +128,4 @@ test('evict and forget drop dormant rollouts; a second restore replaces a dorman
   assert.equal(deferred.dormantRollouts(), 1);
   assert.deepEqual(deferred.rollouts().map((r) => r.rollout), ['done', 'live', 'waiting']);
 });
+}

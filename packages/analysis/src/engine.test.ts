@@ -213,7 +213,7 @@ test('windows are bounded by retainWindows', () => {
   const engine = createEngine({ policy: { analysis: { retainWindows: 5 } } });
   engine.ingest(steady({ minutes: 20, canary: 1, baseline: 1 }));
   const snap = engine.snapshot();
-  assert.ok(Object.keys(snap.rollouts[0]!.state.windows).length <= 5);
+  assert.ok(Object.keys((snap.rollouts[0] as { state: { windows: object } }).state.windows).length <= 5);
 });
 
 test('snapshot and restore give equal verdicts and continue identically', () => {

@@ -1,6 +1,6 @@
 // The analysis engine: pure (no I/O, no timers, no clock), bounded memory, serialisable.
 import { ValidationError, type EventGroup, type RollwatchEvent } from '@rollwatch/core';
-import type { AnalysisEngine, EvaluationResult, RestoreOptions, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries, TemplateRow } from './engine-api.js';
+import type { AnalysisEngine, EvaluationResult, RestoreOptions, SnapshotOptions, HostAttributeRow, RolloutSpec, RolloutSummary, SignalSeries, TemplateRow } from './engine-api.js';
 import { inventoryRows } from './attribution/attribution.js';
 import { batchNumbers, evaluateBatchGates } from './batch/gates.js';
 import { comparativeSignals, evaluateCanary, iso } from './judge/evaluate.js';
@@ -16,7 +16,8 @@ import { BUILTIN_SIGNALS, TEMPLATE_SIGNAL } from './signals/catalog.js';
 import { advance, applyEvent, dict, newRolloutState, watermarkOf, windowStart } from './state/ingest.js';
 import { memoiseInputs } from './judge/window-memo.js';
 import { packWindow, unpackWindow } from './state/packed.js';
-import { comparedGroup, hasBaselineGroup, type InstanceWindow, type RolloutState, type WindowState } from './state/types.js';
+import { headOf, isPackedEntry, summaryOf, type DormantHead, type PackedEntry } from './state/dormant.js';
+import { type InstanceWindow, type RolloutState, type WindowState } from './state/types.js';
 
 export interface EngineOptions {
   /** Policy for rollouts that name none: a parsed Policy, a partial document, or YAML/JSON text. */
@@ -34,21 +35,33 @@ export interface EngineOptions {
 
 /**
  * Version 2 packs each instance's window aggregate as an array (state/packed.ts, trailing
- * zeros dropped): the same numbers in about a fifth of the bytes. restore() reads versions 1 and 2.
+ * zeros dropped): the same numbers in about a fifth of the bytes. Version 3 may also hold finished
+ * rollouts as packed entries (state/dormant.ts: their state as JSON text plus a head); a snapshot
+ * without any is written as version 2. restore() reads versions 1 to 3.
  */
 export interface EngineSnapshot {
   format: 'rollwatch-analysis-snapshot';
-  version: 2;
-  rollouts: { state: SerialisedState; spec?: RolloutSpec }[];
+  version: 2 | 3;
+  rollouts: (SnapshotEntry | PackedEntry)[];
   miners: MinerSnapshot[];
 }
 
 type SerialisedWindow = Omit<WindowState, 'ids' | 'instances'> & { ids: string[] | null; instances: Record<string, number[] | InstanceWindow> };
 type SerialisedState = Omit<RolloutState, 'windows'> & { windows: Record<string, SerialisedWindow> };
 
-type SnapshotEntry = EngineSnapshot['rollouts'][number];
+/** A rollout's entry in a snapshot, its state as objects. */
+interface SnapshotEntry {
+  state: SerialisedState;
+  spec?: RolloutSpec;
+}
+/** A restored rollout not unpacked yet: its serialised state, or the JSON text of it (packed entry). */
+interface DormantEntry {
+  head: DormantHead;
+  state?: SerialisedState;
+  json?: string;
+}
 /** What is read of a rollout without unpacking its windows (the same fields live and dormant). */
-type RolloutHead = Omit<RolloutState, 'windows'> | SerialisedState;
+type RolloutHead = Pick<RolloutState, 'id' | 'service' | 'policyLabel' | 'registered' | 'maxEventMs'>;
 
 export interface ProviderSamples {
   signal: string;
@@ -64,7 +77,7 @@ export class Engine implements AnalysisEngine {
    * with `deferFinishedAt`): unpacking every window of every rollout finished within the retention
    * made a detector's restore grow with them. A checkpoint writes them back as they are.
    */
-  private readonly dormant = new Map<string, SnapshotEntry>();
+  private readonly dormant = new Map<string, DormantEntry>();
   private readonly specs = new Map<string, RolloutSpec>();
   private readonly resolved = new Map<string, { service: string | undefined; named: string | undefined; policy: Policy }>();
   private readonly basePolicy: Policy;
@@ -190,28 +203,9 @@ export class Engine implements AnalysisEngine {
   }
 
   rollouts(): RolloutSummary[] {
-    const heads: RolloutHead[] = [...this.states.values()];
-    for (const entry of this.dormant.values()) heads.push(entry.state);
-    return heads
-      .map((s) => {
-        const hasBaseline = hasBaselineGroup(s as RolloutState);
-        const instances = { canary: 0, baseline: 0, other: 0 };
-        for (const i of Object.values(s.instances)) {
-          const g = comparedGroup(i.group, hasBaseline);
-          instances[g ?? 'other']++;
-        }
-        const summary: RolloutSummary = {
-          rollout: s.id,
-          firstEventAt: s.firstEventMs === null ? null : iso(s.firstEventMs),
-          lastEventAt: s.maxEventMs === null ? null : iso(s.maxEventMs),
-          instances,
-          events: s.events,
-          registered: s.registered,
-        };
-        if (s.service !== undefined) summary.service = s.service;
-        return summary;
-      })
-      .sort((a, b) => (a.rollout < b.rollout ? -1 : 1));
+    const rows = [...this.states.values()].map((s) => summaryOf(headOf(s), iso));
+    for (const entry of this.dormant.values()) rows.push(summaryOf(entry.head, iso));
+    return rows.sort((a, b) => (a.rollout < b.rollout ? -1 : 1));
   }
 
   series(rollout: string): SignalSeries[] {
@@ -260,31 +254,32 @@ export class Engine implements AnalysisEngine {
     return state ? templateTable(state) : [];
   }
 
-  /** The state of every rollout, or only of `only` (a detector checkpoints one partition's rollouts). */
-  snapshot(only?: Iterable<string>): EngineSnapshot {
+  /**
+   * The state of every rollout, or only of `only` (a detector checkpoints one partition's rollouts).
+   * With `packFinishedAt`, rollouts finished at that time (last event + horizon passed) are written
+   * as packed entries (JSON text + head), so restoring the snapshot does not parse them.
+   */
+  snapshot(only?: Iterable<string>, options: SnapshotOptions = {}): EngineSnapshot {
     const wanted = only ? new Set(only) : undefined;
-    const packed = [...this.states.values()]
-      .filter((state) => !wanted || wanted.has(state.id))
-      .map((state): SnapshotEntry => {
-        const windows: SerialisedState['windows'] = {};
-        for (const [k, w] of Object.entries(state.windows)) {
-          const instances: Record<string, number[]> = {};
-          for (const id in w.instances) instances[id] = packWindow(w.instances[id]!);
-          windows[k] = { start: w.start, instances, external: copyExternal(w.external), ids: w.ids ? [...w.ids].sort() : null };
-        }
-        const entry: EngineSnapshot['rollouts'][number] = { state: { ...structuredClone({ ...state, windows: {} }), windows } };
-        const spec = this.specs.get(state.id);
-        if (spec) entry.spec = structuredClone(spec);
-        return entry;
-      });
-    // Dormant rollouts are already in snapshot form; their spec is the engine's current one.
+    const at = options.packFinishedAt;
+    const entries: (SnapshotEntry | PackedEntry)[] = [];
+    const withSpec = <T extends object>(id: string, entry: T): T & { spec?: RolloutSpec } => {
+      const spec = this.specs.get(id);
+      return spec ? { ...entry, spec: structuredClone(spec) } : entry;
+    };
+    for (const state of this.states.values()) {
+      if (wanted && !wanted.has(state.id)) continue;
+      const serialised = serialise(state);
+      entries.push(withSpec(state.id, at !== undefined && this.finishedAt(state, at) ? { head: headOf(state), json: JSON.stringify(serialised) } : { state: serialised }));
+    }
+    // Dormant rollouts are already in snapshot form (written back as they came); their spec is the engine's current one.
     for (const [id, entry] of this.dormant) {
       if (wanted && !wanted.has(id)) continue;
-      const spec = this.specs.get(id);
-      packed.push(spec ? { state: entry.state, spec: structuredClone(spec) } : { state: entry.state });
+      if (at !== undefined) entries.push(withSpec(id, { head: entry.head, json: entry.json ?? JSON.stringify(entry.state) }));
+      else entries.push(withSpec(id, { state: entry.state ?? (JSON.parse(entry.json!) as SerialisedState) }));
     }
-    const rollouts = packed.sort((a, b) => (a.state.id < b.state.id ? -1 : 1));
-    return { format: 'rollwatch-analysis-snapshot', version: 2, rollouts, miners: this.tracker.snapshot() };
+    const rollouts = entries.sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1));
+    return { format: 'rollwatch-analysis-snapshot', version: rollouts.some(isPackedEntry) ? 3 : 2, rollouts, miners: this.tracker.snapshot() };
   }
 
   /**
@@ -294,23 +289,36 @@ export class Engine implements AnalysisEngine {
    */
   restore(snapshot: unknown, options: RestoreOptions = {}): void {
     const snap = snapshot as Omit<EngineSnapshot, 'version'> & { version: number };
-    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || (snap.version !== 1 && snap.version !== 2) || !Array.isArray(snap.rollouts)) {
-      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1 or 2)');
+    if (!snap || snap.format !== 'rollwatch-analysis-snapshot' || ![1, 2, 3].includes(snap.version) || !Array.isArray(snap.rollouts)) {
+      throw new ValidationError('snapshot', 'is not a rollwatch analysis snapshot (version 1 to 3)');
     }
     for (const entry of snap.rollouts) {
-      const { state, spec } = entry;
-      this.states.delete(state.id);
-      this.dormant.delete(state.id);
-      if (spec) this.specs.set(state.id, structuredClone(spec));
-      this.resolved.delete(state.id);
+      const packed = isPackedEntry(entry) ? entry : undefined;
+      const head = packed ? packed.head : undefined;
+      const id = head ? head.id : (entry as SnapshotEntry).state.id;
+      this.states.delete(id);
+      this.dormant.delete(id);
+      if (entry.spec) this.specs.set(id, structuredClone(entry.spec));
+      this.resolved.delete(id);
       const at = options.deferFinishedAt;
-      if (at !== undefined && state.maxEventMs !== null && state.maxEventMs + this.horizonOf(this.policyFor(state)) <= at) {
-        this.dormant.set(state.id, { state });
+      if (packed) {
+        if (at !== undefined && this.finishedAt(packed.head, at)) this.dormant.set(id, { head: packed.head, json: packed.json });
+        else this.states.set(id, this.unpack(JSON.parse(packed.json) as SerialisedState));
         continue;
       }
-      this.states.set(state.id, this.unpack(state));
+      const { state } = entry as SnapshotEntry;
+      if (at !== undefined && this.finishedAt(state, at)) {
+        this.dormant.set(id, { head: headOf(state), state });
+        continue;
+      }
+      this.states.set(id, this.unpack(state));
     }
     this.tracker.restore(snap.miners ?? []);
+  }
+
+  /** Whether the rollout's verdict stopped moving by `atMs`: its last event plus its horizon is past. */
+  private finishedAt(head: RolloutHead, atMs: number): boolean {
+    return head.maxEventMs !== null && head.maxEventMs + this.horizonOf(this.policyFor(head)) <= atMs;
   }
 
   /** How many restored rollouts are still packed (not read or fed since the restore). */
@@ -325,7 +333,7 @@ export class Engine implements AnalysisEngine {
     const entry = this.dormant.get(rollout);
     if (!entry) return undefined;
     this.dormant.delete(rollout);
-    const restored = this.unpack(entry.state);
+    const restored = this.unpack(entry.state ?? (JSON.parse(entry.json!) as SerialisedState));
     this.states.set(rollout, restored);
     return restored;
   }
@@ -347,7 +355,7 @@ export class Engine implements AnalysisEngine {
   evict(olderThanMs: number): string[] {
     const dropped: string[] = [];
     for (const [id, entry] of this.dormant) {
-      if (entry.state.maxEventMs !== null && entry.state.maxEventMs < olderThanMs) {
+      if (entry.head.maxEventMs !== null && entry.head.maxEventMs < olderThanMs) {
         this.dormant.delete(id);
         this.specs.delete(id);
         this.resolved.delete(id);
@@ -386,7 +394,7 @@ export class Engine implements AnalysisEngine {
 
   /** The rollout's identifying fields, live or dormant, without unpacking it. */
   private head(rollout: string): RolloutHead | undefined {
-    return this.states.get(rollout) ?? this.dormant.get(rollout)?.state;
+    return this.states.get(rollout) ?? this.dormant.get(rollout)?.head;
   }
 
   /** The effective policy of a rollout (named or inline spec policy, then service/rollout overrides). */
@@ -461,6 +469,21 @@ export class Engine implements AnalysisEngine {
 function toPolicy(p: Policy | Record<string, unknown> | string | undefined, base: Policy): Policy {
   if (p === undefined) return base;
   return loadPolicy(p as Record<string, unknown> | string, base);
+}
+
+/** A live state in snapshot form: windows packed (state/packed.ts), the rest cloned. */
+function serialise(state: RolloutState): SerialisedState {
+  const windows: SerialisedState['windows'] = {};
+  for (const [k, w] of Object.entries(state.windows)) {
+    const instances: Record<string, number[]> = {};
+    for (const id in w.instances) instances[id] = packWindow(w.instances[id]!);
+    windows[k] = { start: w.start, instances, external: copyExternal(w.external), ids: w.ids ? [...w.ids].sort() : null };
+  }
+  return { ...structuredClone({ ...state, windows: {} }), windows };
+}
+
+function idOf(entry: SnapshotEntry | PackedEntry): string {
+  return isPackedEntry(entry) ? entry.head.id : entry.state.id;
 }
 
 /** A copy of a window's provider samples (usually none: no clone call then). */

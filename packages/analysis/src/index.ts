@@ -1,6 +1,7 @@
 // Public surface of @rollwatch/analysis: the pure analysis engine.
 export * from './engine-api.js';
 export { Engine, createEngine, restoreEngine, type EngineOptions, type EngineSnapshot, type ProviderSamples } from './engine.js';
+export { snapshotEntryId, type DormantHead, type PackedEntry } from './state/dormant.js';
 export { analyzeEvents, analyzeEventsSync, Replay, DEFAULT_IDLE_MS, type AnalyzeOptions, type AnalyzeResult, type ReplayStats } from './replay.js';
 export { analyzeCommand, parseAnalyzeArgs, ANALYZE_USAGE, type AnalyzeIo, type AnalyzeArgs } from './cli.js';
 

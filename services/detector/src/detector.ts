@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { COMMAND_HEADER, INDICES, TOPICS, authTokensFrom, ValidationError, errorMessage, parseEvent, retryThrowing, splitRolloutKey, type Bus, type Logger, type OverrideCommand, type Registry, type Store, type RollwatchEvent, type Subscription, type Verdict } from '@rollwatch/core';
-import { parsePolicy, type AnalysisEngine, type MetricProvider, type RolloutSpec } from '@rollwatch/analysis';
+import { parsePolicy, snapshotEntryId, type AnalysisEngine, type MetricProvider, type RolloutSpec } from '@rollwatch/analysis';
 import type { DetectorConfig } from './config.js';
 import { createDefaultEngine } from './engine.js';
 import { createDetectorApp } from './http/app.js';
@@ -213,8 +213,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (typeof hit?.partition !== 'number') return undefined;
       const checkpoint = await checkpointer.load(hit.partition);
       if (!checkpoint) return undefined;
-      const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
-      snapshot.rollouts = (snapshot.rollouts ?? []).filter((r) => r.state.id === rollout);
+      const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: unknown[] };
+      snapshot.rollouts = (snapshot.rollouts ?? []).filter((r) => snapshotEntryId(r) === rollout);
       if (snapshot.rollouts.length === 0) return undefined;
       const scratch = createDefaultEngine(config);
       scratch.restore(snapshot);
@@ -261,10 +261,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       for (const partition of partitions) {
         const checkpoint = await checkpointer.load(partition);
         if (!checkpoint) continue;
-        const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: { state: { id: string } }[] };
-        for (const r of snapshot.rollouts ?? []) place(r.state.id, partition);
-        // Rollouts already finished stay packed until read or fed (the rounds judge them later), so
-        // unpacking them is not part of the restore.
+        // Rollouts finished when the checkpoint was written are JSON text in it (packed entries): this
+        // parse leaves them strings. Those finished by now stay packed until read or fed (the rounds
+        // judge them later), so neither parsing nor unpacking them is part of the restore.
+        const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: unknown[] };
+        for (const r of snapshot.rollouts ?? []) {
+          const id = snapshotEntryId(r);
+          if (id !== undefined) place(id, partition);
+        }
         engine.restore(snapshot, { deferFinishedAt: now() });
         // Which revision each key is, its start and where an actuator finds it: not in the engine snapshot.
         revisions.restore(checkpoint.revisions ?? []);

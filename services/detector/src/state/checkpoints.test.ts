@@ -54,6 +54,45 @@ describe('checkpoints', () => {
     }
   });
 
+  it('writes rollouts finished by then packed (JSON text, not parsed by a restore), with the same verdicts after the restore', async () => {
+    const bus = new MemoryBus(2);
+    const store = new MemoryStore();
+    const config = { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 };
+    const hoursAgo = (input: ReturnType<typeof crashLoop>[number]) => ({ ...input, time: new Date(Date.parse(String(input.time)) - 2 * 3_600_000).toISOString() });
+    const finished = ['cp/done-1', 'cp/done-2'];
+    const live = ['cp/live-1'];
+    const events = [...finished.flatMap((r) => crashLoop(r, 3).map(hoursAgo)), ...live.flatMap((r) => crashLoop(r, 3))];
+    const first = await startHarness({ bus, store, engine: engine(), config });
+    await publishEvents(bus, events);
+    await waitUntil('events consumed', async () => (await store.count(INDICES.events, {})) === events.length);
+    await waitUntil('every rollout judged', () => [...finished, ...live].every((r) => first.detector.tracker.latest(r)?.decision === 'no-go'));
+    const before = new Map([...finished, ...live].map((r) => [r, first.detector.tracker.latest(r)!]));
+    const series = new Map<string, unknown>();
+    for (const r of [...finished, ...live]) series.set(r, await (await fetch(`${first.url}/api/v1/rollouts/${encodeURIComponent(r)}/series`)).json());
+    await first.detector.checkpoint();
+    await first.close();
+
+    const entries = (await store.search(INDICES.checkpoints, { size: 10 })).hits.flatMap((c) => (JSON.parse(String(c.snapshot)) as { rollouts: Record<string, unknown>[] }).rollouts);
+    const packed = entries.filter((e) => typeof e.json === 'string').map((e) => (e.head as { id: string }).id);
+    assert.deepEqual(packed.sort(), finished, 'finished rollouts are packed, the live one is not');
+    assert.ok(entries.some((e) => (e.state as { id?: string } | undefined)?.id === 'cp/live-1'));
+
+    // Finished rollouts are judged by the rounds after the restore, not during it: rounds every 200 ms here.
+    const restored = await startHarness({ bus, store, engine: engine(), config: { ...config, DETECTOR_EVALUATION_INTERVAL_MS: 200 } });
+    try {
+      for (const r of [...finished, ...live]) {
+        const answer = await fetch(`${restored.url}/api/v1/rollouts/${encodeURIComponent(r)}/series`);
+        assert.equal(answer.status, 200, r);
+        assert.deepEqual(await answer.json(), series.get(r), `${r}: /series as before the restart`);
+        await waitUntil(`${r} judged again`, () => restored.detector.tracker.latest(r));
+        const v = restored.detector.tracker.latest(r)!;
+        assert.deepEqual([v.decision, v.score, v.sequence], [before.get(r)!.decision, before.get(r)!.score, before.get(r)!.sequence], `${r}: same verdict, nothing re-published`);
+      }
+    } finally {
+      await restored.close();
+    }
+  });
+
   it('a replica that does not own a rollout answers /series, /hosts, /templates from its partition\'s last checkpoint', async () => {
     const bus = new MemoryBus(2);
     const store = new MemoryStore();
@@ -104,5 +143,23 @@ describe('chunkedSnapshot', () => {
     restored.restore!(chunked);
     for (const r of ['chunk/r-000', 'chunk/r-299']) assert.deepEqual(restored.evaluate(r, Date.now()).decision, e.evaluate(r, Date.now()).decision);
     assert.equal(restored.rollouts().length, 300);
+  });
+
+  it('packs the rollouts finished at packFinishedAt, and says version 3 whichever chunk held them', async () => {
+    const e = engine();
+    const ids = Array.from({ length: 60 }, (_, i) => `chunk/p-${String(i).padStart(2, '0')}`);
+    const old = (r: string) => crashLoop(r, 1).map((input) => ({ ...input, time: new Date(Date.parse(String(input.time)) - 3 * 3_600_000).toISOString() }));
+    // Only the first rollout finished: with chunks of 16 and more, the last chunk holds none.
+    const inputs = ids.flatMap((r, i) => (i === 0 ? old(r) : crashLoop(r, 1)));
+    e.ingest(inputs.map((input) => {
+      const parsed = parseEvent(input);
+      assert.ok(parsed.ok);
+      return parsed.event;
+    }));
+    const doc = JSON.parse(await chunkedSnapshot(e, ids, { packFinishedAt: Date.now() })) as { version: number; rollouts: Record<string, unknown>[] };
+    assert.equal(doc.version, 3);
+    assert.deepEqual(doc.rollouts.filter((r) => 'json' in r).length, 1);
+    assert.ok(doc.rollouts.every((r, i) => ('json' in r) === (i === 0)), 'only the finished rollout is packed');
+    assert.deepEqual(doc, JSON.parse(JSON.stringify(e.snapshot(ids, { packFinishedAt: Date.now() }))));
   });
 });

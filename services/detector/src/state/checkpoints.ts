@@ -1,5 +1,5 @@
 import { INDICES, errorMessage, retryThrowing, yieldToEventLoop, type Logger, type Store } from '@rollwatch/core';
-import type { AnalysisEngine } from '@rollwatch/analysis';
+import type { AnalysisEngine, SnapshotOptions } from '@rollwatch/analysis';
 import type { PartitionOwnership } from './ownership.js';
 
 /** One partition's checkpoint in `rollwatch-checkpoints`: the engine state of its rollouts and the offset it covers. */
@@ -79,7 +79,8 @@ export class Checkpointer {
         const offset = this.ingested.get(partition);
         if (offset === undefined || ownership.isRestoringPartition(partition) || this.saved.get(partition) === offset) return undefined;
         const rollouts = ownership.rolloutsIn(partition);
-        const snapshot = await chunkedSnapshot(engine, rollouts);
+        // Rollouts finished by now go in packed (JSON text): a restore does not parse them.
+        const snapshot = await chunkedSnapshot(engine, rollouts, { packFinishedAt: now() });
         return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}) };
       });
       if (doc) docs.push(doc);
@@ -111,18 +112,20 @@ export function checkpointId(group: string, partition: number): string {
  * /healthz) for seconds. Chunks adapt to about SNAPSHOT_SLICE_MS each (one rollout with thousands
  * of instances is a chunk of its own). The caller keeps the engine from ingesting meanwhile. Same
  * document as one snapshot: the rollouts in the engine's (sorted) order, the other fields from the
- * last chunk.
+ * last chunk, except `version`: the highest of any chunk (one with packed entries is version 3).
  */
-export async function chunkedSnapshot(engine: Pick<AnalysisEngine, 'snapshot'>, rollouts: readonly string[]): Promise<string> {
+export async function chunkedSnapshot(engine: Pick<AnalysisEngine, 'snapshot'>, rollouts: readonly string[], options: SnapshotOptions = {}): Promise<string> {
   const sorted = [...rollouts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const parts: string[] = [];
   let rest: Record<string, unknown> = {};
+  let version: number | undefined;
   let size = 16; // grows while chunks are quick
   for (let i = 0; i === 0 || i < sorted.length; ) {
     const started = performance.now();
     const chunk = sorted.slice(i, i + size);
-    const snapshot = engine.snapshot(chunk) as Record<string, unknown>;
-    if (!Array.isArray(snapshot.rollouts)) return JSON.stringify(engine.snapshot(sorted)); // not the chunkable shape
+    const snapshot = engine.snapshot(chunk, options) as Record<string, unknown>;
+    if (!Array.isArray(snapshot.rollouts)) return JSON.stringify(engine.snapshot(sorted, options)); // not the chunkable shape
+    if (typeof snapshot.version === 'number') version = Math.max(version ?? snapshot.version, snapshot.version);
     for (const entry of snapshot.rollouts) parts.push(JSON.stringify(entry));
     const { rollouts: _, ...others } = snapshot;
     rest = others;
@@ -131,6 +134,6 @@ export async function chunkedSnapshot(engine: Pick<AnalysisEngine, 'snapshot'>, 
     size = took > SNAPSHOT_SLICE_MS ? Math.max(1, Math.floor((size * SNAPSHOT_SLICE_MS) / took)) : Math.min(SNAPSHOT_CHUNK, size * 2);
     await yieldToEventLoop();
   }
-  const head = JSON.stringify(rest);
+  const head = JSON.stringify(version === undefined ? rest : { ...rest, version });
   return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"rollouts":[${parts.join(',')}]}`;
 }

@@ -35,6 +35,13 @@ export interface RestoreCase {
   firstEvaluationMsPer1000: number;
   /** fromCheckpoint + firstEvaluation: how long the partition's rollouts answer `restoring`. */
   restoreMsPer1000: number;
+  /**
+   * The live rollouts' next look, a minute later, as any round makes it (not part of the restore):
+   * what a live replica pays for them every round, whatever restore. The first evaluation after a
+   * restore costs about this much: a look reads every window of the rollout, so it grows with the
+   * rollout's own length, restored or not.
+   */
+  nextLookMsPer1000: number;
   /** Evaluations of the finished rollouts, left to the periodic rounds (off the restore's path). */
   deferredEvaluationMsPer1000: number;
   /** fromCheckpoint / fullRebuild (lower is better). */
@@ -100,16 +107,18 @@ export function measureRestoreCase(liveRollouts = 1000, historyBlocks = 1, finis
   const ids = Array.from({ length: liveRollouts }, (_, r) => `bench-${r}`);
   const restoredIds = [...ids, ...Array.from({ length: finishedRollouts }, (_, f) => `bench-${FINISHED_INDEX + f}`)];
   // The checkpoint a replica wrote earlier (not timed). That replica judged its rollouts as their
-  // events came (what an evaluation leaves in the engine state is in the snapshot too).
+  // events came (what an evaluation leaves in the engine state is in the snapshot too), and wrote
+  // the rollouts finished by then packed, as JSON text (as the detector's checkpointer does).
   const writer = createEngine();
   writer.ingest(head);
   judge(writer, restoredIds, nowMs);
-  const snapshot = JSON.stringify(writer.snapshot());
+  const snapshot = JSON.stringify(writer.snapshot(undefined, { packFinishedAt: nowMs }));
 
   const full: number[] = [];
   const checkpoint: number[] = [];
   const firstEvaluation: number[] = [];
   const deferredEvaluation: number[] = [];
+  const nextLook: number[] = [];
   let sameVerdicts = true;
   for (let k = 0; k < repeats; k++) {
     let t0 = performance.now();
@@ -130,6 +139,9 @@ export function measureRestoreCase(liveRollouts = 1000, historyBlocks = 1, finis
     t0 = performance.now();
     judge(restored, split.deferred, nowMs);
     deferredEvaluation.push(performance.now() - t0);
+    t0 = performance.now();
+    judge(restored, split.now, nowMs + 60_000);
+    nextLook.push(performance.now() - t0);
     if (split.now.length !== liveRollouts) throw new Error(`restore bench: ${split.now.length} rollouts judged at once, expected the ${liveRollouts} live ones`);
 
     if (k === 0) {
@@ -155,6 +167,7 @@ export function measureRestoreCase(liveRollouts = 1000, historyBlocks = 1, finis
     fromCheckpointMsPer1000: round(checkpointMs, 1),
     firstEvaluationMsPer1000: round(evaluationMs, 1),
     restoreMsPer1000: round(checkpointMs + evaluationMs, 1),
+    nextLookMsPer1000: round(median(nextLook) * scale, 1),
     deferredEvaluationMsPer1000: round(median(deferredEvaluation) * scale, 1),
     ratioToFullRebuild: round(checkpointMs / fullMs, 3),
     sameVerdicts,
