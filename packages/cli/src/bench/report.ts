@@ -94,7 +94,7 @@ export function renderSummary(results: BenchResults): string {
   if (r.restore && 'cases' in r.restore) {
     for (const x of r.restore.cases) lines.push(`  restore     ${x.historyBlocks * 5} min live history, ${num(x.finishedRollouts)} finished beside ${num(x.liveRollouts)} live, per 1,000 live: ${num(x.restoreMsPer1000)} ms (checkpoint ${num(x.fromCheckpointMsPer1000)} + first evaluation ${num(x.firstEvaluationMsPer1000)}; next look ${num(x.nextLookMsPer1000)}; full rebuild ${num(x.fullRebuildMsPer1000)}, ${x.ratioToFullRebuild}x)${x.sameVerdicts ? '' : ' VERDICTS DIFFER'}`);
     const g = r.restore.growth;
-    lines.push(`  restore     growth: x${g.liveLength60vs5Min} for a live rollout 12x longer; x${g.finishedRollouts} with ${g.finishedPerLive} finished rollouts per live one (x${g.finishedRolloutsIfJudged} if they were judged during the restore)`);
+    lines.push(`  restore     growth: x${g.liveLength60vs5Min} for a live rollout 12x longer; x${g.finishedRollouts} with ${g.finishedPerLive} finished rollouts per live one (parse + restore alone x${g.finishedRolloutsCheckpointOnly}; x${g.finishedRolloutsIfJudged} if they were judged during the restore)`);
   }
   if (r.replicas && 'runs' in r.replicas) {
     for (const run of r.replicas.runs) lines.push(`  replicas    ${run.replicas} detector replica(s): ${num(run.eventsPerSecond)} events/s (per replica ${run.perReplica.map((p) => num(p.eventsPerSecond)).join(', ')}), store ${r.replicas.store}`);

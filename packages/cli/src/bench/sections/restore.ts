@@ -59,6 +59,11 @@ export interface RestoreResult {
     /** restoreMs with `finishedPerLive` finished rollouts per live one / with none: what retained history costs. */
     finishedRollouts: number;
     finishedPerLive: number;
+    /**
+     * fromCheckpoint (parse + restore + tail) with the finished rollouts / without: the part they
+     * can cost, apart from the live rollouts' first evaluation, whose run-to-run noise is larger.
+     */
+    finishedRolloutsCheckpointOnly: number;
     /** The same ratio if the finished rollouts were judged during the restore too (before the deferral). */
     finishedRolloutsIfJudged: number;
   };
@@ -177,6 +182,9 @@ export function measureRestoreCase(liveRollouts = 1000, historyBlocks = 1, finis
 
 /** Restore against a live rollout's own length (5 and 60 minutes) and against the finished rollouts the partition still holds. */
 export function measureRestore(liveRollouts: number, repeats: number, finishedPerLive = 4): RestoreResult {
+  // Warm-up, discarded: the first case measured with a cold JIT read 1.5-2x slower than the same
+  // work later, which made the later cases look cheaper than the first (growth below 1).
+  measureRestoreCase(Math.min(liveRollouts, 50), 1, Math.min(liveRollouts, 50), 13, 1);
   const short = measureRestoreCase(liveRollouts, 1, 0, 13, repeats);
   const long = measureRestoreCase(liveRollouts, 12, 0, 13, repeats);
   const withFinished = measureRestoreCase(liveRollouts, 1, liveRollouts * finishedPerLive, 13, repeats);
@@ -186,6 +194,7 @@ export function measureRestore(liveRollouts: number, repeats: number, finishedPe
       liveLength60vs5Min: round(long.restoreMsPer1000 / short.restoreMsPer1000, 2),
       finishedRollouts: round(withFinished.restoreMsPer1000 / short.restoreMsPer1000, 2),
       finishedPerLive,
+      finishedRolloutsCheckpointOnly: round(withFinished.fromCheckpointMsPer1000 / short.fromCheckpointMsPer1000, 2),
       finishedRolloutsIfJudged: round((withFinished.restoreMsPer1000 + withFinished.deferredEvaluationMsPer1000) / short.restoreMsPer1000, 2),
     },
   };
