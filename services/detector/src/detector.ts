@@ -10,9 +10,9 @@ import { createMetricProvider } from './metric-providers/factory.js';
 import { MetricPoller } from './metric-providers/poller.js';
 import { createDetectorMetrics, type DetectorMetrics } from './metrics.js';
 import { Checkpointer } from './state/checkpoints.js';
-import { lastStoredVerdict, rebuildFromStore, registerSafely, replayFromOffset, type RebuildReport } from './state/rebuild.js';
+import { lastStoredVerdict, registerSafely, type RebuildReport } from './state/rebuild.js';
+import { createPartitionLifecycle, mergeReports } from './state/partition-lifecycle.js';
 import { PartitionOwnership } from './state/ownership.js';
-import { splitRestoredForEvaluation } from './state/restore-evaluation.js';
 import { createRemoteReads } from './state/remote-reads.js';
 import { RevisionIndex } from './state/revisions.js';
 import { SpecRegistry } from './state/specs.js';
@@ -238,106 +238,6 @@ export function createDetector(deps: DetectorDeps): Detector {
     },
   };
 
-  /**
-   * Restores what an assigned partition holds: its stored events (only that partition's), then
-   * evaluates the restored rollouts; until then they answer `pending` ("restoring") and are not judged.
-   */
-  async function restorePartitions(partitions: number[]): Promise<void> {
-    if (partitions.length === 0) {
-      joined.resolve();
-      return;
-    }
-    ownership.assign(partitions);
-    try {
-      const started = Date.now();
-      const placements = new Map<string, number>();
-      const place = (rollout: string, partition: number): void => {
-        placements.set(rollout, partition);
-        if (ownership.owns(partition)) ownership.place(rollout, partition);
-      };
-      // Last checkpoint + the events after its offset; a partition without one is rebuilt from its stored events.
-      const fromCheckpoint: number[] = [];
-      let events = 0;
-      for (const partition of partitions) {
-        const checkpoint = await checkpointer.load(partition);
-        if (!checkpoint) continue;
-        // Rollouts finished when the checkpoint was written are JSON text in it (packed entries): this
-        // parse leaves them strings. Those finished by now stay packed until read or fed (the rounds
-        // judge them later), so neither parsing nor unpacking them is part of the restore.
-        const snapshot = JSON.parse(checkpoint.snapshot) as { rollouts?: unknown[] };
-        for (const r of snapshot.rollouts ?? []) {
-          const id = snapshotEntryId(r);
-          if (id !== undefined) place(id, partition);
-        }
-        engine.restore(snapshot, { deferFinishedAt: now() });
-        // Which revision each key is, its start and where an actuator finds it: not in the engine snapshot.
-        revisions.restore(checkpoint.revisions ?? []);
-        const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });
-        for (const [rollout, p] of replay.placements) place(rollout, p);
-        checkpointer.restoredTo(partition, replay.nextOffset);
-        events += replay.events;
-        fromCheckpoint.push(partition);
-      }
-      const rest = partitions.filter((p) => !fromCheckpoint.includes(p));
-      const rebuilt = rest.length === 0 ? undefined : await rebuildFromStore({
-        engine,
-        store,
-        specs,
-        logger,
-        sinceMs: now() - config.DETECTOR_RETENTION_MS,
-        maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS,
-        partitions: rest,
-        beforeAnalysis: observe,
-        onPage: (page) => {
-          for (const [rollout, partition] of page) place(rollout, partition);
-        },
-      });
-      events += rebuilt?.events ?? 0;
-      const report: RebuildReport = { specs: rebuilt?.specs ?? 0, events, rollouts: [...placements.keys()], placements, truncated: rebuilt?.truncated ?? false, durationMs: Date.now() - started };
-      const kept = [...report.placements].filter(([, partition]) => ownership.owns(partition)).map(([rollout]) => rollout);
-      // Revoked while restoring: what was read for it is not ours to hold.
-      for (const [rollout, partition] of report.placements) if (!ownership.owns(partition) && !specs.get(rollout)) engine.forget(rollout);
-      const at = now();
-      for (const rollout of kept) {
-        local.add(rollout);
-        if (!arrivals.has(rollout)) arrivals.set(rollout, at);
-        tracker.claim(rollout);
-      }
-      metrics.trackedRollouts.set(local.size);
-      // Publishes what changed while nobody owned them (time-driven rules); sequences continue from
-      // the stored ones. Only then do the rollouts stop answering "restoring". Finished rollouts are
-      // left to the rounds, so the restore does not grow with how many finished within the retention.
-      const judged = splitRestoredForEvaluation(engine, kept.filter((r) => ownership.owns(ownership.partition(r) ?? -1)), now());
-      await tracker.evaluate(judged.now);
-      ownership.restored(partitions.filter((p) => ownership.owns(p)));
-      report.durationMs = Date.now() - started;
-      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, judged: judged.now.length, deferred: judged.deferred.length, durationMs: report.durationMs }, 'partitions restored');
-      restores.push(report);
-      if (restores.length > 100) restores.shift();
-      rebuild = mergeReports(restores);
-      joined.resolve();
-    } catch (error) {
-      // The bus retries the restore before the partition's next batch; meanwhile its rollouts stay pending.
-      logger.warn({ partitions, err: errorMessage(error) }, 'restoring assigned partitions failed');
-      throw error;
-    }
-  }
-
-  function dropPartitions(partitions: number[]): void {
-    const dropped = ownership.revoke(partitions);
-    checkpointer.forget(partitions);
-    for (const rollout of dropped) {
-      if (!specs.get(rollout)) engine.forget(rollout);
-      tracker.forget(rollout);
-      poller.forget(rollout);
-      revisions.forget(rollout);
-      arrivals.delete(rollout);
-      if (!specs.get(rollout)) local.delete(rollout);
-    }
-    metrics.trackedRollouts.set(local.size);
-    if (dropped.length > 0) logger.info({ partitions, rollouts: dropped.length }, 'partitions revoked; their rollouts are another replica\'s now');
-  }
-
   /** Resolves with the verdict that applies `command`: seen here (we own it) or stored by the owner. */
   function waitForOverride(command: OverrideCommand, timeoutMs: number): { verdict: Promise<Verdict | undefined>; cancel: () => void } {
     const matches = (v: Verdict | undefined): v is Verdict => v?.overridden?.at === command.at && v.overridden.by === command.by && v.overridden.reason === command.reason;
@@ -371,6 +271,18 @@ export function createDetector(deps: DetectorDeps): Detector {
       detector: async () => ({ ok: started, detail: started ? `${local.size} rollouts tracked` : 'rebuilding state' }),
       bus: () => bus.health(),
       store: () => store.health(),
+    },
+  });
+
+  const partitionLifecycle = createPartitionLifecycle({
+    config, engine, store, logger, metrics, specs, revisions, ownership, checkpointer, tracker, poller, local, arrivals, now, observe,
+    restored: (report) => {
+      if (report) {
+        restores.push(report);
+        if (restores.length > 100) restores.shift();
+        rebuild = mergeReports(restores);
+      }
+      joined.resolve();
     },
   });
 
@@ -465,7 +377,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         groupId: config.DETECTOR_CONSUMER_GROUP,
         fromBeginning: config.DETECTOR_FROM_BEGINNING,
         handler,
-        partitions: { assigned: (_topic, partitions) => restorePartitions(partitions), revoked: (_topic, partitions) => dropPartitions(partitions) },
+        partitions: { assigned: (_topic, partitions) => partitionLifecycle.restore(partitions), revoked: (_topic, partitions) => partitionLifecycle.drop(partitions) },
         ...(remote.memberData !== undefined ? { memberData: remote.memberData } : {}),
       });
       await Promise.race([joined.promise, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
@@ -513,18 +425,5 @@ export function restoringVerdict(rollout: string, sequence: number, nowMs: numbe
     evaluatedAt: new Date(nowMs).toISOString(),
     noGoAt: null,
     sequence,
-  };
-}
-
-function mergeReports(reports: RebuildReport[]): RebuildReport {
-  const placements = new Map<string, number>();
-  for (const r of reports) for (const [k, v] of r.placements) placements.set(k, v);
-  return {
-    specs: reports.reduce((max, r) => Math.max(max, r.specs), 0),
-    events: reports.reduce((sum, r) => sum + r.events, 0),
-    rollouts: [...placements.keys()],
-    placements,
-    truncated: reports.some((r) => r.truncated),
-    durationMs: reports.reduce((sum, r) => sum + r.durationMs, 0),
   };
 }
