@@ -103,7 +103,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     engineTurn = run.catch(() => undefined);
     return run;
   };
-  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, exclusive, revisionsOf: (keys) => revisions.entries(keys) });
+  const checkpointer = new Checkpointer({ store, engine, ownership, group: config.DETECTOR_CONSUMER_GROUP, logger, now, exclusive, revisionsOf: (keys) => revisions.entries(keys), settledOf: (keys) => keys.filter((k) => tracker.settled(k)) });
   /** Answers for rollouts other replicas own: their published verdicts, reads forwarded to them. */
   const remote = createRemoteReads({ config, bus, store, logger, registry });
   // Own verdicts enter the view as they are published (the stream must not wait for the topic's echo).

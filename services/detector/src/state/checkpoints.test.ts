@@ -54,7 +54,7 @@ describe('checkpoints', () => {
     }
   });
 
-  it('writes rollouts finished by then packed (JSON text, not parsed by a restore), with the same verdicts after the restore', async () => {
+  it('writes rollouts finished by then packed (JSON text, not parsed by a restore); settled ones stay packed through the rounds, with the same verdicts on demand', async () => {
     const bus = new MemoryBus(2);
     const store = new MemoryStore();
     const config = { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 };
@@ -77,19 +77,34 @@ describe('checkpoints', () => {
     assert.deepEqual(packed.sort(), finished, 'finished rollouts are packed, the live one is not');
     assert.ok(entries.some((e) => (e.state as { id?: string } | undefined)?.id === 'cp/live-1'));
 
-    // Finished rollouts are judged by the rounds after the restore, not during it: rounds every 200 ms here.
-    const restored = await startHarness({ bus, store, engine: engine(), config: { ...config, DETECTOR_EVALUATION_INTERVAL_MS: 200 } });
+    // Rounds every 200 ms: they must leave the finished rollouts alone (settled at the checkpoint).
+    const restoredEngine = engine();
+    const restored = await startHarness({ bus, store, engine: restoredEngine, config: { ...config, DETECTOR_EVALUATION_INTERVAL_MS: 200 } });
     try {
+      for (let round = 0; round < 3; round++) await restored.detector.tick();
+      assert.equal((restoredEngine as unknown as { dormantRollouts(): number }).dormantRollouts(), finished.length, 'settled finished rollouts stay packed through the rounds');
+      for (const r of finished) assert.equal(restored.detector.tracker.latest(r), undefined, `${r}: not judged by the rounds`);
       for (const r of [...finished, ...live]) {
+        const verdict = (await (await fetch(`${restored.url}/api/v1/rollouts/${encodeURIComponent(r)}/verdict`)).json()) as { decision: string; score: number; sequence: number };
+        assert.deepEqual([verdict.decision, verdict.score, verdict.sequence], [before.get(r)!.decision, before.get(r)!.score, before.get(r)!.sequence], `${r}: same verdict on demand, nothing re-published`);
         const answer = await fetch(`${restored.url}/api/v1/rollouts/${encodeURIComponent(r)}/series`);
         assert.equal(answer.status, 200, r);
         assert.deepEqual(await answer.json(), series.get(r), `${r}: /series as before the restart`);
-        await waitUntil(`${r} judged again`, () => restored.detector.tracker.latest(r));
-        const v = restored.detector.tracker.latest(r)!;
-        assert.deepEqual([v.decision, v.score, v.sequence], [before.get(r)!.decision, before.get(r)!.score, before.get(r)!.sequence], `${r}: same verdict, nothing re-published`);
       }
+      assert.equal((restoredEngine as unknown as { dormantRollouts(): number }).dormantRollouts(), 0, 'reading them unpacked them');
     } finally {
       await restored.close();
+    }
+
+    // Control: without the checkpoint's list of settled rollouts, the rounds judge the finished ones.
+    for (const hit of (await store.search(INDICES.checkpoints, { size: 10 })).hits) await store.put(INDICES.checkpoints, [{ ...hit, id: String(hit.id), settled: [] }]);
+    const controlEngine = engine();
+    const control = await startHarness({ bus, store, engine: controlEngine, config: { ...config, DETECTOR_EVALUATION_INTERVAL_MS: 200 } });
+    try {
+      await waitUntil('the rounds judged the finished rollouts', () => finished.every((r) => control.detector.tracker.latest(r)));
+      assert.equal((controlEngine as unknown as { dormantRollouts(): number }).dormantRollouts(), 0);
+    } finally {
+      await control.close();
     }
   });
 

@@ -15,6 +15,8 @@ export interface Checkpoint {
   snapshot: string;
   /** The (rollout, revision) entries of the partition's rollouts (the revision index is not in the engine snapshot). */
   revisions?: unknown[];
+  /** Rollouts whose verdict was final and published when the checkpoint was written (VerdictTracker.settled). */
+  settled?: string[];
 }
 
 export interface CheckpointerOptions {
@@ -26,6 +28,8 @@ export interface CheckpointerOptions {
   now: () => number;
   /** What else a checkpoint keeps per rollout key (the detector's revision index entries). */
   revisionsOf?: (rollouts: string[]) => unknown[];
+  /** Which of the rollouts have a final, published verdict (a restore need not judge those again). */
+  settledOf?: (rollouts: string[]) => string[];
   /**
    * Runs `work` while no consumer batch ingests into the engine (the detector's engine lock), so a
    * snapshot taken in chunks, with the event loop free in between, still matches its offset.
@@ -81,7 +85,7 @@ export class Checkpointer {
         const rollouts = ownership.rolloutsIn(partition);
         // Rollouts finished by now go in packed (JSON text): a restore does not parse them.
         const snapshot = await chunkedSnapshot(engine, rollouts, { packFinishedAt: now() });
-        return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}) };
+        return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}), ...(this.options.settledOf ? { settled: this.options.settledOf(rollouts) } : {}) };
       });
       if (doc) docs.push(doc);
     }

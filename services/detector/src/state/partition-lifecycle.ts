@@ -63,6 +63,8 @@ export function createPartitionLifecycle(deps: PartitionLifecycleDeps): Partitio
       };
       // Last checkpoint + the events after its offset; a partition without one is rebuilt from its stored events.
       const fromCheckpoint: number[] = [];
+      /** Settled when their checkpoint was written, and no event of theirs replayed since. */
+      const settledAtCheckpoint = new Set<string>();
       let events = 0;
       for (const partition of partitions) {
         const checkpoint = await checkpointer.load(partition);
@@ -80,6 +82,7 @@ export function createPartitionLifecycle(deps: PartitionLifecycleDeps): Partitio
         revisions.restore(checkpoint.revisions ?? []);
         const replay = await replayFromOffset({ engine, store, logger, partition, fromOffset: checkpoint.offset, maxEvents: config.DETECTOR_REBUILD_MAX_EVENTS, beforeAnalysis: observe });
         for (const [rollout, p] of replay.placements) place(rollout, p);
+        for (const rollout of checkpoint.settled ?? []) if (!replay.placements.has(rollout)) settledAtCheckpoint.add(rollout);
         checkpointer.restoredTo(partition, replay.nextOffset);
         events += replay.events;
         fromCheckpoint.push(partition);
@@ -114,10 +117,14 @@ export function createPartitionLifecycle(deps: PartitionLifecycleDeps): Partitio
       // the stored ones. Only then do the rollouts stop answering "restoring". Finished rollouts are
       // left to the rounds, so the restore does not grow with how many finished within the retention.
       const judged = splitRestoredForEvaluation(engine, kept.filter((r) => ownership.owns(ownership.partition(r) ?? -1)), now());
+      // Finished rollouts whose verdict was final and published at the checkpoint are not judged
+      // again by the rounds: they stay packed until read (restore and what follows it stay flat in
+      // the finished rollouts a checkpoint holds). The other finished ones are left to the rounds.
+      const settled = tracker.restoreSettled(judged.deferred.filter((r) => settledAtCheckpoint.has(r)));
       await tracker.evaluate(judged.now);
       ownership.restored(partitions.filter((p) => ownership.owns(p)));
       report.durationMs = Date.now() - started;
-      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, judged: judged.now.length, deferred: judged.deferred.length, durationMs: report.durationMs }, 'partitions restored');
+      logger.info({ partitions, fromCheckpoint, events, rollouts: placements.size, judged: judged.now.length, deferred: judged.deferred.length - settled, settled, durationMs: report.durationMs }, 'partitions restored');
       restored(report);
     } catch (error) {
       // The bus retries the restore before the partition's next batch; meanwhile its rollouts stay pending.

@@ -79,7 +79,7 @@ describe('partition-owned state', () => {
     assert.equal(detector.tracker.latest('owned/r1'), undefined);
   });
 
-  it('judges only the restored rollouts whose verdict can still move before releasing the partition; finished ones are left to the next round', async () => {
+  it('judges only the restored rollouts whose verdict can still move before releasing the partition; finished ones settled at the checkpoint are left to the first read', async () => {
     const bus = new MemoryBus(2);
     const memory = new MemoryStore();
     const first = await startHarness({ bus, store: memory, engine: new FiniteHorizonEngine() });
@@ -98,9 +98,13 @@ describe('partition-owned state', () => {
         return body.items.find((i) => i.rollout === 'done/r1' && i.sequence > 0);
       });
       assert.deepEqual({ decision: listed.decision, sequence: listed.sequence, location: listed.location }, { decision: 'no-go', sequence: before.sequence, location: 'local' });
+      // Its verdict was final and published when the first replica checkpointed (on close): the
+      // rounds leave it alone, and a read judges it on demand, from the same state.
       await second.detector.tick();
-      assert.ok(engine.judged.includes('done/r1'), 'the next round judges it');
-      assert.equal(second.detector.tracker.latest('done/r1')?.sequence, before.sequence, 'same state: nothing new published');
+      assert.ok(!engine.judged.includes('done/r1'), 'settled at the checkpoint: the rounds do not judge it again');
+      const verdict = (await (await fetch(`${second.url}/api/v1/rollouts/done%2Fr1/verdict`)).json()) as { decision: string; sequence: number };
+      assert.ok(engine.judged.includes('done/r1'), 'a read judges it');
+      assert.deepEqual([verdict.decision, verdict.sequence], ['no-go', before.sequence], 'same state: nothing new published');
     } finally {
       await second.close();
     }

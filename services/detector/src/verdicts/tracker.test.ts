@@ -130,6 +130,35 @@ test('due: a rollout evaluated at a time that stopped moving is settled until in
   assert.deepEqual(tracker.due(['old', 'live', 'new'], 60_000), []);
 });
 
+test('restoreSettled: a restored rollout settled at its checkpoint is not due and not evaluated, until invalidated; a live one is never marked', async () => {
+  const engine = new FakeEngine({ minEvents: 1, crashLimit: 5 });
+  let wall = 1_000_000;
+  const frozen = new Set(['old']);
+  const tracker = new VerdictTracker({
+    engine,
+    bus: new MemoryBus(1),
+    store: new MemoryStore(),
+    logger: createLogger('tracker-test', 'silent'),
+    metrics: createDetectorMetrics(createRegistry('detector')),
+    minScoreDelta: 1,
+    labelsFor: () => undefined,
+    loadLast: async () => undefined,
+    now: () => wall,
+    evaluationTime: (rollout, now) => (frozen.has(rollout) ? 500_000 : now),
+  });
+  assert.equal(tracker.settled('old'), false, 'never evaluated: not settled');
+  assert.equal(tracker.restoreSettled(['old', 'live']), 1, 'only a rollout whose evaluation time stopped moving is marked');
+  assert.equal(tracker.settled('old'), true);
+  assert.equal(tracker.settled('live'), false);
+  wall += 60_000;
+  const before = engine.evaluations;
+  assert.deepEqual(tracker.due(['old', 'live'], 5_000), ['live']);
+  assert.equal(engine.evaluations, before, 'marking evaluates nothing');
+  assert.equal(tracker.latest('old'), undefined, 'a read evaluates it on demand');
+  tracker.invalidate('old');
+  assert.deepEqual(tracker.due(['old', 'live'], 5_000).sort(), ['live', 'old']);
+});
+
 test('evaluateFor: a round is cut into turns of the serial queue, and a consumer batch queued meanwhile runs before the round ends', async () => {
   /** An engine whose evaluation takes ~2 ms, so a round over 200 rollouts takes ~400 ms. */
   class SlowEngine extends FakeEngine {

@@ -110,14 +110,42 @@ export class VerdictTracker {
     const due: string[] = [];
     for (const rollout of rollouts) {
       if ((this.evaluatedAt.get(rollout) ?? -Infinity) > cutoff) continue;
-      const last = this.evaluatedFor.get(rollout);
-      if (last !== undefined && this.options.evaluationTime) {
-        const at = this.options.evaluationTime(rollout, wall);
-        if (at < wall && at === last) continue;
-      }
+      if (this.settled(rollout, wall)) continue;
       due.push(rollout);
     }
     return due.sort((a, b) => (this.evaluatedAt.get(a) ?? -Infinity) - (this.evaluatedAt.get(b) ?? -Infinity));
+  }
+
+  /**
+   * Whether the rollout's verdict is final here: its evaluation time has stopped moving (history
+   * past its horizon) and it was evaluated, and its verdict persisted, at exactly that time.
+   */
+  settled(rollout: string, wall = this.now()): boolean {
+    const last = this.evaluatedFor.get(rollout);
+    if (last === undefined || !this.options.evaluationTime) return false;
+    const at = this.options.evaluationTime(rollout, wall);
+    return at < wall && at === last;
+  }
+
+  /**
+   * Restored rollouts that were settled when their checkpoint was written, with no event replayed
+   * since: their verdict is the one the previous owner published, and the engine is deterministic,
+   * so the rounds need not judge them again (that unpacked every finished rollout the checkpoint
+   * held, right after each restore). They are marked settled at their final evaluation time; a
+   * read evaluates one on demand (seeded from its stored verdict, so nothing is re-published), and
+   * a new event or registration makes it due as usual.
+   */
+  restoreSettled(rollouts: Iterable<string>): number {
+    const wall = this.now();
+    let marked = 0;
+    for (const rollout of rollouts) {
+      const at = this.options.evaluationTime?.(rollout, wall);
+      if (at === undefined || at >= wall) continue;
+      this.evaluatedAt.set(rollout, wall);
+      this.evaluatedFor.set(rollout, at);
+      marked++;
+    }
+    return marked;
   }
 
   /**
