@@ -42,7 +42,10 @@ export interface RestoreCase {
    * rollout's own length, restored or not.
    */
   nextLookMsPer1000: number;
-  /** Evaluations of the finished rollouts, left to the periodic rounds (off the restore's path). */
+  /**
+   * Evaluations of the finished rollouts, off the restore's path: what the periodic rounds pay for
+   * those not settled when the checkpoint was written (settled ones are judged only when read).
+   */
   deferredEvaluationMsPer1000: number;
   /** fromCheckpoint / fullRebuild (lower is better). */
   ratioToFullRebuild: number;
