@@ -83,6 +83,11 @@ export interface AnalysisEngine {
   snapshot(only?: Iterable<string>, options?: SnapshotOptions): unknown;
   /** Adds the rollouts of a snapshot() to this engine (replacing their state if present); throws ValidationError on a foreign snapshot. */
   restore(snapshot: unknown, options?: RestoreOptions): void;
+  /**
+   * Packs the given rollouts finished at `atMs` (their verdict cannot move) as a restore with
+   * `deferFinishedAt` holds them: JSON text until read or fed. Returns how many were packed.
+   */
+  pack(rollouts: Iterable<string>, atMs: number): number;
   /** Drops rollouts whose last event is older than the retention (bounded memory). */
   evict(olderThanMs: number): string[];
   /** Drops one rollout's state (the detector evicts by arrival time, not event time). */

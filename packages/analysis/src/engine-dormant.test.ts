@@ -65,6 +65,21 @@ test('a dormant packed rollout is written back byte for byte; an unpacked one is
   assert.equal((JSON.parse(again.json) as { id: string }).id, 'done', 'packed again from its (now evaluated) live state');
 });
 
+test('pack() holds the finished rollouts as JSON text in a live engine, with the same answers and the same snapshot', () => {
+  const live = restoreEngine(JSON.parse(FORMS.objects));
+  const control = restoreEngine(JSON.parse(FORMS.objects));
+  assert.equal(live.pack(['done', 'live', 'waiting', 'unknown'], RESTORE_AT), 1, 'only the finished rollout is packed');
+  assert.equal(live.dormantRollouts(), 1);
+  assert.equal(live.pack(['done'], RESTORE_AT), 0, 'already packed');
+  assert.equal(JSON.stringify(live.snapshot(undefined, { packFinishedAt: RESTORE_AT })), JSON.stringify(control.snapshot(undefined, { packFinishedAt: RESTORE_AT })));
+  assert.deepEqual(live.rollouts(), control.rollouts());
+  assert.equal(live.lastEventMs('done'), control.lastEventMs('done'));
+  assert.deepEqual(live.evaluate('done', RESTORE_AT), control.evaluate('done', RESTORE_AT));
+  assert.equal(live.dormantRollouts(), 0, 'a read unpacks it');
+  assert.deepEqual(live.series('done'), control.series('done'));
+  assert.equal(live.pack(['done'], T0 + 5 * MIN), 0, 'not finished at that time: left as it is');
+});
+
 for (const [form, json] of Object.entries(FORMS)) {
 const checkpoint = (): unknown => JSON.parse(json);
 

@@ -321,9 +321,29 @@ export class Engine implements AnalysisEngine {
     return head.maxEventMs !== null && head.maxEventMs + this.horizonOf(this.policyFor(head)) <= atMs;
   }
 
-  /** How many restored rollouts are still packed (not read or fed since the restore). */
+  /** How many rollouts are packed (restored or packed dormant, not read or fed since). */
   dormantRollouts(): number {
     return this.dormant.size;
+  }
+
+  /**
+   * Packs the given rollouts that are finished at `atMs` (last event + horizon passed) into their
+   * snapshot form, JSON text beside a head, as a restore with `deferFinishedAt` would hold them:
+   * a finished rollout's verdict cannot move, and a detector keeps it for its retention (24 h by
+   * default) only to answer reads. Packed, it costs its JSON's bytes instead of its objects, and
+   * every later snapshot writes that text back as it is instead of serialising it again. A read
+   * or a late event unpacks it, with the same answers. Returns how many were packed.
+   */
+  pack(rollouts: Iterable<string>, atMs: number): number {
+    let packed = 0;
+    for (const id of rollouts) {
+      const state = this.states.get(id);
+      if (!state || !this.finishedAt(state, atMs)) continue;
+      this.dormant.set(id, { head: headOf(state), json: JSON.stringify(serialise(state)) });
+      this.states.delete(id);
+      packed++;
+    }
+    return packed;
   }
 
   /** The rollout's live state, unpacking it first if it was restored dormant. */

@@ -62,7 +62,8 @@ describe('checkpoints', () => {
     const finished = ['cp/done-1', 'cp/done-2'];
     const live = ['cp/live-1'];
     const events = [...finished.flatMap((r) => crashLoop(r, 3).map(hoursAgo)), ...live.flatMap((r) => crashLoop(r, 3))];
-    const first = await startHarness({ bus, store, engine: engine(), config });
+    const firstEngine = engine();
+    const first = await startHarness({ bus, store, engine: firstEngine, config });
     await publishEvents(bus, events);
     await waitUntil('events consumed', async () => (await store.count(INDICES.events, {})) === events.length);
     await waitUntil('every rollout judged', () => [...finished, ...live].every((r) => first.detector.tracker.latest(r)?.decision === 'no-go'));
@@ -70,6 +71,11 @@ describe('checkpoints', () => {
     const series = new Map<string, unknown>();
     for (const r of [...finished, ...live]) series.set(r, await (await fetch(`${first.url}/api/v1/rollouts/${encodeURIComponent(r)}/series`)).json());
     await first.detector.checkpoint();
+    const dormant = (e: unknown): number => (e as { dormantRollouts(): number }).dormantRollouts();
+    assert.equal(dormant(firstEngine), finished.length, 'the checkpoint packed the settled finished rollouts in memory too');
+    const reread = await fetch(`${first.url}/api/v1/rollouts/${encodeURIComponent(finished[0]!)}/series`);
+    assert.deepEqual(await reread.json(), series.get(finished[0]!), 'a packed rollout answers as before (and is unpacked by the read)');
+    assert.equal(dormant(firstEngine), finished.length - 1);
     await first.close();
 
     const entries = (await store.search(INDICES.checkpoints, { size: 10 })).hits.flatMap((c) => (JSON.parse(String(c.snapshot)) as { rollouts: Record<string, unknown>[] }).rollouts);
@@ -82,7 +88,7 @@ describe('checkpoints', () => {
     const restored = await startHarness({ bus, store, engine: restoredEngine, config: { ...config, DETECTOR_EVALUATION_INTERVAL_MS: 200 } });
     try {
       for (let round = 0; round < 3; round++) await restored.detector.tick();
-      assert.equal((restoredEngine as unknown as { dormantRollouts(): number }).dormantRollouts(), finished.length, 'settled finished rollouts stay packed through the rounds');
+      assert.equal(dormant(restoredEngine), finished.length, 'settled finished rollouts stay packed through the rounds');
       for (const r of finished) assert.equal(restored.detector.tracker.latest(r), undefined, `${r}: not judged by the rounds`);
       for (const r of [...finished, ...live]) {
         const verdict = (await (await fetch(`${restored.url}/api/v1/rollouts/${encodeURIComponent(r)}/verdict`)).json()) as { decision: string; score: number; sequence: number };
@@ -91,7 +97,7 @@ describe('checkpoints', () => {
         assert.equal(answer.status, 200, r);
         assert.deepEqual(await answer.json(), series.get(r), `${r}: /series as before the restart`);
       }
-      assert.equal((restoredEngine as unknown as { dormantRollouts(): number }).dormantRollouts(), 0, 'reading them unpacked them');
+      assert.equal(dormant(restoredEngine), 0, 'reading them unpacked them');
     } finally {
       await restored.close();
     }
@@ -102,7 +108,7 @@ describe('checkpoints', () => {
     const control = await startHarness({ bus, store, engine: controlEngine, config: { ...config, DETECTOR_EVALUATION_INTERVAL_MS: 200 } });
     try {
       await waitUntil('the rounds judged the finished rollouts', () => finished.every((r) => control.detector.tracker.latest(r)));
-      assert.equal((controlEngine as unknown as { dormantRollouts(): number }).dormantRollouts(), 0);
+      assert.equal(dormant(controlEngine), 0);
     } finally {
       await control.close();
     }

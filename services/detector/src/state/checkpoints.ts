@@ -83,9 +83,13 @@ export class Checkpointer {
         const offset = this.ingested.get(partition);
         if (offset === undefined || ownership.isRestoringPartition(partition) || this.saved.get(partition) === offset) return undefined;
         const rollouts = ownership.rolloutsIn(partition);
+        const settled = this.options.settledOf?.(rollouts);
+        // Settled rollouts (final verdict published) are packed in memory too: serialised once,
+        // held as JSON text until read, and written back as they are by every later checkpoint.
+        if (settled) engine.pack(settled, now());
         // Rollouts finished by now go in packed (JSON text): a restore does not parse them.
         const snapshot = await chunkedSnapshot(engine, rollouts, { packFinishedAt: now() });
-        return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}), ...(this.options.settledOf ? { settled: this.options.settledOf(rollouts) } : {}) };
+        return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}), ...(settled ? { settled } : {}) };
       });
       if (doc) docs.push(doc);
     }

@@ -151,6 +151,11 @@ export class FakeEngine implements AnalysisEngine {
     return this.state.delete(rollout);
   }
 
+  /** Its state is a list of events, with no packed form: nothing is packed (its rollouts never finish either). */
+  pack(): number {
+    return 0;
+  }
+
   lastEventMs(rollout: string): number | null {
     let last: number | null = null;
     for (const e of this.state.get(rollout)?.events.values() ?? []) last = Math.max(last ?? -Infinity, Date.parse(e.time));
