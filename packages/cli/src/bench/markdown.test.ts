@@ -32,8 +32,8 @@ function fixture(): BenchResults {
     },
     judge: [{ samplesPerGroup: 10_000, signals: 2, decisions: 800, decisionsPerSecond: 61, microsPerDecision: 16_393.4, shiftTestMicros: 7_000, sortMicros: 2_100.5, ratioToSort: 7.8 }],
     memory: {
-      perRollout: { rollouts: 1_000, eventsPerRollout: 126, heapDeltaMb: 19.7, bytesPerRollout: 20_699, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.82, ingestSeconds: 1, evaluateSeconds: 1, gcForced: true },
-      concurrent: { rollouts: 10_000, eventsPerRollout: 126, heapDeltaMb: 190.2, bytesPerRollout: 19_943, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.79, ingestSeconds: 9, evaluateSeconds: 8, gcForced: true },
+      perRollout: { rollouts: 1_000, eventsPerRollout: 126, heapDeltaMb: 19.7, bytesPerRollout: 20_699, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.82, ingestSeconds: 1, evaluateSeconds: 1, packedBytesPerRollout: 7_900, gcForced: true },
+      concurrent: { rollouts: 10_000, eventsPerRollout: 126, heapDeltaMb: 190.2, bytesPerRollout: 19_943, eventJsonBytesPerRollout: 25_283, ratioToEventJson: 0.79, ingestSeconds: 9, evaluateSeconds: 8, packedBytesPerRollout: 7_800, gcForced: true },
     },
     quality: {
       seed: 20_250_101,
@@ -184,7 +184,7 @@ test('bench markdown: every section shows its figures next to the same-run basel
   assert.match(md, /Average GA 100\.0 % vs Drain 52\.7 % \(ratio 1\.9×\)/);
   assert.match(md, /1,000,000 generated mixed lines .*200,000 lines\/s wall, 250,000 lines per CPU-second, peak RSS 300 MB; reading the file alone: 2,000,000 lines\/s/);
   assert.match(md, /\| 10,000 \| 2 \| 16,393\.4 \| 61 \| 7,000\.0 \| 2,100\.5 \| 7\.8× \|/);
-  assert.match(md, /\| 10,000 \| 126 \| 190\.2 \| 19,943 \| 25,283 \| 0\.79× \| yes \|/);
+  assert.match(md, /\| 10,000 \| 126 \| 190\.2 \| 19,943 \| 25,283 \| 0\.79× \| 7,800 \| yes \|/);
   assert.match(md, /\| rollwatch \| 99\.4 % \| 100\.0 % \| 0\.6 % \| 90\.0 % \| 180 \/ 1 \/ 159 \/ 0 \| 180\.0 s \|/);
   assert.match(md, /\| oom-burst \| 30\/30 \(14\.7 s\) \| 0\/30 \(n\/a\) \|/);
   assert.match(md, /against its 300 s floor: 8\.7×/);

@@ -202,9 +202,10 @@ function memory(r: BenchResults): string[] {
     num(e.bytesPerRollout),
     num(e.eventJsonBytesPerRollout),
     times(e.ratioToEventJson),
+    e.packedBytesPerRollout === undefined ? NA : num(e.packedBytesPerRollout),
     e.gcForced ? 'yes' : 'no',
   ]);
-  return table(['Tracked rollouts', 'Events each', 'Heap delta MB', 'Bytes per rollout', 'Events as JSON, bytes (baseline)', 'Ratio', 'GC forced'], rows);
+  return table(['Tracked rollouts', 'Events each', 'Heap delta MB', 'Bytes per rollout', 'Events as JSON, bytes (baseline)', 'Ratio', 'Bytes per rollout once finished and packed', 'GC forced'], rows);
 }
 
 function quality(r: BenchResults): string[] {

@@ -102,7 +102,7 @@ export function renderSummary(results: BenchResults): string {
   if (r.memory && 'perRollout' in r.memory) {
     const p = r.memory.perRollout;
     const c = r.memory.concurrent;
-    lines.push(`  memory      ${num(p.bytesPerRollout)} B per tracked rollout (${p.ratioToEventJson}x its events' JSON); ${num(c.rollouts)} rollouts: ${num(c.heapDeltaMb)} MB heap${p.gcForced ? '' : ' (GC not forced)'}`);
+    lines.push(`  memory      ${num(p.bytesPerRollout)} B per tracked rollout (${p.ratioToEventJson}x its events' JSON), ${num(p.packedBytesPerRollout)} B once finished and packed; ${num(c.rollouts)} rollouts: ${num(c.heapDeltaMb)} MB heap${p.gcForced ? '' : ' (GC not forced)'}`);
   }
   if (r.quality && 'canary' in r.quality) {
     for (const j of r.quality.canary) {

@@ -17,6 +17,11 @@ export interface EngineMemoryResult {
   ratioToEventJson: number;
   ingestSeconds: number;
   evaluateSeconds: number;
+  /**
+   * The same rollouts once finished and packed (`engine.pack`, as the detector's checkpointer
+   * holds settled ones): JSON text beside a head until read.
+   */
+  packedBytesPerRollout: number;
   gcForced: boolean;
 }
 
@@ -74,6 +79,10 @@ export function measureEngineMemory(rollouts: number, startMs = Date.now() - 3_6
   const delta = full.heapUsed - empty.heapUsed;
   if (engine.rollouts().length !== rollouts) throw new Error(`engine tracks ${engine.rollouts().length} rollouts, expected ${rollouts}`);
   const bytesPerRollout = delta / rollouts;
+  // Finished by now (5 minutes of events an hour ago): packed as the detector's checkpointer does.
+  const ids = Array.from({ length: rollouts }, (_, r) => `bench-${r}`);
+  if (engine.pack(ids, Date.now()) !== rollouts) throw new Error('engine-memory bench: every synthetic rollout should be finished and packed');
+  const packed = settledHeapUsed();
   return {
     rollouts,
     eventsPerRollout,
@@ -83,6 +92,7 @@ export function measureEngineMemory(rollouts: number, startMs = Date.now() - 3_6
     ratioToEventJson: round(bytesPerRollout / jsonBytes, 2),
     ingestSeconds: round(Number(t1 - t0) / 1e9, 2),
     evaluateSeconds: round(Number(t2 - t1) / 1e9, 2),
+    packedBytesPerRollout: Math.round((packed.heapUsed - empty.heapUsed) / rollouts),
     gcForced: before.gcForced && full.gcForced,
   };
 }
