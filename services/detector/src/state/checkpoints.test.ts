@@ -114,6 +114,35 @@ describe('checkpoints', () => {
     }
   });
 
+  it('writes a quiet partition again once its rollouts settle, listing them settled and packed', async () => {
+    const bus = new MemoryBus(1);
+    const store = new MemoryStore();
+    let clock = Date.now();
+    const e = engine();
+    const replica = await startHarness({ bus, store, engine: e, config: { DETECTOR_CHECKPOINT_INTERVAL_MS: 0 }, now: () => clock });
+    try {
+      const events = crashLoop('cp/quiet', 3);
+      await publishEvents(bus, events);
+      await waitUntil('events consumed', async () => (await store.count(INDICES.events, {})) === events.length);
+      await waitUntil('judged', () => replica.detector.tracker.latest('cp/quiet'));
+      assert.equal(await replica.detector.checkpoint(), 1);
+      const read = async () => (await store.search(INDICES.checkpoints, { size: 1 })).hits[0]!;
+      assert.deepEqual((await read()).settled, [], 'live at the first checkpoint');
+      assert.equal(await replica.detector.checkpoint(), 0, 'nothing new: not written again');
+      clock += 3_600_000; // an hour later: past its horizon
+      await replica.detector.tick();
+      assert.equal(replica.detector.tracker.settled('cp/quiet'), true);
+      assert.equal(await replica.detector.checkpoint(), 1, 'settled since: written again, though no event came');
+      const doc = await read();
+      assert.deepEqual(doc.settled, ['cp/quiet']);
+      assert.ok((JSON.parse(String(doc.snapshot)) as { rollouts: Record<string, unknown>[] }).rollouts.every((r) => typeof r.json === 'string'), 'packed in the checkpoint');
+      assert.equal((e as unknown as { dormantRollouts(): number }).dormantRollouts(), 1, 'and in memory');
+      assert.equal(await replica.detector.checkpoint(), 0);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('a replica that does not own a rollout answers /series, /hosts, /templates from its partition\'s last checkpoint', async () => {
     const bus = new MemoryBus(2);
     const store = new MemoryStore();

@@ -73,7 +73,7 @@ export class Checkpointer {
     }
   }
 
-  /** Writes a checkpoint for every owned, restored partition that ingested something since the last one. */
+  /** Writes a checkpoint for every owned, restored partition that ingested something, or whose rollouts settled, since the last one. */
   async checkpoint(): Promise<number> {
     const { engine, ownership, group, now } = this.options;
     const docs: Checkpoint[] = [];
@@ -81,12 +81,16 @@ export class Checkpointer {
     for (const partition of ownership.ownedPartitions()) {
       const doc = await exclusive(async () => {
         const offset = this.ingested.get(partition);
-        if (offset === undefined || ownership.isRestoringPartition(partition) || this.saved.get(partition) === offset) return undefined;
+        if (offset === undefined || ownership.isRestoringPartition(partition)) return undefined;
         const rollouts = ownership.rolloutsIn(partition);
         const settled = this.options.settledOf?.(rollouts);
         // Settled rollouts (final verdict published) are packed in memory too: serialised once,
         // held as JSON text until read, and written back as they are by every later checkpoint.
-        if (settled) engine.pack(settled, now());
+        const newlyPacked = settled ? engine.pack(settled, now()) : 0;
+        // Unchanged since the last checkpoint: no event ingested and no rollout settled since. A
+        // partition that went quiet is written once more when its rollouts settle, so its
+        // checkpoint lists them settled and packed (a restore then never judges them again).
+        if (this.saved.get(partition) === offset && newlyPacked === 0) return undefined;
         // Rollouts finished by now go in packed (JSON text): a restore does not parse them.
         const snapshot = await chunkedSnapshot(engine, rollouts, { packFinishedAt: now() });
         return { id: checkpointId(group, partition), group, partition, offset, rollouts: rollouts.length, at: new Date(now()).toISOString(), snapshot, ...(this.options.revisionsOf ? { revisions: this.options.revisionsOf(rollouts) } : {}), ...(settled ? { settled } : {}) };
