@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell } from './rate-ratio.js';
+import { logChangeWeight, rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell } from './rate-ratio.js';
 
-test('one window: the evidence is the grid mixture of conditional binomial likelihood ratios', () => {
+test('one window: the evidence is the grid mixture of conditional binomial likelihood ratios, times the weight of a start at the first window', () => {
   // s = 1/4 of the exposure in the canary, r = 1.1: p0 = 1.1/4.3.
   const t = rateRatioTest([{ canary: 6, baseline: 2, canaryExposure: 100, baselineExposure: 300 }], { allowedRatio: 1.1 });
   const s = 0.25;
@@ -13,13 +13,16 @@ test('one window: the evidence is the grid mixture of conditional binomial likel
     const p = (theta * s) / (theta * s + 1 - s);
     sum += ((p / p0) ** 6 * ((1 - p) / (1 - p0)) ** 2) / 16;
   }
-  assert.ok(Math.abs(t.logEvidence - Math.log(sum)) < 1e-9);
-  assert.equal(t.pValue, Math.min(1, 1 / sum));
+  assert.ok(Math.abs(t.logEvidence - Math.log(0.9 * sum)) < 1e-9);
+  assert.ok(Math.abs(t.pValue - Math.min(1, 1 / (0.9 * sum))) < 1e-12);
   assert.ok(Math.abs(t.ratio - 9) < 1e-12);
 });
 
-test('windows with a constant exposure share pool: two halves give the same evidence as the sum', () => {
-  const pooled = rateRatioTest([{ canary: 10, baseline: 6, canaryExposure: 200, baselineExposure: 600 }], { allowedRatio: 1.1 });
+test('windows with a constant exposure share pool within a start: two halves give the pooled evidence plus the start at the second', () => {
+  const one = (w: { canary: number; baseline: number }) => rateRatioTest([{ ...w, canaryExposure: 100 * (w === whole ? 2 : 1), baselineExposure: 300 * (w === whole ? 2 : 1) }], { allowedRatio: 1.1 });
+  const whole = { canary: 10, baseline: 6 };
+  const second = { canary: 6, baseline: 3 };
+  const pooled = one(whole);
   const split = rateRatioTest(
     [
       { canary: 4, baseline: 3, canaryExposure: 100, baselineExposure: 300 },
@@ -27,7 +30,44 @@ test('windows with a constant exposure share pool: two halves give the same evid
     ],
     { allowedRatio: 1.1 },
   );
-  assert.ok(Math.abs(pooled.logEvidence - split.logEvidence) < 1e-9);
+  // 0.9 Σ w LR1 LR2 (= the pooled mixture, the share being constant) + π_1 Σ w LR2.
+  const expected = Math.log(Math.exp(pooled.logEvidence) + (Math.exp(logChangeWeight(1)) / 0.9) * Math.exp(one(second).logEvidence));
+  assert.ok(Math.abs(split.logEvidence - expected) < 1e-9);
+});
+
+test('start weights: 0.9 at the first window, the rest spread so that they sum to 1', () => {
+  assert.ok(Math.abs(Math.exp(logChangeWeight(0)) - 0.9) < 1e-15);
+  let total = 0;
+  for (let j = 0; j < 1_000_000; j++) total += Math.exp(logChangeWeight(j));
+  assert.ok(total <= 1 + 1e-12 && total > 1 - 1e-6, String(total));
+});
+
+test('a fault that begins later is judged on its own windows: the windows before it cost at most log(1 / π_j)', () => {
+  // 5 minutes at the baseline's rate with thousands of requests, then the canary's errors x4.
+  const before = Array.from({ length: 5 }, () => ({ canary: 8, baseline: 32, canaryExposure: 1300, baselineExposure: 5200 }));
+  const after = Array.from({ length: 2 }, () => ({ canary: 32, baseline: 32, canaryExposure: 1300, baselineExposure: 5200 }));
+  const all = rateRatioTest([...before, ...after], { allowedRatio: 1.1 });
+  const alone = rateRatioTest(after, { allowedRatio: 1.1 });
+  assert.ok(all.maxLogEvidence >= alone.logEvidence - Math.log(0.9) + logChangeWeight(5) - 1e-9);
+  assert.ok(all.maxLogEvidence > Math.log(1 / 0.001), `decided within two windows of the fault: ${all.maxLogEvidence}`);
+  // The same data as one statistic from the first window (the test before change points): the
+  // five quiet windows outweigh the rise.
+  const single = (() => {
+    let sum = 0;
+    for (let g = 1; g <= 16; g++) {
+      const theta = 1.1 * Math.exp((g * Math.log(64)) / 16);
+      let ll = 0;
+      for (const w of [...before, ...after]) {
+        const share = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
+        const p0 = (1.1 * share) / (1.1 * share + 1 - share);
+        const p = (theta * share) / (theta * share + 1 - share);
+        ll += w.canary * Math.log(p / p0) + w.baseline * Math.log((1 - p) / (1 - p0));
+      }
+      sum += Math.exp(ll) / 16;
+    }
+    return Math.log(sum);
+  })();
+  assert.ok(single < Math.log(1 / 0.001) && single < all.maxLogEvidence - 10, `one statistic from the start: ${single}`);
 });
 
 test('no evidence when the canary is no worse; overdispersion shrinks it; the running maximum is kept', () => {

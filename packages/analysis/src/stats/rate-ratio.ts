@@ -55,21 +55,52 @@ const GRID_STEP = Math.log(64) / GRID;
 const LOG_GRID_WEIGHT = -Math.log(GRID);
 const Q = Array.from({ length: GRID }, (_, j) => Math.exp((j + 1) * GRID_STEP));
 
+/**
+ * Prior weight of "the fault starts at the first window": a release fault usually shows from the
+ * canary's first requests. The rest, 1 − START_WEIGHT, is spread over later starts (window j >= 1
+ * gets (1 − START_WEIGHT) / (j (j + 1)), which sums to it), for faults that begin later: a code
+ * path first hit under load, a leak, a dependency that changes mid-rollout.
+ */
+const START_WEIGHT = 0.9;
+const LOG_START_WEIGHT = Math.log(START_WEIGHT);
+const LOG_LATER_WEIGHT = Math.log(1 - START_WEIGHT);
+
+/** log of the prior weight of a fault that starts at window j (0-based). */
+export function logChangeWeight(j: number): number {
+  return j === 0 ? LOG_START_WEIGHT : LOG_LATER_WEIGHT - Math.log(j) - Math.log(j + 1);
+}
+
+/**
+ * The evidence is a mixture over when the change began as well as over its size: with one
+ * statistic from the first window on, the windows before a fault weigh against every ratio above
+ * r, and with thousands of requests a minute they weigh a lot (a 4x rise of HTTP errors that
+ * began five minutes in needed five more minutes to outweigh them). Each start j contributes
+ * π_j Π_{windows >= j} LR: a nonnegative supermartingale under the null, as each product is, and
+ * Σ π_j = 1, so Ville's bound holds as before. It is updated in one pass (the Shiryaev-Roberts
+ * recursion R_t = (R_(t−1) + π_t) · LR_t, per grid point). A fault from the start loses only
+ * log(1 / START_WEIGHT) = 0.11 nats against the single statistic; one from window j on is judged on
+ * its own windows, for log(1 / π_j) nats (4.8 at j = 3, 7 at j = 10).
+ */
 export function rateRatioTest(windows: readonly RateWindow[], o: RateRatioOptions): RateRatioResult {
   const r = o.allowedRatio;
   const phi = Math.max(1, o.dispersion ?? 1);
-  const ll = new Float64Array(GRID);
+  /** log R per grid point: the change-point mixture of products up to the current window. */
+  const logR = new Float64Array(GRID).fill(-Infinity);
   let c = 0;
   let b = 0;
   let ec = 0;
   let eb = 0;
   let maxLog = 0;
   let logM = 0;
-  for (const w of windows) {
+  for (let j = 0; j < windows.length; j++) {
+    const w = windows[j]!;
     c += w.canary;
     b += w.baseline;
     ec += w.canaryExposure;
     eb += w.baselineExposure;
+    // A fault may begin at this window: its prior weight joins every grid point.
+    const start = logChangeWeight(j);
+    for (let g = 0; g < GRID; g++) logR[g] = logAddExp(logR[g]!, start);
     // A window without exposure on one side compares nothing (its counts stay in the totals).
     if (w.canary + w.baseline === 0 || !(w.canaryExposure > 0) || !(w.baselineExposure > 0)) continue;
     const s = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
@@ -79,21 +110,28 @@ export function rateRatioTest(windows: readonly RateWindow[], o: RateRatioOption
     for (let g = 0; g < GRID; g++) {
       const theta = r * Q[g]!;
       const p = (theta * s) / (theta * s + 1 - s);
-      ll[g]! += w.canary * (Math.log(p) - logP0) + w.baseline * (Math.log1p(-p) - logQ0);
+      logR[g]! += (w.canary * (Math.log(p) - logP0) + w.baseline * (Math.log1p(-p) - logQ0)) / phi;
     }
-    logM = logMixture(ll, phi);
+    logM = logSumExp(logR) + LOG_GRID_WEIGHT;
     if (logM > maxLog) maxLog = logM;
   }
   const ratio = eb > 0 && ec > 0 ? (b > 0 ? c / ec / (b / eb) : c > 0 ? Infinity : 1) : NaN;
   return { logEvidence: logM, maxLogEvidence: maxLog, pValue: Math.min(1, Math.exp(-maxLog)), canary: c, baseline: b, canaryExposure: ec, baselineExposure: eb, ratio };
 }
 
-function logMixture(ll: Float64Array, phi: number): number {
+function logSumExp(x: Float64Array): number {
   let max = -Infinity;
-  for (let g = 0; g < ll.length; g++) if (ll[g]! / phi > max) max = ll[g]! / phi;
+  for (let g = 0; g < x.length; g++) if (x[g]! > max) max = x[g]!;
+  if (max === -Infinity) return -Infinity;
   let sum = 0;
-  for (let g = 0; g < ll.length; g++) sum += Math.exp(ll[g]! / phi - max);
-  return max + Math.log(sum) + LOG_GRID_WEIGHT;
+  for (let g = 0; g < x.length; g++) sum += Math.exp(x[g]! - max);
+  return max + Math.log(sum);
+}
+
+function logAddExp(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
 }
 
 /** One (instance, window) cell of a count signal, for the dispersion estimate. */
