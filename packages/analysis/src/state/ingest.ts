@@ -53,6 +53,21 @@ export function watermarkOf(state: RolloutState, policy: Policy): number | null 
   return state.maxEventMs === null ? null : state.maxEventMs - policy.analysis.lateness;
 }
 
+// The last window key: consecutive events nearly always share a window start (across rollouts too,
+// since starts are aligned to the interval), and the same key string, hashed once, saves a
+// number-to-string conversion and a string-table lookup per event.
+let lastStart = Number.NaN;
+let lastKey = '';
+
+/** String(start), the key of a window in RolloutState.windows. */
+export function windowKey(start: number): string {
+  if (start !== lastStart) {
+    lastStart = start;
+    lastKey = String(start);
+  }
+  return lastKey;
+}
+
 const LIFECYCLE = new Set(['container_start', 'container_restart', 'container_exit', 'oom_killed', 'health_check_failed', 'health_check_passed']);
 
 /** `t` is the event's time in ms when the caller already parsed it (the replay's hot path). */
@@ -76,7 +91,7 @@ export function applyEvent(state: RolloutState, event: RollwatchEvent, policy: P
   }
 
   const start = windowStart(t, interval);
-  const key = String(start);
+  const key = windowKey(start);
   let window = state.windows[key];
   const created = !window;
   if (!window) {
