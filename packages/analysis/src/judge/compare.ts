@@ -196,7 +196,11 @@ export function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const abs = Math.abs(v);
-  return abs >= 1000 ? v.toFixed(0) : Number(v.toPrecision(digits)).toString();
+  if (abs >= 1000) return v.toFixed(0);
+  // An integer below 1000 has at most 3 significant digits: toPrecision keeps it as it is. Counts
+  // are most of what reasons print, and every look formats them.
+  if (digits >= 3 && Number.isInteger(v)) return String(v);
+  return Number(v.toPrecision(digits)).toString();
 }
 
 export function fmtP(p: number): string {

@@ -53,8 +53,10 @@ export function failedProbeTrigger(state: RolloutState, policy: Policy, windows:
   const probes = (w: WindowState, members: Membership): { failed: number; all: number } => {
     let failed = 0;
     let all = 0;
-    for (const [instance, agg] of Object.entries(w.instances)) {
+    // for..in, not Object.entries (no [key, value] array per instance): every window, every look.
+    for (const instance in w.instances) {
       if (!members(instance)) continue;
+      const agg = w.instances[instance]!;
       failed += agg.healthFailures;
       all += agg.healthFailures + agg.healthPasses;
     }
