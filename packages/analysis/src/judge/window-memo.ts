@@ -77,6 +77,22 @@ export function perWindow<T>(state: RolloutState, policy: Policy, name: string, 
   return out;
 }
 
+/**
+ * `compute(w)` for one window, from the memo when the watermark has closed it (perWindow for a
+ * single window, for loops that may stop early). `compute` must depend only on the window, the
+ * instances' compared groups and the policy (the memo's key).
+ */
+export function memoWindow<T>(state: RolloutState, policy: Policy, name: string, w: WindowState, compute: (w: WindowState) => T): T {
+  if (w.start > closedBefore(state, policy)) return compute(w);
+  const table = tableFor(state, policy, name);
+  let part = table.get(w) as T | undefined;
+  if (part === undefined) {
+    part = compute(w);
+    table.set(w, part);
+  }
+  return part;
+}
+
 function tableFor(state: RolloutState, policy: Policy, name: string): WeakMap<WindowState, unknown> {
   const key = memoKey(state, policy);
   let memo = memos.get(state);
