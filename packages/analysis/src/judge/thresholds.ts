@@ -2,7 +2,7 @@
 // no healthy canary instance for too long, CPU above the ceiling for a sustained period.
 import type { Policy } from '../policy/schema.js';
 import { formatDuration } from '../policy/duration.js';
-import type { InstanceState, RolloutState, WindowState } from '../state/types.js';
+import type { ComparedGroup, InstanceState, RolloutState, WindowState } from '../state/types.js';
 import { comparedGroup, hasBaselineGroup } from '../state/types.js';
 import { fmt } from './compare.js';
 import { pooled } from './samples.js';
@@ -16,10 +16,14 @@ type Membership = (instance: string) => boolean;
  * baseline group): each closed window's sums are then memoised (window-memo.ts, replay engines
  * only) instead of re-read at every look. Leave it out for any other membership.
  */
-export type GroupMemo = string | undefined;
+export type GroupMemo = ComparedGroup | undefined;
+
+// Constant memo names (a name built per call is a new string to hash per window).
+const POOLED_MEMO = { canary: 'pooled:canary', baseline: 'pooled:baseline' } as const;
+const PROBES_MEMO = { canary: 'probes:canary', baseline: 'probes:baseline' } as const;
 
 function pooledOf(state: RolloutState, policy: Policy, w: WindowState, members: Membership, memo: GroupMemo): ReturnType<typeof pooled> {
-  return memo === undefined ? pooled(state, w, 'all', members) : memoWindow(state, policy, `pooled:${memo}`, w, () => pooled(state, w, 'all', members));
+  return memo === undefined ? pooled(state, w, 'all', members) : memoWindow(state, policy, POOLED_MEMO[memo], w, () => pooled(state, w, 'all', members));
 }
 
 /** First closed window (end <= horizon) whose pooled error rate exceeds the ceiling. */
@@ -83,7 +87,7 @@ export function failedProbeTrigger(
     return { failed, all };
   };
   const probesOf = (w: WindowState, members: Membership, name: GroupMemo): { failed: number; all: number } =>
-    name === undefined ? probes(w, members) : memoWindow(state, policy, `probes:${name}`, w, () => probes(w, members));
+    name === undefined ? probes(w, members) : memoWindow(state, policy, PROBES_MEMO[name], w, () => probes(w, members));
   const canary = windows.map((w) => probesOf(w, isCanary, memo?.canary));
   const baseline = windows.map((w) => probesOf(w, isBaseline, memo?.baseline));
   for (let i = 0; i < windows.length; i++) {

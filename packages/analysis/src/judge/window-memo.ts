@@ -34,7 +34,12 @@ function closedBefore(state: RolloutState, policy: Policy): number {
 }
 
 interface Memo {
-  key: string;
+  /** memoKey's parts, compared one by one: building the key string was most of a memo hit's cost. */
+  groupsVersion: number;
+  hasBaseline: boolean;
+  interval: number;
+  lateness: number;
+  minRequestsPerSample: number;
   byName: Map<string, WeakMap<WindowState, unknown>>;
 }
 
@@ -94,10 +99,20 @@ export function memoWindow<T>(state: RolloutState, policy: Policy, name: string,
 }
 
 function tableFor(state: RolloutState, policy: Policy, name: string): WeakMap<WindowState, unknown> {
-  const key = memoKey(state, policy);
+  const groupsVersion = state.groupsVersion ?? 0;
+  const hasBaseline = hasBaselineGroup(state);
+  const { interval, lateness } = policy.analysis;
+  const minRequestsPerSample = policy.judge.minRequestsPerSample;
   let memo = memos.get(state);
-  if (!memo || memo.key !== key) {
-    memo = { key, byName: new Map() };
+  if (
+    !memo ||
+    memo.groupsVersion !== groupsVersion ||
+    memo.hasBaseline !== hasBaseline ||
+    memo.interval !== interval ||
+    memo.lateness !== lateness ||
+    memo.minRequestsPerSample !== minRequestsPerSample
+  ) {
+    memo = { groupsVersion, hasBaseline, interval, lateness, minRequestsPerSample, byName: new Map() };
     memos.set(state, memo);
   }
   let table = memo.byName.get(name);
@@ -109,8 +124,15 @@ function tableFor(state: RolloutState, policy: Policy, name: string): WeakMap<Wi
 }
 
 interface LookMemo {
-  key: string;
+  // The key's parts, compared one by one (a key string per signal per look cost more than the
+  // comparison). The policy's own fields in memoKey follow from its identity.
   policy: Policy;
+  groupsVersion: number;
+  hasBaseline: boolean;
+  signalCount: number;
+  first: number;
+  last: number;
+  windows: number;
   judgements: Map<string, unknown>;
 }
 
@@ -127,10 +149,21 @@ const looks = new WeakMap<RolloutState, LookMemo>();
 export function memoJudgement<T extends { reason: object }>(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number, judge: () => T): T {
   const last = windows[windows.length - 1];
   if (!inputMemo.has(state) || state.inventoryVersion === undefined || state.maxEventMs === null || last === undefined || last.start + policy.analysis.interval > state.maxEventMs - policy.analysis.lateness) return judge();
-  const key = `${memoKey(state, policy)}|${signalCount}|${windows[0]!.start}|${last.start}|${windows.length}`;
+  const groupsVersion = state.groupsVersion ?? 0;
+  const hasBaseline = hasBaselineGroup(state);
+  const first = windows[0]!.start;
   let memo = looks.get(state);
-  if (!memo || memo.key !== key || memo.policy !== policy) {
-    memo = { key, policy, judgements: new Map() };
+  if (
+    !memo ||
+    memo.policy !== policy ||
+    memo.groupsVersion !== groupsVersion ||
+    memo.hasBaseline !== hasBaseline ||
+    memo.signalCount !== signalCount ||
+    memo.first !== first ||
+    memo.last !== last.start ||
+    memo.windows !== windows.length
+  ) {
+    memo = { policy, groupsVersion, hasBaseline, signalCount, first, last: last.start, windows: windows.length, judgements: new Map() };
     looks.set(state, memo);
   }
   let j = memo.judgements.get(signal) as T | undefined;
