@@ -174,7 +174,8 @@ function judgeContinuous(signal: string, settings: SignalSettings, inputs: Conti
   let windows = 0;
   for (const side of sides) {
     const sign = side === 'increase' ? 1 : -1;
-    const cells = inputs.cells.map((c) => ({ ...c, value: sign * (logScale ? Math.log(c.value) : c.value) }));
+    // A literal, not a spread: one per cell per side per look (same fields, same order).
+    const cells = inputs.cells.map((c) => ({ window: c.window, instance: c.instance, canary: c.canary, value: sign * (logScale ? Math.log(c.value) : c.value) }));
     const t = shiftTest(cells, { margin });
     if (!t) continue;
     if (side === sides[0]) {
