@@ -6,7 +6,9 @@
 //   - each signal's inputs over the closed windows, folded once and extended window by window
 //     (foldClosed, perWindow), so a new look reads only the open windows instead of every instance
 //     aggregate of every window. It keeps one cell per (instance, window) per signal, about four
-//     times the rollout's own state (337 KB against 82 KB per rollout at 60 minutes of history);
+//     times the rollout's own state (337 KB against 82 KB per rollout at 60 minutes of history).
+//     The threshold triggers' per-window sums (pooled requests/errors/CPU, probe counts) are kept
+//     the same way (memoWindow), a few numbers per closed window;
 //   - each look's judgements, per signal (memoJudgement). A look evaluated again before the next
 //     window boundary (after a critical event) has the same inputs. One look per rollout:
 //     O(signals) whatever the history, but about 13 KB (the reasons' text), close to a short
