@@ -28,6 +28,19 @@ export class LineSplitter {
   push(chunk: Buffer): void {
     let start = 0;
     for (;;) {
+      // Whole lines with nothing held and no room for an oversized one: decoded in one call
+      // (decoding line by line cost a native call per line). A newline byte never belongs to a
+      // UTF-8 sequence, and the decoder replaces a broken sequence before it without taking the
+      // newline, so the lines are the same as decoded one by one.
+      if (this.partialBytes === 0 && !this.oversized) {
+        const lastNl = chunk.lastIndexOf(10);
+        if (lastNl >= start && lastNl + 1 - start <= this.maxLineBytes) {
+          this.emitLines(chunk.toString('utf8', start, lastNl + 1));
+          start = lastNl + 1;
+          this.keep(chunk, start, chunk.length);
+          return;
+        }
+      }
       const nl = chunk.indexOf(10, start);
       if (nl === -1) {
         this.keep(chunk, start, chunk.length);
@@ -72,6 +85,18 @@ export class LineSplitter {
     }
     // Copy: the stream may reuse its buffer.
     this.partial.push(Buffer.from(chunk.subarray(from, to)));
+  }
+
+  /** Each line of `text`, which ends with a newline. */
+  private emitLines(text: string): void {
+    let from = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', from);
+      if (nl === -1) return;
+      this.lineNo++;
+      this.emit(text.slice(from, nl));
+      from = nl + 1;
+    }
   }
 
   private emit(text: string): void {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEvent } from '@rollwatch/core';
-import { canonicalTimeMs, fastEvent, parseReplayEvent } from './replay-input.js';
+import { canonicalTimeMs, daysFromCivil, fastEvent, parseReplayEvent } from './replay-input.js';
 import { corpusRollouts } from './scenarios/corpus.js';
 import { Rng } from './scenarios/rng.js';
 
@@ -76,4 +76,16 @@ test('canonicalTimeMs reads exactly the strings toISOString writes, and nothing 
   assert.ok(Number.isNaN(canonicalTimeMs('2100-02-29T00:00:00.000Z')));
   // Declined on purpose (Date.UTC maps years 0-99 to 19xx); the schema rejects them anyway.
   assert.ok(Number.isNaN(canonicalTimeMs('0099-01-06T10:00:00.000Z')));
+});
+
+test('daysFromCivil counts the days Date.UTC counts, on every day of years around leap rules and range ends', () => {
+  for (const year of [100, 101, 399, 400, 1600, 1899, 1900, 1969, 1970, 1999, 2000, 2001, 2024, 2025, 2100, 2400, 9999]) {
+    for (let month = 1; month <= 12; month++) {
+      for (let day = 1; day <= 31; day++) {
+        const utc = Date.UTC(year, month - 1, day);
+        if (new Date(utc).getUTCDate() !== day) continue; // no such day
+        assert.equal(daysFromCivil(year, month, day) * 86_400_000, utc, `${year}-${month}-${day}`);
+      }
+    }
+  }
 });

@@ -269,7 +269,8 @@ function scaleByLineRate({ inputs, lineTotals }: RateFold): RateInputs {
     const w = windows[c.window]!;
     if (c.canary) w.canaryExposure += exposure;
     else w.baselineExposure += exposure;
-    cells.push({ ...c, exposure });
+    // A literal, not { ...c, exposure }: one per cell per look (same fields, same order).
+    cells.push({ window: c.window, instance: c.instance, canary: c.canary, count: c.count, exposure });
   }
   return { ...inputs, windows, cells, judged };
 }

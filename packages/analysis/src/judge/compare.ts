@@ -59,48 +59,53 @@ export function signalAlpha(policy: Policy, signals: number): number {
 export function compareSignal(signal: string, settings: SignalSettings, inputs: SignalInputs, signalCount: number, policy: Policy): SignalJudgement {
   const canaryN = inputs.judged.canary;
   const baselineN = inputs.judged.baseline;
-  const base = { signal, canaryN, baselineN, pValue: null, alpha: null, effect: null, significant: false };
   const empty = inputs.kind === 'rate' ? inputs.cells.length === 0 : inputs.cells.length === 0;
   if (!inputs.present && empty) {
-    return { ...base, status: 'absent', reason: { signal, severity: 'info', message: `${signal}: no data` } };
+    return judgement(signal, canaryN, baselineN, 'absent', null, null, null, false, { signal, severity: 'info', message: `${signal}: no data` });
   }
   const alpha = signalAlpha(policy, signalCount);
   const allowed = settings.allowedIncrease ?? policy.judge.allowedIncrease;
   const verdict = inputs.kind === 'rate' ? judgeRate(signal, settings, inputs, alpha, allowed) : judgeContinuous(signal, settings, inputs, alpha, allowed);
   const min = policy.judge.minSamples;
   if (!verdict.fail && (canaryN < min.canary || baselineN < min.baseline)) {
-    return {
-      ...base,
-      status: 'pending',
-      reason: {
-        signal,
-        severity: 'info',
-        message: `${signal}: too few samples (canary ${canaryN}/${min.canary}, baseline ${baselineN}/${min.baseline} instance-windows)${signal === 'http_error_rate' ? `; a window counts with >= ${policy.judge.minRequestsPerSample} requests` : ''}`,
-      },
-    };
+    return judgement(signal, canaryN, baselineN, 'pending', null, null, null, false, {
+      signal,
+      severity: 'info',
+      message: `${signal}: too few samples (canary ${canaryN}/${min.canary}, baseline ${baselineN}/${min.baseline} instance-windows)${signal === 'http_error_rate' ? `; a window counts with >= ${policy.judge.minRequestsPerSample} requests` : ''}`,
+    });
   }
   const status: SignalStatus = verdict.fail ? 'fail' : 'pass';
-  const message = verdict.fail ? `${signal} worse: ${verdict.numbers}; allowed increase ${Math.round(allowed * 100)}%` : `${signal} ok: ${verdict.numbers}`;
+  const message = verdict.fail ? `${signal} worse: ${verdict.numbers()}; allowed increase ${Math.round(allowed * 100)}%` : `${signal} ok: ${verdict.numbers()}`;
   const e = verdict.effect;
-  return {
-    ...base,
-    status,
+  return judgement(signal, canaryN, baselineN, status, verdict.pValue, alpha, e, verdict.significant, {
+    signal,
+    severity: status === 'fail' ? 'fail' : 'info',
+    message,
+    canary: round(e.canaryMean),
+    baseline: round(e.baselineMean),
     pValue: verdict.pValue,
-    alpha,
-    effect: e,
-    significant: verdict.significant,
-    reason: {
-      signal,
-      severity: status === 'fail' ? 'fail' : 'info',
-      message,
-      canary: round(e.canaryMean),
-      baseline: round(e.baselineMean),
-      pValue: verdict.pValue,
-      effectSize: Number.isFinite(e.relativeIncrease) ? round(e.relativeIncrease) : null,
-      threshold: allowed,
-      cause: status === 'fail' ? 'release' : undefined,
-    },
-  };
+    effectSize: Number.isFinite(e.relativeIncrease) ? round(e.relativeIncrease) : null,
+    threshold: allowed,
+    cause: status === 'fail' ? 'release' : undefined,
+  });
+}
+
+/**
+ * One literal, fields in the order the object spreads it replaced gave them: every look builds one
+ * per signal, and spreading a shared base was a visible share of compareSignal's own time.
+ */
+function judgement(
+  signal: string,
+  canaryN: number,
+  baselineN: number,
+  status: SignalStatus,
+  pValue: number | null,
+  alpha: number | null,
+  effect: SignalEffect | null,
+  significant: boolean,
+  reason: Reason,
+): SignalJudgement {
+  return { signal, canaryN, baselineN, pValue, alpha, effect, significant, status, reason };
 }
 
 interface Verdict {
@@ -108,7 +113,8 @@ interface Verdict {
   significant: boolean;
   pValue: number;
   effect: SignalEffect;
-  numbers: string;
+  /** The numbers for the reason, formatted only when a reason uses them (not while pending). */
+  numbers: () => string;
 }
 
 const EXPOSURE_LABEL = { requests: 'requests', lines: 'lines below error level', probes: 'probes', 'instance-minutes': 'instance-minutes' } as const;
@@ -141,12 +147,15 @@ function judgeRate(signal: string, settings: SignalSettings, inputs: RateInputs,
   const delta = canaryMean - baselineMean;
   const bigEnough = settings.direction === 'increase' ? delta > settings.minDelta : settings.direction === 'decrease' ? -delta > settings.minDelta : Math.abs(delta) > settings.minDelta;
   const fail = best.significant && best.material && bigEnough;
-  const label = EXPOSURE_LABEL[inputs.exposure];
-  const fraction = (c: number, e: number): string => (inputs.exposure === 'instance-minutes' ? `${fmt(c)} in ${fmt(e)} ${label}` : `${fmt(c)}/${fmt(e)} ${label} (${fmt(e > 0 ? (100 * c) / e : 0, 3)}%)`);
-  const rel = Number.isFinite(relativeIncrease) ? `x${fmt(relativeIncrease + 1, 3)}` : 'from 0';
-  const numbers =
-    `canary ${fmt(canaryMean)} vs baseline ${fmt(baselineMean)} ${settings.unit}; ${inputs.def.noun} ${fraction(up.canary, up.canaryExposure)} vs ${fraction(up.baseline, up.baselineExposure)}, rate ratio ${rel}` +
-    `${phi > 1 ? ` (dispersion ${fmt(phi, 3)})` : ''}, always-valid p=${fmtP(best.p)} alpha=${fmtP(alpha)}, n=${inputs.judged.canary}/${inputs.judged.baseline}`;
+  const numbers = (): string => {
+    const label = EXPOSURE_LABEL[inputs.exposure];
+    const fraction = (c: number, e: number): string => (inputs.exposure === 'instance-minutes' ? `${fmt(c)} in ${fmt(e)} ${label}` : `${fmt(c)}/${fmt(e)} ${label} (${fmt(e > 0 ? (100 * c) / e : 0, 3)}%)`);
+    const rel = Number.isFinite(relativeIncrease) ? `x${fmt(relativeIncrease + 1, 3)}` : 'from 0';
+    return (
+      `canary ${fmt(canaryMean)} vs baseline ${fmt(baselineMean)} ${settings.unit}; ${inputs.def.noun} ${fraction(up.canary, up.canaryExposure)} vs ${fraction(up.baseline, up.baselineExposure)}, rate ratio ${rel}` +
+      `${phi > 1 ? ` (dispersion ${fmt(phi, 3)})` : ''}, always-valid p=${fmtP(best.p)} alpha=${fmtP(alpha)}, n=${inputs.judged.canary}/${inputs.judged.baseline}`
+    );
+  };
   return { fail, significant: best.significant, pValue: best.p, effect: { canaryMean, baselineMean, relativeIncrease }, numbers };
 }
 
@@ -165,7 +174,8 @@ function judgeContinuous(signal: string, settings: SignalSettings, inputs: Conti
   let windows = 0;
   for (const side of sides) {
     const sign = side === 'increase' ? 1 : -1;
-    const cells = inputs.cells.map((c) => ({ ...c, value: sign * (logScale ? Math.log(c.value) : c.value) }));
+    // A literal, not a spread: one per cell per side per look (same fields, same order).
+    const cells = inputs.cells.map((c) => ({ window: c.window, instance: c.instance, canary: c.canary, value: sign * (logScale ? Math.log(c.value) : c.value) }));
     const t = shiftTest(cells, { margin });
     if (!t) continue;
     if (side === sides[0]) {
@@ -179,8 +189,10 @@ function judgeContinuous(signal: string, settings: SignalSettings, inputs: Conti
   const delta = canaryMean - baselineMean;
   const bigEnough = settings.direction === 'increase' ? delta > settings.minDelta : settings.direction === 'decrease' ? -delta > settings.minDelta : Math.abs(delta) > settings.minDelta;
   const fail = significant && bigEnough;
-  const rel = Number.isFinite(relativeIncrease) ? `${relativeIncrease >= 0 ? '+' : ''}${fmt(relativeIncrease * 100, 3)}%` : 'from 0';
-  const numbers = `canary ${fmt(canaryMean)} vs baseline ${fmt(baselineMean)} ${settings.unit} (${rel} per window over ${windows} window(s)), mixture SPRT always-valid p=${fmtP(p)} alpha=${fmtP(alpha)}, n=${inputs.judged.canary}/${inputs.judged.baseline}`;
+  const numbers = (): string => {
+    const rel = Number.isFinite(relativeIncrease) ? `${relativeIncrease >= 0 ? '+' : ''}${fmt(relativeIncrease * 100, 3)}%` : 'from 0';
+    return `canary ${fmt(canaryMean)} vs baseline ${fmt(baselineMean)} ${settings.unit} (${rel} per window over ${windows} window(s)), mixture SPRT always-valid p=${fmtP(p)} alpha=${fmtP(alpha)}, n=${inputs.judged.canary}/${inputs.judged.baseline}`;
+  };
   return { fail, significant, pValue: p, effect: { canaryMean, baselineMean, relativeIncrease }, numbers };
 }
 
@@ -196,7 +208,11 @@ export function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const abs = Math.abs(v);
-  return abs >= 1000 ? v.toFixed(0) : Number(v.toPrecision(digits)).toString();
+  if (abs >= 1000) return v.toFixed(0);
+  // An integer below 1000 has at most 3 significant digits: toPrecision keeps it as it is. Counts
+  // are most of what reasons print, and every look formats them.
+  if (digits >= 3 && Number.isInteger(v)) return String(v);
+  return Number(v.toPrecision(digits)).toString();
 }
 
 export function fmtP(p: number): string {

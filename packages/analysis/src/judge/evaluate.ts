@@ -164,9 +164,9 @@ function evaluateCanaryLooks(state: RolloutState, policy: Policy, horizon: numbe
     return inst !== undefined && comparedGroup(inst.group, hasBaseline) === 'canary';
   };
   const closed = windowsBetween(state, first, horizon);
-  const errorTrigger = cachedTrigger(state, 'error_rate', watermark, () => errorRateTrigger(state, policy, closed, horizon, isCanary, 'canary'));
+  const errorTrigger = cachedTrigger(state, 'error_rate', watermark, () => errorRateTrigger(state, policy, closed, horizon, isCanary, 'canary', 'canary'));
   if (errorTrigger) triggers.push(errorTrigger);
-  const cpu = cachedTrigger(state, 'cpu', watermark, () => cpuTrigger(state, policy, closed, horizon, isCanary, 'canary'));
+  const cpu = cachedTrigger(state, 'cpu', watermark, () => cpuTrigger(state, policy, closed, horizon, isCanary, 'canary', 'canary'));
   if (cpu) triggers.push(cpu);
   const isBaseline = (instance: string): boolean => {
     const inst = state.instances[instance];
@@ -175,7 +175,10 @@ function evaluateCanaryLooks(state: RolloutState, policy: Policy, horizon: numbe
   // Like a critical trigger (and unlike the other window thresholds, not cached): failing probes
   // all on instances that attribution explains (a bad host kernel) are the environment's, not the
   // release's, and attribution may only settle after the probes failed.
-  const probes = failedProbeTrigger(state, policy, closed, horizon, (i) => isCanary(i) && !exclude?.has(i), isBaseline);
+  // Without exclusions the memberships are the compared groups: closed windows' sums are memoised.
+  const probes = exclude
+    ? failedProbeTrigger(state, policy, closed, horizon, (i) => isCanary(i) && !exclude.has(i), isBaseline)
+    : failedProbeTrigger(state, policy, closed, horizon, isCanary, isBaseline, { canary: 'canary', baseline: 'baseline' });
   if (probes && attributed && probes.instances.length > 0 && probes.instances.every((i) => envExplained.has(i))) {
     probes.reason = { ...probes.reason, cause: 'environment', attribute: { name: attributed.attribute, value: attributed.value } };
   }

@@ -53,11 +53,11 @@ export function judgeTemplates(state: RolloutState, policy: Policy, windows: rea
   let logsSeen = false;
   const hasBaseline = hasBaselineGroup(state);
   for (const w of windows) {
-    for (const [instance, agg] of Object.entries(w.instances)) {
+    for (const instance in w.instances) {
       const g = groupOfInstance(state, instance, hasBaseline);
       if (g === null) continue;
       exposure[g]++;
-      if (agg.logs > 0) logsSeen = true;
+      if (w.instances[instance]!.logs > 0) logsSeen = true;
     }
   }
   const base = { signal, canaryN: exposure.canary, baselineN: exposure.baseline, pValue: null, alpha: null, effect: null, significant: false };

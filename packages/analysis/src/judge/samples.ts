@@ -39,7 +39,8 @@ export function collectSamples(state: RolloutState, signal: string, windows: rea
   const ctx = { intervalMs: policy.analysis.interval, minRequestsPerSample: policy.judge.minRequestsPerSample };
   const groups = new Map<string, ComparedGroup | null>();
   for (const w of windows) {
-    for (const [instance, agg] of Object.entries(w.instances)) {
+    for (const instance in w.instances) {
+      const agg = w.instances[instance]!;
       let group = groups.get(instance);
       if (group === undefined) {
         group = groupOfInstance(state, instance, hasBaseline);
@@ -56,11 +57,14 @@ export function collectSamples(state: RolloutState, signal: string, windows: rea
 
 /** Pooled (sum over instances) aggregate of a group in one window. */
 export function pooled(state: RolloutState, w: WindowState, group: ComparedGroup | 'all', filter?: (instance: string) => boolean): { requests: number; errors: number; cpuSum: number; cpuCount: number; instances: number } {
-  const hasBaseline = hasBaselineGroup(state);
+  const hasBaseline = group === 'all' ? false : hasBaselineGroup(state);
   const out = { requests: 0, errors: 0, cpuSum: 0, cpuCount: 0, instances: 0 };
-  for (const [instance, agg] of Object.entries(w.instances)) {
+  // for..in, not Object.entries: the same keys in the same order without a [key, value] array per
+  // instance; the threshold triggers call this for every window at every look.
+  for (const instance in w.instances) {
     if (filter && !filter(instance)) continue;
     if (group !== 'all' && groupOfInstance(state, instance, hasBaseline) !== group) continue;
+    const agg = w.instances[instance]!;
     out.requests += agg.requests;
     out.errors += agg.httpErrors;
     out.cpuSum += agg.cpuSum;

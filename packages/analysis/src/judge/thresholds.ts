@@ -2,21 +2,37 @@
 // no healthy canary instance for too long, CPU above the ceiling for a sustained period.
 import type { Policy } from '../policy/schema.js';
 import { formatDuration } from '../policy/duration.js';
-import type { InstanceState, RolloutState, WindowState } from '../state/types.js';
+import type { ComparedGroup, InstanceState, RolloutState, WindowState } from '../state/types.js';
 import { comparedGroup, hasBaselineGroup } from '../state/types.js';
 import { fmt } from './compare.js';
 import { pooled } from './samples.js';
+import { memoWindow } from './window-memo.js';
 import type { Trigger } from './triggers.js';
 
 type Membership = (instance: string) => boolean;
 
+/**
+ * Names a membership that depends only on the instances' compared groups (the canary group, the
+ * baseline group): each closed window's sums are then memoised (window-memo.ts, replay engines
+ * only) instead of re-read at every look. Leave it out for any other membership.
+ */
+export type GroupMemo = ComparedGroup | undefined;
+
+// Constant memo names (a name built per call is a new string to hash per window).
+const POOLED_MEMO = { canary: 'pooled:canary', baseline: 'pooled:baseline' } as const;
+const PROBES_MEMO = { canary: 'probes:canary', baseline: 'probes:baseline' } as const;
+
+function pooledOf(state: RolloutState, policy: Policy, w: WindowState, members: Membership, memo: GroupMemo): ReturnType<typeof pooled> {
+  return memo === undefined ? pooled(state, w, 'all', members) : memoWindow(state, policy, POOLED_MEMO[memo], w, () => pooled(state, w, 'all', members));
+}
+
 /** First closed window (end <= horizon) whose pooled error rate exceeds the ceiling. */
-export function errorRateTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string): Trigger | null {
+export function errorRateTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string, memo?: GroupMemo): Trigger | null {
   const t = policy.thresholds;
   for (const w of windows) {
     const end = w.start + policy.analysis.interval;
     if (end > horizon) break;
-    const p = pooled(state, w, 'all', members);
+    const p = pooledOf(state, policy, w, members, memo);
     if (p.requests < Math.max(1, t.errorRateMinRequests)) continue;
     const rate = p.errors / p.requests;
     if (rate > t.errorRate) {
@@ -46,22 +62,34 @@ export function errorRateTrigger(state: RolloutState, policy: Policy, windows: r
  * fifth of its probes is a rollback on its own: no statistics, so it also fires at 1 canary vs 3
  * baselines within minutes. `minFailed` keeps a healthy ~1% failure rate from tripping it by chance.
  */
-export function failedProbeTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, isCanary: Membership, isBaseline: Membership): Trigger | null {
+export function failedProbeTrigger(
+  state: RolloutState,
+  policy: Policy,
+  windows: readonly WindowState[],
+  horizon: number,
+  isCanary: Membership,
+  isBaseline: Membership,
+  memo?: { canary: GroupMemo; baseline: GroupMemo },
+): Trigger | null {
   const { ratio, minFailed, within } = policy.thresholds.failedProbes;
   if (minFailed <= 0) return null;
   const interval = policy.analysis.interval;
   const probes = (w: WindowState, members: Membership): { failed: number; all: number } => {
     let failed = 0;
     let all = 0;
-    for (const [instance, agg] of Object.entries(w.instances)) {
+    // for..in, not Object.entries (no [key, value] array per instance): every window, every look.
+    for (const instance in w.instances) {
       if (!members(instance)) continue;
+      const agg = w.instances[instance]!;
       failed += agg.healthFailures;
       all += agg.healthFailures + agg.healthPasses;
     }
     return { failed, all };
   };
-  const canary = windows.map((w) => probes(w, isCanary));
-  const baseline = windows.map((w) => probes(w, isBaseline));
+  const probesOf = (w: WindowState, members: Membership, name: GroupMemo): { failed: number; all: number } =>
+    name === undefined ? probes(w, members) : memoWindow(state, policy, PROBES_MEMO[name], w, () => probes(w, members));
+  const canary = windows.map((w) => probesOf(w, isCanary, memo?.canary));
+  const baseline = windows.map((w) => probesOf(w, isBaseline, memo?.baseline));
   for (let i = 0; i < windows.length; i++) {
     const end = windows[i]!.start + interval;
     if (end > horizon) break;
@@ -123,7 +151,7 @@ function completedAt(state: RolloutState, w: WindowState, end: number, isCanary:
 }
 
 /** CPU (mean over the members' samples per window) above the ceiling for sustainedFor. */
-export function cpuTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string): Trigger | null {
+export function cpuTrigger(state: RolloutState, policy: Policy, windows: readonly WindowState[], horizon: number, members: Membership, label: string, memo?: GroupMemo): Trigger | null {
   const { max, sustainedFor } = policy.thresholds.cpu;
   const interval = policy.analysis.interval;
   const needed = Math.max(1, Math.ceil(sustainedFor / interval));
@@ -133,7 +161,7 @@ export function cpuTrigger(state: RolloutState, policy: Policy, windows: readonl
   for (const w of windows) {
     const end = w.start + interval;
     if (end > horizon) break;
-    const p = pooled(state, w, 'all', members);
+    const p = pooledOf(state, policy, w, members, memo);
     if (p.cpuCount === 0) continue;
     const mean = p.cpuSum / p.cpuCount;
     const contiguous = prevStart !== null && w.start === prevStart + interval;

@@ -8,6 +8,10 @@ import type { RollwatchEvent } from '@rollwatch/core';
 import { createEngine, restoreEngine } from '../engine.js';
 import { corpusRollouts } from '../scenarios/corpus.js';
 import { ev, MIN, SEC, steady } from '../test-helpers.js';
+import { DEFAULT_POLICY } from '../policy/defaults.js';
+import { dict, newRolloutState } from '../state/ingest.js';
+import type { WindowState } from '../state/types.js';
+import { memoiseInputs, memoWindow } from './window-memo.js';
 
 const byTime = (a: RollwatchEvent, b: RollwatchEvent): number => Date.parse(a.time) - Date.parse(b.time) || (a.id < b.id ? -1 : 1);
 
@@ -48,4 +52,27 @@ test('an instance that changes group, and a first baseline instance, invalidate 
   ].sort(byTime);
   const checks = assertSameAsRecomputed(events, 1);
   assert.ok(checks > 20, `${checks} checks`);
+});
+
+test('memoWindow: a window the watermark has closed is computed once, an open one at every call, none without the input memo', () => {
+  const state = newRolloutState('r');
+  state.inventoryVersion = 1;
+  state.maxEventMs = 10 * MIN;
+  const closed: WindowState = { start: 5 * MIN, instances: dict(), external: {}, ids: null };
+  const open: WindowState = { start: 9 * MIN, instances: dict(), external: {}, ids: new Set() };
+  let calls = 0;
+  const compute = (w: WindowState): number => (calls++, w.start);
+  const twice = (w: WindowState): number[] => [memoWindow(state, DEFAULT_POLICY, 'x', w, compute), memoWindow(state, DEFAULT_POLICY, 'x', w, compute)];
+  assert.deepEqual(twice(closed), [5 * MIN, 5 * MIN]);
+  assert.equal(calls, 2, 'not memoised without memoiseInputs');
+  memoiseInputs(state);
+  calls = 0;
+  assert.deepEqual(twice(closed), [5 * MIN, 5 * MIN]);
+  assert.equal(calls, 1);
+  assert.deepEqual(twice(open), [9 * MIN, 9 * MIN]);
+  assert.equal(calls, 3);
+  // Another group assignment is another key: computed again.
+  state.groupsVersion = 1;
+  memoWindow(state, DEFAULT_POLICY, 'x', closed, compute);
+  assert.equal(calls, 4);
 });

@@ -6,7 +6,9 @@
 //   - each signal's inputs over the closed windows, folded once and extended window by window
 //     (foldClosed, perWindow), so a new look reads only the open windows instead of every instance
 //     aggregate of every window. It keeps one cell per (instance, window) per signal, about four
-//     times the rollout's own state (337 KB against 82 KB per rollout at 60 minutes of history);
+//     times the rollout's own state (337 KB against 82 KB per rollout at 60 minutes of history).
+//     The threshold triggers' per-window sums (pooled requests/errors/CPU, probe counts) are kept
+//     the same way (memoWindow), a few numbers per closed window;
 //   - each look's judgements, per signal (memoJudgement). A look evaluated again before the next
 //     window boundary (after a critical event) has the same inputs. One look per rollout:
 //     O(signals) whatever the history, but about 13 KB (the reasons' text), close to a short
@@ -34,7 +36,12 @@ function closedBefore(state: RolloutState, policy: Policy): number {
 }
 
 interface Memo {
-  key: string;
+  /** memoKey's parts, compared one by one: building the key string was most of a memo hit's cost. */
+  groupsVersion: number;
+  hasBaseline: boolean;
+  interval: number;
+  lateness: number;
+  minRequestsPerSample: number;
   byName: Map<string, WeakMap<WindowState, unknown>>;
 }
 
@@ -77,11 +84,37 @@ export function perWindow<T>(state: RolloutState, policy: Policy, name: string, 
   return out;
 }
 
+/**
+ * `compute(w)` for one window, from the memo when the watermark has closed it (perWindow for a
+ * single window, for loops that may stop early). `compute` must depend only on the window, the
+ * instances' compared groups and the policy (the memo's key).
+ */
+export function memoWindow<T>(state: RolloutState, policy: Policy, name: string, w: WindowState, compute: (w: WindowState) => T): T {
+  if (w.start > closedBefore(state, policy)) return compute(w);
+  const table = tableFor(state, policy, name);
+  let part = table.get(w) as T | undefined;
+  if (part === undefined) {
+    part = compute(w);
+    table.set(w, part);
+  }
+  return part;
+}
+
 function tableFor(state: RolloutState, policy: Policy, name: string): WeakMap<WindowState, unknown> {
-  const key = memoKey(state, policy);
+  const groupsVersion = state.groupsVersion ?? 0;
+  const hasBaseline = hasBaselineGroup(state);
+  const { interval, lateness } = policy.analysis;
+  const minRequestsPerSample = policy.judge.minRequestsPerSample;
   let memo = memos.get(state);
-  if (!memo || memo.key !== key) {
-    memo = { key, byName: new Map() };
+  if (
+    !memo ||
+    memo.groupsVersion !== groupsVersion ||
+    memo.hasBaseline !== hasBaseline ||
+    memo.interval !== interval ||
+    memo.lateness !== lateness ||
+    memo.minRequestsPerSample !== minRequestsPerSample
+  ) {
+    memo = { groupsVersion, hasBaseline, interval, lateness, minRequestsPerSample, byName: new Map() };
     memos.set(state, memo);
   }
   let table = memo.byName.get(name);
@@ -93,8 +126,15 @@ function tableFor(state: RolloutState, policy: Policy, name: string): WeakMap<Wi
 }
 
 interface LookMemo {
-  key: string;
+  // The key's parts, compared one by one (a key string per signal per look cost more than the
+  // comparison). The policy's own fields in memoKey follow from its identity.
   policy: Policy;
+  groupsVersion: number;
+  hasBaseline: boolean;
+  signalCount: number;
+  first: number;
+  last: number;
+  windows: number;
   judgements: Map<string, unknown>;
 }
 
@@ -111,10 +151,21 @@ const looks = new WeakMap<RolloutState, LookMemo>();
 export function memoJudgement<T extends { reason: object }>(state: RolloutState, policy: Policy, signal: string, windows: readonly WindowState[], signalCount: number, judge: () => T): T {
   const last = windows[windows.length - 1];
   if (!inputMemo.has(state) || state.inventoryVersion === undefined || state.maxEventMs === null || last === undefined || last.start + policy.analysis.interval > state.maxEventMs - policy.analysis.lateness) return judge();
-  const key = `${memoKey(state, policy)}|${signalCount}|${windows[0]!.start}|${last.start}|${windows.length}`;
+  const groupsVersion = state.groupsVersion ?? 0;
+  const hasBaseline = hasBaselineGroup(state);
+  const first = windows[0]!.start;
   let memo = looks.get(state);
-  if (!memo || memo.key !== key || memo.policy !== policy) {
-    memo = { key, policy, judgements: new Map() };
+  if (
+    !memo ||
+    memo.policy !== policy ||
+    memo.groupsVersion !== groupsVersion ||
+    memo.hasBaseline !== hasBaseline ||
+    memo.signalCount !== signalCount ||
+    memo.first !== first ||
+    memo.last !== last.start ||
+    memo.windows !== windows.length
+  ) {
+    memo = { policy, groupsVersion, hasBaseline, signalCount, first, last: last.start, windows: windows.length, judgements: new Map() };
     looks.set(state, memo);
   }
   let j = memo.judgements.get(signal) as T | undefined;

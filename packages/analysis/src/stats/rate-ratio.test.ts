@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logChangeWeight, rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell } from './rate-ratio.js';
+import { logChangeWeight, rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell, type RateRatioResult, type RateWindow } from './rate-ratio.js';
 
 test('one window: the evidence is the grid mixture of conditional binomial likelihood ratios, times the weight of a start at the first window', () => {
   // s = 1/4 of the exposure in the canary, r = 1.1: p0 = 1.1/4.3.
@@ -122,4 +122,98 @@ test('dispersion: a Poisson-looking canary with few pairs does not impose its ow
   assert.ok(phi > 1 && phi < 2, `dispersion ${phi}`);
   const canaryAlone = rateDispersion(cells.map((c) => (c.canary ? c : { ...c, count: c.window % 2 === 0 ? 0 : 3 })), 1.1);
   assert.ok(canaryAlone > 2.5, `a fleet that alternates like the canary: ${canaryAlone}`);
+});
+
+/**
+ * rateRatioTest in one loop, each window's terms computed where they are summed (the change-start
+ * mixture included): the split computation (terms first, reused by the robust test) must give the
+ * same, bit for bit.
+ */
+function referenceTest(windows: readonly RateWindow[], allowedRatio: number, dispersion: number): RateRatioResult {
+  const GRID = 16;
+  const Q = Array.from({ length: GRID }, (_, j) => Math.exp((j + 1) * (Math.log(64) / GRID)));
+  const phi = Math.max(1, dispersion);
+  const r = allowedRatio;
+  const logR = new Float64Array(GRID).fill(-Infinity);
+  const addExp = (x: number, y: number): number => (x === -Infinity ? y : y === -Infinity ? x : x > y ? x + Math.log1p(Math.exp(y - x)) : y + Math.log1p(Math.exp(x - y)));
+  const mixture = (): number => {
+    let max = -Infinity;
+    for (let g = 0; g < GRID; g++) if (logR[g]! > max) max = logR[g]!;
+    let sum = 0;
+    for (let g = 0; g < GRID; g++) sum += Math.exp(logR[g]! - max);
+    return max + Math.log(sum) + -Math.log(GRID);
+  };
+  let c = 0;
+  let b = 0;
+  let ec = 0;
+  let eb = 0;
+  let maxLog = 0;
+  let logM = 0;
+  for (let j = 0; j < windows.length; j++) {
+    const w = windows[j]!;
+    c += w.canary;
+    b += w.baseline;
+    ec += w.canaryExposure;
+    eb += w.baselineExposure;
+    for (let g = 0; g < GRID; g++) logR[g] = addExp(logR[g]!, logChangeWeight(j));
+    if (w.canary + w.baseline === 0 || !(w.canaryExposure > 0) || !(w.baselineExposure > 0)) continue;
+    const s = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
+    const p0 = (r * s) / (r * s + 1 - s);
+    const logP0 = Math.log(p0);
+    const logQ0 = Math.log1p(-p0);
+    for (let g = 0; g < GRID; g++) {
+      const theta = r * Q[g]!;
+      const p = (theta * s) / (theta * s + 1 - s);
+      logR[g]! += (w.canary * (Math.log(p) - logP0) + w.baseline * (Math.log1p(-p) - logQ0)) / phi;
+    }
+    logM = mixture();
+    if (logM > maxLog) maxLog = logM;
+  }
+  const ratio = eb > 0 && ec > 0 ? (b > 0 ? c / ec / (b / eb) : c > 0 ? Infinity : 1) : NaN;
+  return { logEvidence: logM, maxLogEvidence: maxLog, pValue: Math.min(1, Math.exp(-maxLog)), canary: c, baseline: b, canaryExposure: ec, baselineExposure: eb, ratio };
+}
+
+test('rateRatioTest and the robust test give exactly what the undivided computation gave', () => {
+  let seed = 11;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let round = 0; round < 400; round++) {
+    const windows: RateWindow[] = [];
+    const cells: CountCell[] = [];
+    const n = rand(25);
+    for (let i = 0; i < n; i++) {
+      const w = { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 };
+      for (const [instance, canary] of [['c1', true], ['b1', false], ['b2', false]] as const) {
+        const count = rand(4) === 0 ? rand(40) : rand(3);
+        const exposure = rand(5) === 0 ? 0 : (1 + rand(300)) / 7;
+        if (canary) {
+          w.canary += count;
+          w.canaryExposure += exposure;
+        } else {
+          w.baseline += count;
+          w.baselineExposure += exposure;
+        }
+        cells.push({ window: i, instance, canary, count, exposure });
+      }
+      windows.push(w);
+    }
+    const r = 1 + rand(5) / 10;
+    const dispersion = 1 + rand(30) / 10;
+    assert.deepEqual(rateRatioTest(windows, { allowedRatio: r, dispersion }), referenceTest(windows, r, dispersion));
+    const robust = robustRateRatioTest(windows, cells, r);
+    assert.deepEqual(robust.test, referenceTest(windows, r, robust.dispersion));
+    let largest: CountCell | undefined;
+    let second = 0;
+    for (const x of cells) {
+      if (!x.canary) continue;
+      if (x.count > (largest?.count ?? 0)) {
+        second = largest?.count ?? 0;
+        largest = x;
+      } else if (x.count > second) second = x.count;
+    }
+    const trimmed = largest ? windows.map((w, i) => (i === largest.window ? { ...w, canary: w.canary - (largest.count - second) } : w)) : windows;
+    assert.deepEqual(robust.withoutLargest, referenceTest(trimmed, r, robust.dispersion));
+  }
 });

@@ -82,8 +82,33 @@ export function logChangeWeight(j: number): number {
  * its own windows, for log(1 / π_j) nats (4.8 at j = 3, 7 at j = 10).
  */
 export function rateRatioTest(windows: readonly RateWindow[], o: RateRatioOptions): RateRatioResult {
-  const r = o.allowedRatio;
-  const phi = Math.max(1, o.dispersion ?? 1);
+  const terms = new Float64Array(windows.length * GRID);
+  const compares = new Uint8Array(windows.length);
+  for (let i = 0; i < windows.length; i++) compares[i] = windowTerms(windows[i]!, o.allowedRatio, terms, i * GRID) ? 1 : 0;
+  return fromTerms(windows, terms, compares, Math.max(1, o.dispersion ?? 1));
+}
+
+/**
+ * Window `w`'s log-likelihood ratio at each grid point, written to terms[at..at+GRID); false when
+ * the window compares nothing. Separate from the sum so that the robust test's second run, which
+ * changes one window, reuses the other windows' terms (same values: each is the same expression).
+ */
+function windowTerms(w: RateWindow, r: number, terms: Float64Array, at: number): boolean {
+  // A window without exposure on one side compares nothing (its counts stay in the totals).
+  if (w.canary + w.baseline === 0 || !(w.canaryExposure > 0) || !(w.baselineExposure > 0)) return false;
+  const s = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
+  const p0 = (r * s) / (r * s + 1 - s);
+  const logP0 = Math.log(p0);
+  const logQ0 = Math.log1p(-p0);
+  for (let g = 0; g < GRID; g++) {
+    const theta = r * Q[g]!;
+    const p = (theta * s) / (theta * s + 1 - s);
+    terms[at + g] = w.canary * (Math.log(p) - logP0) + w.baseline * (Math.log1p(-p) - logQ0);
+  }
+  return true;
+}
+
+function fromTerms(windows: readonly RateWindow[], terms: Float64Array, compares: Uint8Array, phi: number): RateRatioResult {
   /** log R per grid point: the change-point mixture of products up to the current window. */
   const logR = new Float64Array(GRID).fill(-Infinity);
   let c = 0;
@@ -101,17 +126,9 @@ export function rateRatioTest(windows: readonly RateWindow[], o: RateRatioOption
     // A fault may begin at this window: its prior weight joins every grid point.
     const start = logChangeWeight(j);
     for (let g = 0; g < GRID; g++) logR[g] = logAddExp(logR[g]!, start);
-    // A window without exposure on one side compares nothing (its counts stay in the totals).
-    if (w.canary + w.baseline === 0 || !(w.canaryExposure > 0) || !(w.baselineExposure > 0)) continue;
-    const s = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
-    const p0 = (r * s) / (r * s + 1 - s);
-    const logP0 = Math.log(p0);
-    const logQ0 = Math.log1p(-p0);
-    for (let g = 0; g < GRID; g++) {
-      const theta = r * Q[g]!;
-      const p = (theta * s) / (theta * s + 1 - s);
-      logR[g]! += (w.canary * (Math.log(p) - logP0) + w.baseline * (Math.log1p(-p) - logQ0)) / phi;
-    }
+    if (compares[j] === 0) continue;
+    const at = j * GRID;
+    for (let g = 0; g < GRID; g++) logR[g]! += terms[at + g]! / phi;
     logM = logSumExp(logR) + LOG_GRID_WEIGHT;
     if (logM > maxLog) maxLog = logM;
   }
@@ -261,7 +278,11 @@ export interface RobustRateRatio {
  */
 export function robustRateRatioTest(windows: readonly RateWindow[], cells: readonly CountCell[], allowedRatio: number): RobustRateRatio {
   const dispersion = rateDispersion(cells, allowedRatio);
-  const test = rateRatioTest(windows, { allowedRatio, dispersion });
+  const phi = Math.max(1, dispersion);
+  const terms = new Float64Array(windows.length * GRID);
+  const compares = new Uint8Array(windows.length);
+  for (let i = 0; i < windows.length; i++) compares[i] = windowTerms(windows[i]!, allowedRatio, terms, i * GRID) ? 1 : 0;
+  const test = fromTerms(windows, terms, compares, phi);
   let largest: CountCell | undefined;
   let second = 0;
   for (const x of cells) {
@@ -274,6 +295,9 @@ export function robustRateRatioTest(windows: readonly RateWindow[], cells: reado
   if (!largest || largest.count === second) return { test, withoutLargest: test, dispersion, maxLogEvidence: test.maxLogEvidence };
   const cut = largest.count - second;
   const trimmed = windows.map((w, i) => (i === largest!.window ? { ...w, canary: w.canary - cut } : w));
-  const withoutLargest = rateRatioTest(trimmed, { allowedRatio, dispersion });
+  // Only the trimmed window's terms change.
+  const k = largest.window;
+  if (k < windows.length) compares[k] = windowTerms(trimmed[k]!, allowedRatio, terms, k * GRID) ? 1 : 0;
+  const withoutLargest = fromTerms(trimmed, terms, compares, phi);
   return { test, withoutLargest, dispersion, maxLogEvidence: Math.min(test.maxLogEvidence, withoutLargest.maxLogEvidence) };
 }
