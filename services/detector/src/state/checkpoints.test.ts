@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { INDICES, MemoryBus, MemoryStore, type Bus } from '@rollwatch/core';
 import { parseEvent } from '@rollwatch/core';
 import { createDefaultEngine } from '../engine.js';
-import { chunkedSnapshot } from './checkpoints.js';
+import { chunkedSnapshot, packPaced } from './checkpoints.js';
 import { crashLoop, event, publishEvents, startHarness, waitUntil } from '../testing/harness.js';
 
 const engine = () => createDefaultEngine({ DETECTOR_POLICY_FILE: undefined, DETECTOR_DEFAULT_POLICY: undefined });
@@ -211,5 +211,30 @@ describe('chunkedSnapshot', () => {
     assert.deepEqual(doc.rollouts.filter((r) => 'json' in r).length, 1);
     assert.ok(doc.rollouts.every((r, i) => ('json' in r) === (i === 0)), 'only the finished rollout is packed');
     assert.deepEqual(doc, JSON.parse(JSON.stringify(e.snapshot(ids, { packFinishedAt: Date.now() }))));
+  });
+});
+
+describe('packPaced', () => {
+  it('packs every rollout, a slice at a time, and lets the event loop run in between', async () => {
+    const seen: string[] = [];
+    const slow = {
+      pack(rollouts: Iterable<string>): number {
+        const until = performance.now() + 3; // serialising a slice takes a few milliseconds
+        while (performance.now() < until);
+        const list = [...rollouts];
+        seen.push(...list);
+        return list.filter((r) => !r.endsWith('-live')).length;
+      },
+    };
+    const ids = Array.from({ length: 400 }, (_, i) => `r-${i}${i % 10 === 0 ? '-live' : ''}`);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    try {
+      assert.equal(await packPaced(slow, ids, Date.now()), 360);
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.deepEqual(seen, ids, 'every rollout, in order, once');
+    assert.ok(turns >= 2, `timers ran while packing (${turns})`);
   });
 });

@@ -1,4 +1,4 @@
-import { INDICES, errorMessage, retryThrowing, yieldToEventLoop, type Logger, type Store } from '@rollwatch/core';
+import { INDICES, Pacer, errorMessage, retryThrowing, yieldToEventLoop, type Logger, type Store } from '@rollwatch/core';
 import type { AnalysisEngine, SnapshotOptions } from '@rollwatch/analysis';
 import type { PartitionOwnership } from './ownership.js';
 
@@ -86,7 +86,7 @@ export class Checkpointer {
         const settled = this.options.settledOf?.(rollouts);
         // Settled rollouts (final verdict published) are packed in memory too: serialised once,
         // held as JSON text until read, and written back as they are by every later checkpoint.
-        const newlyPacked = settled ? engine.pack(settled, now()) : 0;
+        const newlyPacked = settled ? await packPaced(engine, settled, now()) : 0;
         // Unchanged since the last checkpoint: no event ingested and no rollout settled since. A
         // partition that went quiet is written once more when its rollouts settle, so its
         // checkpoint lists them settled and packed (a restore then never judges them again).
@@ -113,6 +113,24 @@ export class Checkpointer {
     }
   }
 }
+
+/**
+ * engine.pack over many rollouts, a slice at a time with the event loop free in between (each
+ * rollout is serialised: thousands that settled together held /healthz for half a second). The
+ * caller keeps the engine from ingesting meanwhile.
+ */
+export async function packPaced(engine: Pick<AnalysisEngine, 'pack'>, rollouts: readonly string[], atMs: number): Promise<number> {
+  const pacer = new Pacer();
+  let packed = 0;
+  for (let i = 0; i < rollouts.length; i += PACK_SLICE) {
+    if (pacer.due()) await pacer.yieldNow();
+    packed += engine.pack(rollouts.slice(i, i + PACK_SLICE), atMs);
+  }
+  return packed;
+}
+
+/** Rollouts packed between two looks at the pacer (a few milliseconds' work). */
+const PACK_SLICE = 16;
 
 export function checkpointId(group: string, partition: number): string {
   return `${group}:${partition}`;
