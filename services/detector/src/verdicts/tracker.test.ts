@@ -95,7 +95,11 @@ test('a transient store failure is not dead-lettered: evaluate throws so the bat
   assert.deepEqual(letters, []);
 });
 
-test('due: a rollout evaluated at a time that stopped moving is settled until invalidated; live ones stay due, most overdue first', async () => {
+/**
+ * A tracker on a fake engine with a settable wall clock, where "old" is history past its horizon
+ * (always judged at 500_000) and every other rollout is judged at the wall clock.
+ */
+function trackerWithFrozenHistory(): { engine: FakeEngine; tracker: VerdictTracker; advance: (ms: number) => void } {
   const engine = new FakeEngine({ minEvents: 1, crashLimit: 5 });
   let wall = 1_000_000;
   const frozen = new Set(['old']);
@@ -109,48 +113,38 @@ test('due: a rollout evaluated at a time that stopped moving is settled until in
     labelsFor: () => undefined,
     loadLast: async () => undefined,
     now: () => wall,
-    // "old" is history past its horizon: always judged at 500_000; "live" at the wall clock.
     evaluationTime: (rollout, now) => (frozen.has(rollout) ? 500_000 : now),
   });
+  return { engine, tracker, advance: (ms) => (wall += ms) };
+}
+
+test('due: a rollout evaluated at a time that stopped moving is settled until invalidated; live ones stay due, most overdue first', async () => {
+  const { engine, tracker, advance } = trackerWithFrozenHistory();
   for (const r of ['old', 'live', 'new']) {
     const parsed = parseEvent(crash(r, 1));
     assert.ok(parsed.ok);
     engine.ingest([parsed.event]);
   }
   await tracker.evaluate(['old', 'live']);
-  wall += 10_000;
+  advance(10_000);
   assert.deepEqual(tracker.due(['old', 'live', 'new'], 5_000), ['new', 'live'], 'never evaluated first; settled "old" skipped');
   const before = engine.evaluations;
   await tracker.evaluate(tracker.due(['old', 'live', 'new'], 5_000));
   assert.equal(engine.evaluations - before, 2);
   tracker.invalidate('old');
-  wall += 10_000;
+  advance(10_000);
   assert.deepEqual(tracker.due(['old', 'live', 'new'], 5_000).sort(), ['live', 'new', 'old']);
   // Evaluated within maxAge: not due, frozen or not.
   assert.deepEqual(tracker.due(['old', 'live', 'new'], 60_000), []);
 });
 
 test('restoreSettled: a restored rollout settled at its checkpoint is not due and not evaluated, until invalidated; a live one is never marked', async () => {
-  const engine = new FakeEngine({ minEvents: 1, crashLimit: 5 });
-  let wall = 1_000_000;
-  const frozen = new Set(['old']);
-  const tracker = new VerdictTracker({
-    engine,
-    bus: new MemoryBus(1),
-    store: new MemoryStore(),
-    logger: createLogger('tracker-test', 'silent'),
-    metrics: createDetectorMetrics(createRegistry('detector')),
-    minScoreDelta: 1,
-    labelsFor: () => undefined,
-    loadLast: async () => undefined,
-    now: () => wall,
-    evaluationTime: (rollout, now) => (frozen.has(rollout) ? 500_000 : now),
-  });
+  const { engine, tracker, advance } = trackerWithFrozenHistory();
   assert.equal(tracker.settled('old'), false, 'never evaluated: not settled');
   assert.equal(tracker.restoreSettled(['old', 'live']), 1, 'only a rollout whose evaluation time stopped moving is marked');
   assert.equal(tracker.settled('old'), true);
   assert.equal(tracker.settled('live'), false);
-  wall += 60_000;
+  advance(60_000);
   const before = engine.evaluations;
   assert.deepEqual(tracker.due(['old', 'live'], 5_000), ['live']);
   assert.equal(engine.evaluations, before, 'marking evaluates nothing');
