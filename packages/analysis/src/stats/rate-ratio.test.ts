@@ -2,17 +2,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logChangeWeight, rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell, type RateRatioResult, type RateWindow } from './rate-ratio.js';
 
+/**
+ * log Σ_g (1/16) Π_windows LR(θ_g), written from the formula (not the code): the evidence of one
+ * statistic from the first window, with no change-start mixture.
+ */
+function gridMixtureByHand(windows: readonly RateWindow[], r: number): number {
+  let sum = 0;
+  for (let g = 1; g <= 16; g++) {
+    const theta = r * Math.exp((g * Math.log(64)) / 16);
+    let ll = 0;
+    for (const w of windows) {
+      const share = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
+      const p0 = (r * share) / (r * share + 1 - share);
+      const p = (theta * share) / (theta * share + 1 - share);
+      ll += w.canary * Math.log(p / p0) + w.baseline * Math.log((1 - p) / (1 - p0));
+    }
+    sum += Math.exp(ll) / 16;
+  }
+  return Math.log(sum);
+}
+
 test('one window: the evidence is the grid mixture of conditional binomial likelihood ratios, times the weight of a start at the first window', () => {
   // s = 1/4 of the exposure in the canary, r = 1.1: p0 = 1.1/4.3.
-  const t = rateRatioTest([{ canary: 6, baseline: 2, canaryExposure: 100, baselineExposure: 300 }], { allowedRatio: 1.1 });
-  const s = 0.25;
-  const p0 = (1.1 * s) / (1.1 * s + 1 - s);
-  let sum = 0;
-  for (let j = 1; j <= 16; j++) {
-    const theta = 1.1 * Math.exp((j * Math.log(64)) / 16);
-    const p = (theta * s) / (theta * s + 1 - s);
-    sum += ((p / p0) ** 6 * ((1 - p) / (1 - p0)) ** 2) / 16;
-  }
+  const window = { canary: 6, baseline: 2, canaryExposure: 100, baselineExposure: 300 };
+  const t = rateRatioTest([window], { allowedRatio: 1.1 });
+  const sum = Math.exp(gridMixtureByHand([window], 1.1));
   assert.ok(Math.abs(t.logEvidence - Math.log(0.9 * sum)) < 1e-9);
   assert.ok(Math.abs(t.pValue - Math.min(1, 1 / (0.9 * sum))) < 1e-12);
   assert.ok(Math.abs(t.ratio - 9) < 1e-12);
@@ -52,21 +66,7 @@ test('a fault that begins later is judged on its own windows: the windows before
   assert.ok(all.maxLogEvidence > Math.log(1 / 0.001), `decided within two windows of the fault: ${all.maxLogEvidence}`);
   // The same data as one statistic from the first window (the test before change points): the
   // five quiet windows outweigh the rise.
-  const single = (() => {
-    let sum = 0;
-    for (let g = 1; g <= 16; g++) {
-      const theta = 1.1 * Math.exp((g * Math.log(64)) / 16);
-      let ll = 0;
-      for (const w of [...before, ...after]) {
-        const share = w.canaryExposure / (w.canaryExposure + w.baselineExposure);
-        const p0 = (1.1 * share) / (1.1 * share + 1 - share);
-        const p = (theta * share) / (theta * share + 1 - share);
-        ll += w.canary * Math.log(p / p0) + w.baseline * Math.log((1 - p) / (1 - p0));
-      }
-      sum += Math.exp(ll) / 16;
-    }
-    return Math.log(sum);
-  })();
+  const single = gridMixtureByHand([...before, ...after], 1.1);
   assert.ok(single < Math.log(1 / 0.001) && single < all.maxLogEvidence - 10, `one statistic from the start: ${single}`);
 });
 
