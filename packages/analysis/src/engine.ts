@@ -294,8 +294,7 @@ export class Engine implements AnalysisEngine {
     }
     for (const entry of snap.rollouts) {
       const packed = isPackedEntry(entry) ? entry : undefined;
-      const head = packed ? packed.head : undefined;
-      const id = head ? head.id : (entry as SnapshotEntry).state.id;
+      const id = idOf(entry);
       this.states.delete(id);
       this.dormant.delete(id);
       if (entry.spec) this.specs.set(id, structuredClone(entry.spec));
