@@ -87,6 +87,12 @@ function fixture(): BenchResults {
         ],
       },
       versusBaselines: [{ baseline: 'naive-ratio', recallRatio: 1.03, fprDifference: -0.7, ttdRatioByKind: { latency: null } }],
+      informationCeiling: {
+        allowedRatio: 1.1,
+        alphas: { family: 0.01, signal: 0.01 / 9 },
+        byKind: { 'error-log-rate': { total: 30, rollwatchFlagged: 27, caught: { family: 29, signal: 25 }, optimisticMedianSecondsToDetect: 420 } },
+        recall: { family: 0.9952, signal: 0.9762 },
+      },
       replay: { eventsPerSecond: 150_000, peakBuffered: 900, peakOpenRollouts: 40, beyondReorder: 0 },
       seconds: 40,
     },
@@ -174,6 +180,13 @@ test('bench markdown: targets met and missed come from the numbers', () => {
   assert.match(md, /\| ingest throughput vs raw producer \| >= 70% \| 80\.0% \| \*\*met\*\* \|/);
   assert.match(md, /\| end-to-end p99 \(OOM event → rollback webhook\) \| < 2000 ms \| 2,500 ms \| \*\*MISSED\*\* \|/);
   assert.match(md, /\| crash\/OOM detection vs Flagger-style \| >= 5x sooner \| 8\.7x .*\| \*\*met\*\* \|/);
+});
+
+test('bench markdown: the corpus section shows the clairvoyant information ceiling beside rollwatch', () => {
+  const md = renderMarkdown(fixture());
+  assert.match(md, /\| error-log-rate \| 27\/30 \| 29\/30 \| 25\/30 \| 420 s \|/);
+  assert.match(md, /corpus recall of 99\.5 % \(alpha 0\.01 on one signal\) or 97\.6 % \(the signal's share\)/);
+  assert.match(md, /Clairvoyant, alpha 0\.0011/);
 });
 
 test('bench markdown: every section shows its figures next to the same-run baseline and ratio', () => {

@@ -5,6 +5,7 @@ import type { BenchResults } from './index.js';
 import { SECTIONS, type Section } from './args.js';
 import { capacityMarkdown } from './sections/capacity.js';
 import { TTD_TARGET_SECONDS } from './sections/corpus-targets.js';
+import type { CorpusQualityResult } from './sections/corpus.js';
 
 type Results = BenchResults['results'];
 type IngestOutcome = Exclude<NonNullable<Results['ingest']>, { error: string } | { skipped: true }>;
@@ -258,8 +259,33 @@ function corpus(r: BenchResults): string[] {
       kinds.map((k) => [k, rw.byKind[k]?.targetSeconds !== undefined ? `<= ${rw.byKind[k]!.targetSeconds} s` : k.startsWith('good') || k === 'host-kernel-fault' ? 'no rollback' : '—', ...q.judges.map((j) => (j.byKind[k] ? `${j.byKind[k].flagged}/${j.byKind[k].total} (${ttd(j.byKind[k].medianSecondsToDetect)})${j === rw && j.byKind[k].met !== undefined ? (j.byKind[k].met ? ' met' : ' **missed**') : ''}` : '—'))]),
     ),
     '',
+    ...informationCeiling(q),
     `Streaming replay of the corpus (engine only, no parsing): ${num(q.replay.eventsPerSecond)} events/s; at most ${num(q.replay.peakBuffered)} events buffered and ${num(q.replay.peakOpenRollouts)} rollouts open at once; ${num(q.replay.beyondReorder)} events beyond the reorder window.`,
   ];
+}
+
+/** What a clairvoyant one-look test could catch of the sparse count faults (bench/information-ceiling.ts). */
+function informationCeiling(q: CorpusQualityResult): string[] {
+  const c = q.informationCeiling;
+  const kinds = Object.keys(c.byKind).sort();
+  return [
+    `**Information ceiling** of the sparse count faults: a clairvoyant conditional-binomial test (uniformly most powerful unbiased for a fixed sample) that knows when the fault began, counts only after it, looks once at the rollout's end, and takes the true exposure with no overdispersion allowance. At judge.alpha ${fmtAlpha(c.alphas.family)} all spent on this one signal, and at the signal's own share ${fmtAlpha(c.alphas.signal)} (what the judge spends on it):`,
+    '',
+    ...table(
+      ['Kind', 'rollwatch flagged', `Clairvoyant, alpha ${fmtAlpha(c.alphas.family)}`, `Clairvoyant, alpha ${fmtAlpha(c.alphas.signal)}`, 'Clairvoyant median time to detect (every window, uncorrected: optimistic)'],
+      kinds.map((k) => {
+        const row = c.byKind[k]!;
+        return [k, `${row.rollwatchFlagged}/${row.total}`, `${row.caught.family}/${row.total}`, `${row.caught.signal}/${row.total}`, row.optimisticMedianSecondsToDetect === null ? NA : `${num(row.optimisticMedianSecondsToDetect)} s`];
+      }),
+    ),
+    '',
+    `A judge that caught every other bad rollout and these at the ceiling would have a corpus recall of ${pct(c.recall.family)} (alpha ${fmtAlpha(c.alphas.family)} on one signal) or ${pct(c.recall.signal)} (the signal's share). The recall target of 97% asks for about that, without the clairvoyance.`,
+    '',
+  ];
+}
+
+function fmtAlpha(a: number): string {
+  return Number(a.toPrecision(2)).toString();
 }
 
 function replayScale(r: BenchResults): string[] {

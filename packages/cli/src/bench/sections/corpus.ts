@@ -2,8 +2,9 @@
 // from the spec in @rollwatch/analysis (scenarios/corpus-spec.ts), never tuned on the judge. The
 // rollwatch judge (a streaming replay of the engine the detector runs) and three baselines measured
 // on the same events: a naive 2x ratio rule, Flagger-style thresholds and Kayenta-style Mann-Whitney.
-import { corpusEvents, corpusRollouts, Replay, type CorpusLabel } from '@rollwatch/analysis';
+import { comparativeSignals, corpusEvents, corpusRollouts, DEFAULT_POLICY, Replay, type CorpusLabel } from '@rollwatch/analysis';
 import { createBaseline, type BaselineKind } from '../baselines/factory.js';
+import { CEILING_KINDS, clairvoyantOutcome, type CeilingOutcome } from '../information-ceiling.js';
 import { confusionOf, detectionMetrics, median, round, type DetectionMetrics } from '../stats.js';
 
 import { FPR_TARGET, RECALL_TARGET, TTD_TARGET_SECONDS } from './corpus-targets.js';
@@ -50,6 +51,19 @@ export interface CorpusQualityResult {
   };
   /** rollwatch / baseline for each baseline: recall ratio and median time-to-detect ratio per kind. */
   versusBaselines: { baseline: string; recallRatio: number | null; fprDifference: number | null; ttdRatioByKind: Record<string, number | null> }[];
+  /**
+   * What a clairvoyant test could catch of the sparse count faults (information-ceiling.ts): the
+   * fault start known, all of judge.alpha on the one signal, one look at the end. `recall` is the
+   * corpus recall of a judge that caught every other bad rollout and these at the ceiling: the most
+   * any judge at judge.alpha can reach.
+   */
+  informationCeiling: {
+    allowedRatio: number;
+    /** judge.alpha, all of it on the one signal; and the signal's own share (judge.alpha / signals). */
+    alphas: { family: number; signal: number };
+    byKind: Record<string, { total: number; rollwatchFlagged: number; caught: { family: number; signal: number }; optimisticMedianSecondsToDetect: number | null }>;
+    recall: { family: number; signal: number };
+  };
   /** The streaming replay over the corpus (no parsing: see the replay section for the CLI). */
   replay: { eventsPerSecond: number; peakBuffered: number; peakOpenRollouts: number; beyondReorder: number };
   seconds: number;
@@ -115,10 +129,18 @@ export function measureCorpusQuality(count: number, seed: number): CorpusQuality
   const baselineKinds: BaselineKind[] = ['naive', 'flagger', 'kayenta'];
   const judges = baselineKinds.map((k) => createBaseline(k));
   const baselineOutcomes: Outcome[][] = judges.map(() => []);
+  const alphas = { family: DEFAULT_POLICY.judge.alpha, signal: DEFAULT_POLICY.judge.alpha / comparativeSignals(DEFAULT_POLICY).length };
+  const allowedRatio = 1 + DEFAULT_POLICY.judge.allowedIncrease;
+  const clairvoyant = new Map<string, { family: CeilingOutcome; signal: CeilingOutcome }[]>(CEILING_KINDS.map((k) => [k, []]));
   for (const rollout of corpusRollouts({ seed, count })) {
     judges.forEach((judge, i) => {
       const v = judge.judge(rollout.events);
       baselineOutcomes[i]!.push(outcome(rollout.label, v.flagged ? v.detectedAtMs : null, false, false));
+    });
+    const interval = DEFAULT_POLICY.analysis.interval;
+    clairvoyant.get(rollout.label.kind)?.push({
+      family: clairvoyantOutcome(rollout, alphas.family, allowedRatio, interval),
+      signal: clairvoyantOutcome(rollout, alphas.signal, allowedRatio, interval),
     });
   }
 
@@ -127,6 +149,19 @@ export function measureCorpusQuality(count: number, seed: number): CorpusQuality
   const kinds: Record<string, number> = {};
   for (const l of labels) kinds[l.kind] = (kinds[l.kind] ?? 0) + 1;
   const ratio = (a: number | null | undefined, b: number | null | undefined): number | null => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : round(a / b, 3));
+  const bad = rollwatch.filter((o) => o.bad).length;
+  const ceilingByKind = Object.fromEntries(
+    [...clairvoyant].map(([kind, outcomes]) => {
+      // The optimistic time to detect at the signal's own alpha, as the judge spends it.
+      const times = outcomes.flatMap((o) => (o.signal.caught && o.signal.secondsToReject !== null ? [o.signal.secondsToReject] : []));
+      const caught = { family: outcomes.filter((o) => o.family.caught).length, signal: outcomes.filter((o) => o.signal.caught).length };
+      return [kind, { total: outcomes.length, rollwatchFlagged: rw.byKind[kind]?.flagged ?? 0, caught, optimisticMedianSecondsToDetect: times.length > 0 ? median(times) : null }];
+    }),
+  );
+  const ceilingRecall = (level: 'family' | 'signal'): number => {
+    const missed = Object.values(ceilingByKind).reduce((n, r) => n + r.total - r.caught[level], 0);
+    return bad > 0 ? round((bad - missed) / bad, 4) : 1;
+  };
   return {
     seed,
     rollouts: labels.length,
@@ -147,6 +182,7 @@ export function measureCorpusQuality(count: number, seed: number): CorpusQuality
       fprDifference: rw.metrics.falsePositiveRate === null || b.metrics.falsePositiveRate === null ? null : round(rw.metrics.falsePositiveRate - b.metrics.falsePositiveRate, 4),
       ttdRatioByKind: Object.fromEntries(Object.keys(TTD_TARGET_SECONDS).map((k) => [k, ratio(rw.byKind[k]?.medianSecondsToDetect, b.byKind[k]?.medianSecondsToDetect)])),
     })),
+    informationCeiling: { allowedRatio, alphas, byKind: ceilingByKind, recall: { family: ceilingRecall('family'), signal: ceilingRecall('signal') } },
     replay: {
       eventsPerSecond: Math.round(events / replaySeconds),
       peakBuffered: replay.stats.peakBuffered,
