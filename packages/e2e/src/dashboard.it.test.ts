@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { startServices, type RunningStack } from '@rollwatch/cli';
 import { launchBrowser, REPO_ROOT, type Browser } from './dashboard/browser.js';
 import { NEW_TEMPLATE_LINE, scenario, type ScenarioEvent } from './dashboard/scenario.js';
+import { eventually } from './labelled-fixtures.js';
 
 // Issue 8's "done when": the dashboard, served by the detector in embedded mode, shows a bad canary
 // turn no-go live, charts canary vs baseline, and records an override — in a real browser.
@@ -116,10 +117,13 @@ test('a bad canary turns no-go live on the rollouts page, the detail page charts
   await row.locator('a').first().click();
   await page.waitForSelector('[data-testid="decision"][data-decision="no-go"]', { timeout: 15_000 });
   await page.waitForSelector('[data-testid="reason"]', { timeout: 15_000 });
-  await page.waitForFunction(
-    `[...document.querySelectorAll('[data-testid="chart"]')].some((c) => Number(c.dataset.canaryPoints) > 0 && Number(c.dataset.baselinePoints) > 0)`,
-    undefined,
-    { timeout: 30_000 },
+  // Polled from the test through $$eval (DevTools evaluation), not page.waitForFunction: its
+  // in-page polling evaluates a string, which the dashboard's CSP (script-src 'self', no
+  // 'unsafe-eval') refuses whenever the first check is not already true.
+  await eventually(
+    'a chart with both canary and baseline points',
+    async () => ((await page.$$eval('[data-testid="chart"]', (els) => els.some((c) => Number(c.getAttribute('data-canary-points')) > 0 && Number(c.getAttribute('data-baseline-points')) > 0))) ? true : undefined),
+    30_000,
   );
   const charts = await page.$$eval('[data-testid="chart"]', (els) =>
     els.map((e) => ({ signal: e.getAttribute('data-signal'), canary: Number(e.getAttribute('data-canary-points')), baseline: Number(e.getAttribute('data-baseline-points')), canvas: e.querySelector('canvas') !== null })),
@@ -180,7 +184,7 @@ test('the events page filters by rollout, group and type, and searches messages'
   await page.selectOption('[data-testid="filter-size"]', '25');
   await page.click('[data-testid="event-filters"] button[type="submit"]');
   await page.waitForURL(/q=read-only/);
-  await page.waitForFunction(`document.querySelectorAll('[data-testid="event-row"]').length === 25`, undefined, { timeout: 15_000 });
+  await eventually('25 event rows', async () => ((await page.$$eval('[data-testid="event-row"]', (els) => els.length)) === 25 ? true : undefined), 15_000);
   const messages = await page.$$eval('[data-testid="event-row"] td.message', (els) => els.map((e) => e.textContent ?? ''));
   assert.ok(messages.every((m) => m.includes('read-only file system')), NEW_TEMPLATE_LINE);
   const status = await page.locator('[data-testid="status"]').textContent();
