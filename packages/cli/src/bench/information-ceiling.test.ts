@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CorpusRollout } from '@rollwatch/analysis';
-import { binomialUpperTail, clairvoyantOutcome, conditionalBinomialP } from './information-ceiling.js';
+import { binomialUpperTail } from '@rollwatch/logtemplates';
+import { clairvoyantPValues, conditionalBinomialP, outcomeAt, type CeilingOutcome } from './information-ceiling.js';
 
-test('binomialUpperTail: exact tails (values from scipy.stats.binom.sf)', () => {
+const clairvoyantOutcome = (r: CorpusRollout, alpha: number, allowedRatio: number, windowMs: number): CeilingOutcome => outcomeAt(clairvoyantPValues(r, allowedRatio, windowMs), alpha);
+
+test('binomialUpperTail (the tail the ceiling uses): exact tails (values from scipy.stats.binom.sf)', () => {
   assert.ok(Math.abs(binomialUpperTail(7, 10, 0.27) - 0.005618112189285358) < 1e-12);
   assert.ok(Math.abs(binomialUpperTail(30, 200, 0.08) - 6.593394871443474e-4) < 1e-12);
   assert.equal(binomialUpperTail(0, 10, 0.3), 1);

@@ -15,6 +15,7 @@
 // uncorrected for the repeated looks: an optimistic reference (it false-alarms more than α), not a
 // valid test. Pure: no I/O.
 import type { CorpusRollout } from '@rollwatch/analysis';
+import { binomialUpperTail } from '@rollwatch/logtemplates';
 
 /** Which events a fault kind counts, and what its exposure is. */
 interface CountRule {
@@ -41,23 +42,20 @@ export interface CeilingOutcome {
   secondsToReject: number | null;
 }
 
-/** P(X >= k) for X ~ Binomial(n, p), summed exactly (n is a count of events: hundreds at most here). */
-export function binomialUpperTail(k: number, n: number, p: number): number {
-  if (k <= 0) return 1;
-  if (k > n) return 0;
-  if (p <= 0) return 0;
-  if (p >= 1) return 1;
-  const logP = Math.log(p);
-  const logQ = Math.log1p(-p);
-  // log C(n, k) built up incrementally from the first term on.
-  let logC = 0;
-  for (let i = 1; i <= k; i++) logC += Math.log((n - k + i) / i);
-  let sum = 0;
-  for (let x = k; x <= n; x++) {
-    sum += Math.exp(logC + x * logP + (n - x) * logQ);
-    logC += Math.log((n - x) / (x + 1));
-  }
-  return Math.min(1, sum);
+/** The clairvoyant test's p-values on one rollout: at every window end after the fault start, and at the end. */
+export interface ClairvoyantPValues {
+  byWindowEnd: { seconds: number; p: number }[];
+  /** On all the data from the fault start to the rollout's end. */
+  end: number;
+  /** Seconds from the fault start to the rollout's end. */
+  endSeconds: number;
+}
+
+/** The outcome at one alpha: the p-values do not depend on it, so one pass serves every level. */
+export function outcomeAt(p: ClairvoyantPValues, alpha: number): CeilingOutcome {
+  const caught = p.end <= alpha;
+  const first = p.byWindowEnd.find((w) => w.p <= alpha);
+  return { caught, secondsToReject: first ? first.seconds : caught ? p.endSeconds : null };
 }
 
 /** The one-sided conditional binomial p-value of "canary rate <= r x baseline rate". */
@@ -70,9 +68,9 @@ export function conditionalBinomialP(canary: number, baseline: number, canaryExp
 
 /**
  * The clairvoyant test on one rollout of a ceiling kind: its counts from the fault start to the
- * rollout's end. `windowMs` is the judge's window (the looks of the optimistic time to detect).
+ * rollout's end, tested at every window end (`windowMs`, the judge's window) and at the end.
  */
-export function clairvoyantOutcome(rollout: CorpusRollout, alpha: number, allowedRatio: number, windowMs: number): CeilingOutcome {
+export function clairvoyantPValues(rollout: CorpusRollout, allowedRatio: number, windowMs: number): ClairvoyantPValues {
   const rule = RULES[rollout.label.kind];
   if (!rule || !rollout.label.faultStart) throw new Error(`no clairvoyant test for kind ${rollout.label.kind}`);
   const from = Date.parse(rollout.label.faultStart);
@@ -84,8 +82,8 @@ export function clairvoyantOutcome(rollout: CorpusRollout, alpha: number, allowe
   const canaries = rollout.label.canaries;
   const baselines = rollout.label.baselines;
   const totals = { c: 0, b: 0, ce: 0, be: 0 };
-  let secondsToReject: number | null = null;
   let i = 0;
+  // Running totals: each call adds the events before `until` and tests everything since the start.
   const test = (until: number): number => {
     for (; i < events.length && events[i]!.t < until; i++) {
       const { e } = events[i]!;
@@ -105,14 +103,7 @@ export function clairvoyantOutcome(rollout: CorpusRollout, alpha: number, allowe
     const be = rule.exposure ? totals.be : baselines * minutes;
     return conditionalBinomialP(totals.c, totals.b, ce, be, allowedRatio);
   };
-  for (let until = from + windowMs; until < end; until += windowMs) {
-    if (test(until) <= alpha) {
-      secondsToReject = (until - from) / 1000;
-      break;
-    }
-  }
-  // The end look, on all the data after the fault start (continues the same running totals).
-  const caught = test(end) <= alpha;
-  if (caught && secondsToReject === null) secondsToReject = (end - from) / 1000;
-  return { caught, secondsToReject };
+  const byWindowEnd: ClairvoyantPValues['byWindowEnd'] = [];
+  for (let until = from + windowMs; until < end; until += windowMs) byWindowEnd.push({ seconds: (until - from) / 1000, p: test(until) });
+  return { byWindowEnd, end: test(end), endSeconds: (end - from) / 1000 };
 }

@@ -4,7 +4,7 @@
 // on the same events: a naive 2x ratio rule, Flagger-style thresholds and Kayenta-style Mann-Whitney.
 import { comparativeSignals, corpusEvents, corpusRollouts, DEFAULT_POLICY, Replay, type CorpusLabel } from '@rollwatch/analysis';
 import { createBaseline, type BaselineKind } from '../baselines/factory.js';
-import { CEILING_KINDS, clairvoyantOutcome, type CeilingOutcome } from '../information-ceiling.js';
+import { CEILING_KINDS, clairvoyantPValues, outcomeAt, type CeilingOutcome } from '../information-ceiling.js';
 import { confusionOf, detectionMetrics, median, round, type DetectionMetrics } from '../stats.js';
 
 import { FPR_TARGET, RECALL_TARGET, TTD_TARGET_SECONDS } from './corpus-targets.js';
@@ -132,16 +132,17 @@ export function measureCorpusQuality(count: number, seed: number): CorpusQuality
   const alphas = { family: DEFAULT_POLICY.judge.alpha, signal: DEFAULT_POLICY.judge.alpha / comparativeSignals(DEFAULT_POLICY).length };
   const allowedRatio = 1 + DEFAULT_POLICY.judge.allowedIncrease;
   const clairvoyant = new Map<string, { family: CeilingOutcome; signal: CeilingOutcome }[]>(CEILING_KINDS.map((k) => [k, []]));
+  const interval = DEFAULT_POLICY.analysis.interval;
   for (const rollout of corpusRollouts({ seed, count })) {
     judges.forEach((judge, i) => {
       const v = judge.judge(rollout.events);
       baselineOutcomes[i]!.push(outcome(rollout.label, v.flagged ? v.detectedAtMs : null, false, false));
     });
-    const interval = DEFAULT_POLICY.analysis.interval;
-    clairvoyant.get(rollout.label.kind)?.push({
-      family: clairvoyantOutcome(rollout, alphas.family, allowedRatio, interval),
-      signal: clairvoyantOutcome(rollout, alphas.signal, allowedRatio, interval),
-    });
+    const outcomes = clairvoyant.get(rollout.label.kind);
+    if (outcomes) {
+      const p = clairvoyantPValues(rollout, allowedRatio, interval);
+      outcomes.push({ family: outcomeAt(p, alphas.family), signal: outcomeAt(p, alphas.signal) });
+    }
   }
 
   const all = [summarise('rollwatch', rollwatch), ...judges.map((j, i) => summarise(j.name, baselineOutcomes[i]!))];
