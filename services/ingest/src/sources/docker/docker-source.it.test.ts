@@ -106,6 +106,25 @@ describe('DockerSource against a real engine (Podman, Docker API)', SUITE, () =>
     }
   });
 
+  it('a container quiet for longer than the request deadline: its later error lines still arrive', async () => {
+    // Podman 4 sends a log follow's response headers only with the first line: the tail of a quiet
+    // container hits the deadline. It used to be dropped for good; now it is asked again.
+    const quietSink = new RecordingSink();
+    const quick = new DockerSource(dockerSourceConfigSchema.parse({ DOCKER_HOST: engine.dockerHost, INGEST_DOCKER_REQUEST_TIMEOUT_MS: '1500' }), logger);
+    await quick.start(quietSink);
+    try {
+      await waitConnected(quick);
+      await run('quiet-canary', [...CANARY, engine.image, 'sh', '-c', 'sleep 5; echo "ERROR late failure"; sleep 300']);
+      const events = await quietSink.waitFor('quiet-canary', 'the late error line', (e) => count(e, 'log') === 1, 30_000);
+      assert.equal(events.find((e) => e.type === 'log')!.message, 'ERROR late failure');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(count(quietSink.of('quiet-canary'), 'log'), 1, 'asked again from the last line read: no line twice');
+    } finally {
+      await quick.stop();
+      await engine.podman(['rm', '-f', '-t', '0', 'quiet-canary']);
+    }
+  });
+
   it('a memory-limited container killed by the OOM killer: exit 137 and exactly one oom_killed', async () => {
     await run('oom-canary', [...CANARY, '--memory', '20m', engine.image, 'sh', '-c', 'head -c 100m /dev/zero | tail > /dev/null']);
     const events = await sink.waitFor('oom-canary', 'oom_killed', (e) => count(e, 'oom_killed') >= 1);

@@ -6,7 +6,7 @@ import { resolveDockerSourceConfig, type DockerSourceConfig } from './config.js'
 import { LineSplitter, rfc3339ToNanos } from './demux.js';
 import { describeEndpoint, dockerodeOptions, parseDockerHost } from './engine-connection.js';
 import { nanosToSinceParam, parseEngineEventLine, toContainerSnapshot, type ContainerSnapshot, type EngineEvent } from './engine-types.js';
-import { onDie, onHealth, onOom, onStart, trackFromEvent, trackFromSnapshot, type TrackedContainer } from './event-mapping.js';
+import { holdsNewerHealthCheck, onDie, onHealth, onOom, onStart, trackFromEvent, trackFromSnapshot, type TrackedContainer } from './event-mapping.js';
 import { engineCall } from './engine-call.js';
 import { engineFacts, type EngineFacts } from './host-attributes.js';
 import { LogTailer } from './log-tailer.js';
@@ -15,8 +15,11 @@ import { SeenIds } from './seen-ids.js';
 
 /** Replays start this far before the last event seen: engines differ on whether `since` is inclusive. */
 const REPLAY_OVERLAP_NS = 1_000_000_000n;
-/** Podman 4 records a health check's result a moment after its event: poll inspect this long. */
-const HEALTH_SETTLE_TIMEOUT_MS = 2000;
+/**
+ * Podman 4 records a health check's result a moment after its event: poll inspect this long. The
+ * moment grows with the engine's load (CI once saw a first check unrecorded at the first inspect).
+ */
+const HEALTH_SETTLE_TIMEOUT_MS = 5000;
 const INSPECT_CONCURRENCY = 4;
 
 /** dockerode accepts `{ abortSignal }` on info/version at runtime; its typings only list a callback. */
@@ -192,8 +195,8 @@ export class DockerSource implements Source {
 
   /** Opens `/events`; the deadline covers the response headers only, not the (endless) stream. */
   private openEvents(query: Record<string, unknown>): Promise<EventStream> {
-    return this.call('GET /events', async () => {
-      const stream = (await this.docker.getEvents(query as unknown as Docker.GetEventsOptions)) as EventStream;
+    return this.call('GET /events', async (abortSignal) => {
+      const stream = (await this.docker.getEvents({ ...query, abortSignal } as unknown as Docker.GetEventsOptions)) as EventStream;
       // Opened after the deadline or a stop: nobody will read it.
       if (this.abort.signal.aborted) stream.destroy?.();
       return stream;
@@ -296,7 +299,7 @@ export class DockerSource implements Source {
   private async settledHealth(c: TrackedContainer): Promise<ContainerSnapshot | undefined> {
     const deadline = Date.now() + HEALTH_SETTLE_TIMEOUT_MS;
     let snap = await this.inspect(c.id);
-    while (snap?.health && Date.now() < deadline && c.lastHealthCheckEndNs !== undefined && (snap.health.lastCheckEndNs ?? 0n) <= c.lastHealthCheckEndNs) {
+    while (!holdsNewerHealthCheck(c, snap) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       snap = await this.inspect(c.id);
     }

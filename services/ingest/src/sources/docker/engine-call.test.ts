@@ -8,7 +8,7 @@ import { createLogger, isRetriable } from '@rollwatch/core';
 import Docker from 'dockerode';
 import { dockerSourceConfigSchema } from './config.js';
 import { DockerSource } from './docker-source.js';
-import { engineCall } from './engine-call.js';
+import { EngineDeadlineError, engineCall } from './engine-call.js';
 import { RecordingSink } from './testing/recording-sink.js';
 
 /** An engine that sends the headers and half of the /info body, then cuts the connection. */
@@ -63,6 +63,24 @@ describe('engineCall', () => {
     const stop = new AbortController().signal;
     assert.equal(await engineCall('x', 1000, stop, async () => 42), 42);
     await assert.rejects(engineCall('x', 1000, stop, async () => Promise.reject(new Error('404 no such container'))), /404 no such container/);
+  });
+
+  it('aborts the request it abandons at the deadline, and tells a deadline from a stop', async () => {
+    let given: AbortSignal | undefined;
+    await assert.rejects(engineCall('GET /logs', 50, new AbortController().signal, (signal) => ((given = signal), new Promise<never>(() => undefined))), EngineDeadlineError);
+    assert.equal(given!.aborted, true, 'the abandoned request is cut, not left on the socket');
+    const stop = new AbortController();
+    stop.abort();
+    await assert.rejects(engineCall('GET /logs', 50, stop.signal, async () => 1), (e: Error) => !(e instanceof EngineDeadlineError) && /abandoned/.test(e.message));
+  });
+
+  it('a request that settled in time keeps its signal: an opened stream is not cut when the deadline passes', async () => {
+    let given: AbortSignal | undefined;
+    const stop = new AbortController();
+    assert.equal(await engineCall('GET /events', 50, stop.signal, async (signal) => ((given = signal), 'stream')), 'stream');
+    await new Promise((r) => setTimeout(r, 120));
+    stop.abort();
+    assert.equal(given!.aborted, false);
   });
 
   it('DockerSource: a half-answered /info is a failed attempt (retried with backoff), and stop() is prompt', async () => {

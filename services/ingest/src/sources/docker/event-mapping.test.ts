@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEventsIds } from './testing/helpers.js';
 import { parseEngineEventLine, toContainerSnapshot, type EngineEvent } from './engine-types.js';
-import { dockerEventId, onDie, onHealth, onOom, onStart, trackFromEvent, trackFromSnapshot, versionOf, type TrackedContainer } from './event-mapping.js';
+import { dockerEventId, holdsNewerHealthCheck, onDie, onHealth, onOom, onStart, trackFromEvent, trackFromSnapshot, versionOf, type TrackedContainer } from './event-mapping.js';
 import { engineFacts } from './host-attributes.js';
 import * as rec from './testing/recorded.js';
 
@@ -121,6 +121,22 @@ describe('event mapping', () => {
     assert.equal(e!.exitCode, 1);
     // The same check seen again (no newer log entry) changes nothing.
     assert.deepEqual(onHealth(c, at(ev(rec.PODMAN_HEALTH_STARTING), 5n), facts, snap), []);
+  });
+
+  it('health: a Podman first check counts only once it is stored (the event precedes its result)', () => {
+    const stored = toContainerSnapshot(rec.PODMAN_INSPECT_UNHEALTHY);
+    const end = stored.health!.lastCheckEndNs!;
+    const unstored = { ...stored, health: { status: 'starting', failingStreak: 0 } };
+    const fresh = container({ health: 'starting' });
+    assert.equal(holdsNewerHealthCheck(fresh, unstored), false, 'no check stored yet: keep polling');
+    assert.equal(holdsNewerHealthCheck(fresh, stored), true);
+    assert.equal(holdsNewerHealthCheck(container({ lastHealthCheckEndNs: end }), stored), false, 'the same check again');
+    assert.equal(holdsNewerHealthCheck(container({ lastHealthCheckEndNs: end - 1n }), stored), true);
+    assert.equal(holdsNewerHealthCheck(fresh, undefined), true, 'gone: nothing to wait for');
+    assert.equal(holdsNewerHealthCheck(fresh, { ...stored, health: undefined }), true, 'no health check configured');
+    // The stale first read would have made no transition; the stored one is the failure.
+    assert.deepEqual(onHealth(container({ health: 'starting' }), ev(rec.PODMAN_HEALTH_STARTING), facts, unstored), []);
+    assert.equal(onHealth(fresh, ev(rec.PODMAN_HEALTH_STARTING), facts, stored)[0]!.type, 'health_check_failed');
   });
 
   it('derives the version from labels or the image tag', () => {

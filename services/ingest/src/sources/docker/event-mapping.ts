@@ -166,6 +166,18 @@ export function resolvedHealthStatus(c: TrackedContainer, ev: EngineEvent, after
   return ev.healthStatus;
 }
 
+/**
+ * Whether `snap` holds a health check newer than the last one `c` accounted for: Podman's event can
+ * arrive before its check is stored. A container with no check accounted for yet needs one stored
+ * (its first check's event otherwise reads the "starting" that precedes any result).
+ */
+export function holdsNewerHealthCheck(c: TrackedContainer, snap: ContainerSnapshot | undefined): boolean {
+  if (!snap?.health) return true; // no health config (or gone): nothing to wait for
+  const end = snap.health.lastCheckEndNs;
+  if (end === undefined) return false;
+  return c.lastHealthCheckEndNs === undefined || end > c.lastHealthCheckEndNs;
+}
+
 /** `health_status`: transitions to unhealthy/healthy become health_check_failed/passed. */
 export function onHealth(c: TrackedContainer, ev: EngineEvent, facts: EngineFacts, after?: ContainerSnapshot): SourceEvent[] {
   const status = resolvedHealthStatus(c, ev, after);

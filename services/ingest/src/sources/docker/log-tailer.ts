@@ -7,6 +7,7 @@ import type { TrackedContainer } from './event-mapping.js';
 import type { EngineFacts } from './host-attributes.js';
 import { ContainerLogDecoder, type LogLineOptions } from './log-lines.js';
 import { TokenBucket } from './log-filter.js';
+import { EngineDeadlineError } from './engine-call.js';
 
 export interface LogTailerOptions extends LogLineOptions {
   ratePerSecond: number;
@@ -69,12 +70,14 @@ export class LogTailer {
     const from = resume !== undefined && resume > sinceNs ? resume : sinceNs;
     const placeholder: Tail = { stream: undefined as unknown as Tail['stream'] };
     this.tails.set(container.id, placeholder);
-    void this.follow(container, facts, from, placeholder).finally(() => {
-      if (this.tails.get(container.id) !== placeholder) return;
+    void this.follow(container, facts, from, placeholder).then((ended) => {
+      if (this.tails.get(container.id) !== placeholder) return; // forgotten or stopped meanwhile
       this.tails.delete(container.id);
       const next = this.again.get(container.id);
       this.again.delete(container.id);
       if (next) this.ensure(next.container, next.facts, next.sinceNs);
+      // Unanswered, not ended: ask again from the last line read (nothing in between is lost).
+      else if (ended === 'unanswered') this.ensure(container, facts, from);
     });
   }
 
@@ -101,19 +104,36 @@ export class LogTailer {
     return bucket;
   }
 
-  private async follow(container: TrackedContainer, facts: EngineFacts, sinceNs: bigint, tail: Tail): Promise<void> {
+  /**
+   * Follows until the stream ends. 'unanswered': the request got no response headers in time.
+   * Podman 4 sends a log follow's headers only with the container's first line, so a quiet
+   * container's tail would otherwise be dropped for good and its later lines never read.
+   */
+  private async follow(container: TrackedContainer, facts: EngineFacts, sinceNs: bigint, tail: Tail): Promise<'ended' | 'unanswered'> {
     const bucket = this.bucketFor(container.id);
     const decoder = new ContainerLogDecoder(container, facts, bucket, this.options);
     const suppressedBefore = bucket.suppressed;
+    let stream: Tail['stream'];
     try {
       // The deadline covers opening the stream (the response headers), not following it.
-      const stream = (await this.call('GET /containers/{id}/logs', () =>
+      stream = (await this.call('GET /containers/{id}/logs', (abortSignal) =>
         this.docker.getContainer(container.id).logs({
           follow: true, stdout: true, stderr: true, timestamps: true,
           // `since` has whole-second precision on some engines; lines already read dedupe by id.
           since: nanosToSinceParam(sinceNs) as unknown as number,
+          abortSignal,
         }),
       )) as unknown as Tail['stream'];
+    } catch (error) {
+      if (this.stopped) return 'ended';
+      if (error instanceof EngineDeadlineError) {
+        this.logger.debug({ container: container.name }, 'docker: log follow not answered yet (a quiet container on Podman); asking again');
+        return 'unanswered';
+      }
+      this.logger.warn({ err: error, container: container.name }, 'docker: log tail could not be opened');
+      return 'ended';
+    }
+    try {
       tail.stream = stream;
       if (this.stopped) stream.destroy?.();
       for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -130,6 +150,7 @@ export class LogTailer {
       const suppressed = bucket.suppressed - suppressedBefore;
       if (suppressed > 0) this.onSuppressed(container, suppressed);
     }
+    return 'ended';
   }
 
   private remember(id: string, timestamp: string | undefined): void {
