@@ -40,6 +40,8 @@ describe('detector on Kafka + Elasticsearch', { timeout: 300_000 }, () => {
     store: ElasticsearchStore;
     server: Server;
     url: string;
+    /** Events this replica has stored, analysed and evaluated (its consumed counter): a readiness signal. */
+    storedEvents(): Promise<number>;
     stop(): Promise<void>;
   }
 
@@ -48,7 +50,8 @@ describe('detector on Kafka + Elasticsearch', { timeout: 300_000 }, () => {
     const logger = createLogger('detector-it', 'silent');
     const bus = new KafkaBus({ brokers: kafka.brokers, clientId: `detector-it-${run}`, partitions: 3, logger });
     const store = new ElasticsearchStore({ url: es.url, prefix });
-    const detector = createDetector({ config, bus, store, engine, logger, registry: createRegistry('detector') });
+    const registry = createRegistry('detector');
+    const detector = createDetector({ config, bus, store, engine, logger, registry });
     await detector.start();
     const { server } = await listen(detector.app, 0, '127.0.0.1');
     return {
@@ -57,6 +60,10 @@ describe('detector on Kafka + Elasticsearch', { timeout: 300_000 }, () => {
       store,
       server,
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      storedEvents: async () => {
+        const metric = await registry.getSingleMetric('rollwatch_detector_events_consumed_total')!.get();
+        return metric.values.find((v) => v.labels.result === 'stored')?.value ?? 0;
+      },
       stop: async () => {
         await detector.stop();
         await closeServer(server);
@@ -128,10 +135,13 @@ describe('detector on Kafka + Elasticsearch', { timeout: 300_000 }, () => {
       assert.equal(verdict.sequence, noGo.sequence, 'sequence continues from the stored verdict; nothing re-published');
       assert.equal((await fetch(`${second.url}/api/v1/rollouts/${encodeURIComponent(rollout)}/gate`)).status, 409);
 
-      // Replaying the same events (e.g. after an offset reset) changes nothing.
+      // Replaying the same events (e.g. after an offset reset) changes nothing. Wait until the
+      // replica has processed them (not a fixed sleep, which would let the checks below pass unread).
+      const storedBefore = await second.storedEvents();
       await producer.publish(TOPICS.events, messages);
+      const running = second;
+      await waitUntil('the replayed events consumed', async () => (await running.storedEvents()) >= storedBefore + messages.length, 60_000);
       await second.detector.tick();
-      await new Promise((r) => setTimeout(r, 3000));
       await second.store.refresh();
       assert.equal(await second.store.count(INDICES.events, { filters: { rollout } }), events.length);
       assert.equal(await second.store.count(INDICES.anomalies, { filters: { rollout } }), anomaliesBefore, 'no duplicate anomaly documents');
