@@ -4,7 +4,7 @@
 // windows are read once and the inputs extended window by window (window-memo.ts).
 import type { Policy } from '../policy/schema.js';
 import { BUILTIN_SIGNALS, type ExposureKind, type RateDefinition } from '../signals/catalog.js';
-import type { CountCell, RateWindow } from '../stats/rate-ratio.js';
+import { addToWindow, type CountCell, type RateWindow } from '../stats/rate-ratio.js';
 import type { ShiftCell } from '../stats/log-shift.js';
 import { comparedGroup, externalMeans, hasBaselineGroup, type ComparedGroup, type InstanceWindow, type RolloutState, type WindowState } from '../state/types.js';
 import { foldClosed, perWindow } from './window-memo.js';
@@ -209,13 +209,7 @@ function rateInputs(
       const e = exposureOf(a);
       if (e <= 0 && count <= 0) continue;
       const canary = group === 'canary';
-      if (canary) {
-        rw.canary += count;
-        rw.canaryExposure += e;
-      } else {
-        rw.baseline += count;
-        rw.baselineExposure += e;
-      }
+      addToWindow(rw, canary, count, e);
       out.cells.push({ window: index, instance, canary, count, exposure: e });
       // A window counts towards minSamples when it says something: for error ratios, enough requests.
       if (exposure === 'requests' ? a.requests >= minRequests : a.events > 0) out.judged[group]++;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_POLICY } from '../policy/defaults.js';
 import { Rng } from '../scenarios/rng.js';
 import { shiftTest, type ShiftCell } from '../stats/log-shift.js';
-import { robustRateRatioTest, type CountCell, type RateWindow } from '../stats/rate-ratio.js';
+import { addToWindow, robustRateRatioTest, type CountCell, type RateWindow } from '../stats/rate-ratio.js';
 import { signalAlpha } from './compare.js';
 
 const REPS = 1000;
@@ -26,13 +26,7 @@ function rateFalseAlarms(seed: number, perWindow: (rng: Rng, instance: number) =
       for (let i = 0; i < canaries + baselines; i++) {
         const { count, exposure } = perWindow(rng, i);
         const canary = i < canaries;
-        if (canary) {
-          w.canary += count;
-          w.canaryExposure += exposure;
-        } else {
-          w.baseline += count;
-          w.baselineExposure += exposure;
-        }
+        addToWindow(w, canary, count, exposure);
         cells.push({ window: k, instance: `i${i}`, canary, count, exposure });
       }
       windows.push(w);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logChangeWeight, rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell, type RateRatioResult, type RateWindow } from './rate-ratio.js';
+import { addToWindow, logChangeWeight, rateDispersion, rateRatioTest, robustRateRatioTest, type CountCell, type RateRatioResult, type RateWindow } from './rate-ratio.js';
 
 /**
  * log Σ_g (1/16) Π_windows LR(θ_g), written from the formula (not the code): the evidence of one
@@ -188,13 +188,7 @@ test('rateRatioTest and the robust test give exactly what the undivided computat
       for (const [instance, canary] of [['c1', true], ['b1', false], ['b2', false]] as const) {
         const count = rand(4) === 0 ? rand(40) : rand(3);
         const exposure = rand(5) === 0 ? 0 : (1 + rand(300)) / 7;
-        if (canary) {
-          w.canary += count;
-          w.canaryExposure += exposure;
-        } else {
-          w.baseline += count;
-          w.baselineExposure += exposure;
-        }
+        addToWindow(w, canary, count, exposure);
         cells.push({ window: i, instance, canary, count, exposure });
       }
       windows.push(w);

@@ -26,6 +26,17 @@ export interface RateWindow {
   baselineExposure: number;
 }
 
+/** Adds one (instance, window) cell's count and exposure to its group's side of `w`. */
+export function addToWindow(w: RateWindow, canary: boolean, count: number, exposure: number): void {
+  if (canary) {
+    w.canary += count;
+    w.canaryExposure += exposure;
+  } else {
+    w.baseline += count;
+    w.baselineExposure += exposure;
+  }
+}
+
 export interface RateRatioOptions {
   /** r: the largest canary/baseline ratio that is still acceptable (1 + allowed increase). */
   allowedRatio: number;

@@ -14,7 +14,7 @@
 // Its time to detect reruns the same one-look test at every window end after the fault began,
 // uncorrected for the repeated looks: an optimistic reference (it false-alarms more than α), not a
 // valid test. Pure: no I/O.
-import type { CorpusRollout } from '@rollwatch/analysis';
+import { addToWindow, type CorpusRollout, type RateWindow } from '@rollwatch/analysis';
 import { binomialUpperTail } from '@rollwatch/logtemplates';
 
 /** Which events a fault kind counts, and what its exposure is. */
@@ -81,27 +81,18 @@ export function clairvoyantPValues(rollout: CorpusRollout, allowedRatio: number,
     .sort((a, b) => a.t - b.t);
   const canaries = rollout.label.canaries;
   const baselines = rollout.label.baselines;
-  const totals = { c: 0, b: 0, ce: 0, be: 0 };
+  const totals: RateWindow = { canary: 0, baseline: 0, canaryExposure: 0, baselineExposure: 0 };
   let i = 0;
   // Running totals: each call adds the events before `until` and tests everything since the start.
   const test = (until: number): number => {
     for (; i < events.length && events[i]!.t < until; i++) {
       const { e } = events[i]!;
-      const canary = e.group === 'canary';
-      const n = rule.count(e);
-      const x = rule.exposure ? rule.exposure(e) : 0;
-      if (canary) {
-        totals.c += n;
-        totals.ce += x;
-      } else {
-        totals.b += n;
-        totals.be += x;
-      }
+      addToWindow(totals, e.group === 'canary', rule.count(e), rule.exposure ? rule.exposure(e) : 0);
     }
     const minutes = (until - from) / 60_000;
-    const ce = rule.exposure ? totals.ce : canaries * minutes;
-    const be = rule.exposure ? totals.be : baselines * minutes;
-    return conditionalBinomialP(totals.c, totals.b, ce, be, allowedRatio);
+    const ce = rule.exposure ? totals.canaryExposure : canaries * minutes;
+    const be = rule.exposure ? totals.baselineExposure : baselines * minutes;
+    return conditionalBinomialP(totals.canary, totals.baseline, ce, be, allowedRatio);
   };
   const byWindowEnd: ClairvoyantPValues['byWindowEnd'] = [];
   for (let until = from + windowMs; until < end; until += windowMs) byWindowEnd.push({ seconds: (until - from) / 1000, p: test(until) });
