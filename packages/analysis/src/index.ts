@@ -16,6 +16,7 @@ export { NoopMetricProvider } from './metrics/noop-provider.js';
 export { createMetricProvider, type BuiltinMetricProviderKind } from './metrics/factory.js';
 export { BUILTIN_SIGNALS, TEMPLATE_SIGNAL, type SignalDefinition } from './signals/catalog.js';
 export { comparativeSignals } from './judge/evaluate.js';
+export { signalAlpha } from './judge/compare.js';
 export { KNOWN_METRICS, classifyMetric, type MetricKind } from './state/metrics.js';
 
 export * from './stats/normal.js';

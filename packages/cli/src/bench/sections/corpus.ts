@@ -2,7 +2,7 @@
 // from the spec in @rollwatch/analysis (scenarios/corpus-spec.ts), never tuned on the judge. The
 // rollwatch judge (a streaming replay of the engine the detector runs) and three baselines measured
 // on the same events: a naive 2x ratio rule, Flagger-style thresholds and Kayenta-style Mann-Whitney.
-import { comparativeSignals, corpusEvents, corpusRollouts, DEFAULT_POLICY, Replay, type CorpusLabel } from '@rollwatch/analysis';
+import { comparativeSignals, corpusEvents, corpusRollouts, DEFAULT_POLICY, Replay, signalAlpha, type CorpusLabel } from '@rollwatch/analysis';
 import { createBaseline, type BaselineKind } from '../baselines/factory.js';
 import { CEILING_KINDS, clairvoyantPValues, outcomeAt, type CeilingOutcome } from '../information-ceiling.js';
 import { confusionOf, detectionMetrics, median, round, type DetectionMetrics } from '../stats.js';
@@ -129,7 +129,7 @@ export function measureCorpusQuality(count: number, seed: number): CorpusQuality
   const baselineKinds: BaselineKind[] = ['naive', 'flagger', 'kayenta'];
   const judges = baselineKinds.map((k) => createBaseline(k));
   const baselineOutcomes: Outcome[][] = judges.map(() => []);
-  const alphas = { family: DEFAULT_POLICY.judge.alpha, signal: DEFAULT_POLICY.judge.alpha / comparativeSignals(DEFAULT_POLICY).length };
+  const alphas = { family: DEFAULT_POLICY.judge.alpha, signal: signalAlpha(DEFAULT_POLICY, comparativeSignals(DEFAULT_POLICY).length) };
   const allowedRatio = 1 + DEFAULT_POLICY.judge.allowedIncrease;
   const clairvoyant = new Map<string, { family: CeilingOutcome; signal: CeilingOutcome }[]>(CEILING_KINDS.map((k) => [k, []]));
   const interval = DEFAULT_POLICY.analysis.interval;
